@@ -45,6 +45,8 @@ class Cleaned:
     """Fields read from page header/footer lines: title, published, issuer, doc_number, written, source."""
     removed: tuple[str, ...] = ()
     """Lines that were dropped, in order (for auditing the cleaner)."""
+    toc: tuple[str, ...] = ()
+    """Unnumbered section headings announced by a table-of-contents line of the page."""
 
 
 @dataclass(frozen=True)

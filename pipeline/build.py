@@ -1,0 +1,510 @@
+"""Orchestration: read source_reports/, run the per-report stages (cached, in parallel), write
+the data package, the site pages and the site. The only module that touches the disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline import PIPELINE_VERSION, htmlsource, package, paths
+from pipeline.archive import MAX_BYTES, SourceError
+from pipeline.records import Report, Source
+from pipeline.report import StageError, process, report_id_for
+
+SIDECAR_SUFFIX = ".meta.yml"
+SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
+MAX_NAME_BYTES = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the build could not use, named with its file and reason."""
+
+    source_file: str
+    stage: str
+    message: str
+    severity: str = "error"
+    """``error``: the file was skipped; ``warning``: it was published with a caveat."""
+
+
+@dataclass
+class BuildResult:
+    reports: list[Report] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+
+
+Progress = Callable[[str], None]
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def code_fingerprint() -> str:
+    """Hash of the pipeline's code and vocabulary: a change to either invalidates the cache."""
+    h = hashlib.sha256(PIPELINE_VERSION.encode())
+    for p in sorted(paths.PACKAGE_DIR.rglob("*")):
+        if p.suffix in {".py", ".yml", ".yaml", ".csv", ".json"} and "__pycache__" not in p.parts:
+            h.update(p.relative_to(paths.PACKAGE_DIR).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """Validate a ``<file>.meta.yml``: a mapping of known keys to short strings or dates."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the sidecar is not valid YAML: {exc}".splitlines()[0]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("the sidecar must be a mapping of keys to values")
+    unknown = sorted(set(map(str, data)) - SIDECAR_KEYS)
+    if unknown:
+        raise ValueError(f"unknown sidecar keys: {', '.join(unknown)} (allowed: {', '.join(sorted(SIDECAR_KEYS))})")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        value = str(value).strip()
+        if len(value) > 2000:
+            raise ValueError(f"sidecar value of '{key}' is too long")
+        if key == "url" and not value.startswith(("http://", "https://")):
+            raise ValueError("sidecar 'url' must be an http(s) URL")
+        out[key] = value
+    return out
+
+
+def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """The source files (sorted by name) and problems with names that cannot be used."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    if not source_dir.is_dir():
+        return files, [Problem(str(source_dir), "discover", "the source folder does not exist")]
+    for p in sorted(source_dir.iterdir(), key=lambda p: p.name):
+        name = p.name
+        if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.lower() == "readme.md":
+            continue
+        if p.is_symlink():
+            problems.append(Problem(name, "discover", "symbolic links are not followed"))
+            continue
+        if p.is_dir():
+            problems.append(Problem(name, "discover", "sub-folders are not read; put files directly in source_reports/"))
+            continue
+        if len(name.encode("utf-8")) > MAX_NAME_BYTES or "\x00" in name or "/" in name:
+            problems.append(Problem(name[:80], "discover", "the file name is too long or contains forbidden characters"))
+            continue
+        files.append(p)
+    return files, problems
+
+
+def _load(path: Path) -> tuple[Source | None, list[Problem]]:
+    problems: list[Problem] = []
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return None, [Problem(path.name, "archive", f"the file is {size:,} bytes, larger than a report can be")]
+    sidecar: dict[str, str] = {}
+    side = path.with_name(path.name + SIDECAR_SUFFIX)
+    if side.exists():
+        try:
+            sidecar = read_sidecar(side)
+        except ValueError as exc:
+            problems.append(Problem(side.name, "sidecar", f"{exc}; the sidecar was ignored", "warning"))
+    return Source(name=path.name, data=path.read_bytes(), sidecar=sidecar), problems
+
+
+def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]:
+    source, report_id = args
+    declared = None
+    if source.name.lower().endswith(htmlsource_suffixes()):
+        declared = htmlsource.declared_charset(source.data)
+    try:
+        return source.name, process(source, report_id, declared), None
+    except SourceError as exc:
+        return source.name, None, Problem(source.name, "archive", str(exc))
+    except StageError as exc:
+        return source.name, None, Problem(source.name, exc.stage, exc.message)
+    except Exception as exc:  # noqa: BLE001 - one report's failure must not stop the build
+        return source.name, None, Problem(source.name, "unknown", f"{type(exc).__name__}: {exc}")
+
+
+def htmlsource_suffixes() -> tuple[str, ...]:
+    return (".html", ".htm", ".shtml", ".xhtml")
+
+
+class Cache:
+    """Per-report results keyed by the source bytes, sidecar, id and the pipeline's code."""
+
+    def __init__(self, root: Path, fingerprint: str) -> None:
+        self.root = root / fingerprint
+        self.enabled = True
+
+    def key(self, source: Source, report_id: str) -> str:
+        h = hashlib.sha256(source.data)
+        h.update(json.dumps([source.name, report_id, source.sidecar], sort_keys=True).encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> Any:
+        p = self.root / key[:2] / key
+        if not self.enabled or not p.exists():
+            return None
+        try:
+            return pickle.loads(p.read_bytes())
+        except Exception:  # noqa: BLE001 - a corrupt entry is a miss
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        if not self.enabled:
+            return
+        p = self.root / key[:2] / key
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(p)
+
+
+def _assign_ids(names: list[str]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        rid = report_id_for(name)
+        if rid in used:
+            rid = f"{rid[:60]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+        used.add(rid)
+        ids[name] = rid
+    return ids
+
+
+def run_stages(
+    source_dir: Path, workers: int = 0, cache_dir: Path | None = None, progress: Progress = _say
+) -> BuildResult:
+    """Every per-report stage over a folder of sources; duplicates folded, problems collected."""
+    result = BuildResult()
+    t0 = time.perf_counter()
+    files, problems = discover(source_dir)
+    result.problems.extend(problems)
+    sources: list[Source] = []
+    for path in files:
+        source, probs = _load(path)
+        result.problems.extend(probs)
+        if source is not None:
+            sources.append(source)
+    result.timings["read"] = time.perf_counter() - t0
+    progress(f"[read]     {len(sources)} source files ({len(result.problems)} problems)")
+
+    t0 = time.perf_counter()
+    ids = _assign_ids([s.name for s in sources])
+    cache = Cache(cache_dir, code_fingerprint()) if cache_dir else None
+    outcomes: dict[str, tuple[Report | None, Problem | None]] = {}
+    todo: list[tuple[Source, str]] = []
+    keys: dict[str, str] = {}
+    for s in sources:
+        if cache:
+            keys[s.name] = cache.key(s, ids[s.name])
+            hit = cache.get(keys[s.name])
+            if hit is not None:
+                outcomes[s.name] = hit
+                result.cache_hits += 1
+                continue
+        todo.append((s, ids[s.name]))
+    workers = workers or (os.cpu_count() or 1)
+    if workers > 1 and len(todo) >= 8:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(_work, todo, chunksize=max(1, min(64, len(todo) // (workers * 4) or 1)))
+            for name, report, problem in done:
+                outcomes[name] = (report, problem)
+    else:
+        for item in todo:
+            name, report, problem = _work(item)
+            outcomes[name] = (report, problem)
+    if cache:
+        for s, _ in todo:
+            cache.put(keys[s.name], outcomes[s.name])
+    result.timings["stages"] = time.perf_counter() - t0
+    progress(
+        f"[stages]   {len(sources)} reports through archive → clean → metadata → figures → markdown "
+        f"({result.cache_hits} from cache, {workers} workers) in {result.timings['stages']:.1f}s"
+    )
+
+    # Fold duplicates: the same bytes, or the same cleaned text under another name.
+    by_bytes: dict[str, Report] = {}
+    by_text: dict[str, Report] = {}
+    extra: dict[str, list[str]] = {}
+    for s in sources:
+        report, problem = outcomes[s.name]
+        if problem is not None:
+            result.problems.append(problem)
+            continue
+        assert report is not None
+        for w in report.archived.warnings:
+            result.problems.append(Problem(s.name, "archive", w, "warning"))
+        text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest()
+        first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
+        if first is not None:
+            extra.setdefault(first.report_id, []).append(s.name)
+            how = "the same bytes" if first.archived.sha256 == report.archived.sha256 else "the same text"
+            result.problems.append(
+                Problem(s.name, "dedupe", f"{how} as {first.archived.source_file}; published once", "warning")
+            )
+            continue
+        by_bytes[report.archived.sha256] = report
+        by_text[text_key] = report
+        result.reports.append(report)
+    result.reports = [
+        replace(r, duplicates=tuple(extra.get(r.report_id, ()))) if r.report_id in extra else r
+        for r in result.reports
+    ]
+    result.reports.sort(key=lambda r: r.report_id)
+    return result
+
+
+def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path) -> None:
+    """The data package, cleaned texts, archive and build report into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, list[dict[str, Any]]] = {k: [] for k in package.RESOURCES}
+    texts = out_dir / "texts"
+    texts.mkdir()
+    (out_dir / "markdown").mkdir()
+    for r in result.reports:
+        for name, rows in package.report_rows(r).items():
+            tables[name].extend(rows)
+        (texts / f"{r.report_id}.txt").write_text(r.cleaned.text, encoding="utf-8")
+        if r.text_hans is not None:
+            (texts / f"{r.report_id}.hans.txt").write_text(r.text_hans, encoding="utf-8")
+        (out_dir / "markdown" / f"{r.report_id}.md").write_text(r.markdown, encoding="utf-8")
+    # Archive every source's bytes, published or not: nothing brought is ever lost.
+    published = {r.archived.sha256 for r in result.reports}
+    names_by_sha: dict[str, list[str]] = {}
+    meta_by_sha: dict[str, tuple[str, str]] = {}
+    for r in result.reports:
+        meta_by_sha[r.archived.sha256] = (r.archived.encoding, r.archived.media_type)
+    for name, data in sorted(sources.items()):
+        sha = hashlib.sha256(data).hexdigest()
+        names_by_sha.setdefault(sha, []).append(name)
+    for sha, names in sorted(names_by_sha.items()):
+        rel = f"archive/{sha[:2]}/{sha}"
+        dest = out_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(sources[names[0]])
+        encoding, media = meta_by_sha.get(sha, (None, "text/html" if names[0].lower().endswith(htmlsource_suffixes()) else "text/plain"))
+        if sha in published:
+            status = "published"
+        elif any(n in {d for r in result.reports for d in r.duplicates} for n in names):
+            status = "duplicate"
+        else:
+            status = "skipped"
+        tables["archive"].append(
+            {
+                "sha256": sha,
+                "path": rel,
+                "bytes": len(sources[names[0]]),
+                "encoding": encoding,
+                "media_type": media,
+                "original_names": "|".join(names),
+                "status": status,
+            }
+        )
+    package.write_package(out_dir, tables)
+    report = {
+        "reports_published": len(result.reports),
+        "problems": [asdict(p) for p in sorted(result.problems, key=lambda p: (p.source_file, p.stage, p.message))],
+    }
+    (out_dir / "build_report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
+
+
+DATASETS_README = """# datasets/
+
+Generated by `invoke build` from `source_reports/`; do not edit by hand. `datapackage.json`
+describes every table (Frictionless Data Package v1). The site's datasets page documents each
+field in Chinese and English.
+"""
+
+
+def swap_in(new: Path, final: Path) -> None:
+    """Replace ``final`` by ``new`` with two renames, so a failed build never leaves half a folder."""
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def read_source_bytes(source_dir: Path) -> dict[str, bytes]:
+    files, _ = discover(source_dir)
+    return {p.name: p.read_bytes() for p in files if p.stat().st_size <= MAX_BYTES}
+
+
+GENERATED_DOCS = ("index.md", "reports", "browse", "datasets.md", "search.md", "build-report.md", "downloads")
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
+    """Every original and cleaned text in one zip with fixed timestamps (reproducible bytes)."""
+    import zipfile
+
+    members = sorted(
+        p for sub in ("archive", "texts") for p in (datasets_dir / sub).rglob("*") if p.is_file()
+    )
+    members += [datasets_dir / "datapackage.json", datasets_dir / "archive.csv"]
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        for p in members:
+            info = zipfile.ZipInfo(p.relative_to(datasets_dir).as_posix(), date_time=(2008, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, p.read_bytes())
+
+
+def stage_downloads(result: BuildResult, datasets_dir: Path, docs_dir: Path) -> None:
+    """Put the files the pages offer for download under ``docs_dir/downloads``."""
+    dl = docs_dir / "downloads"
+    for name in ["datapackage.json", "build_report.json", "corpus.zip"] + [
+        f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")
+    ]:
+        _link_or_copy(datasets_dir / name, dl / name)
+    for sub in ("texts", "markdown"):
+        for p in sorted((datasets_dir / sub).iterdir()):
+            _link_or_copy(p, dl / sub / p.name)
+    for r in result.reports:
+        # Originals are offered as .txt so that a saved web page is never served as live HTML.
+        ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
+        src = datasets_dir / "archive" / r.archived.sha256[:2] / r.archived.sha256
+        _link_or_copy(src, dl / "originals" / f"{r.archived.sha256}.{ext}")
+
+
+def build_site(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
+    """``mkdocs build`` of ``docs_dir`` into ``site_dir`` with the project's mkdocs.yml."""
+    import logging
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    cfg = load_config(str(paths.MKDOCS_YML), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict)
+    cfg.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(cfg)
+    finally:
+        cfg.plugins.on_shutdown()
+
+
+def index_search(site_dir: Path) -> None:
+    """Pagefind (extended build: segments Chinese) over the built site, in ``site/pagefind``."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def build_all(
+    source_dir: Path = paths.SOURCE_DIR,
+    datasets_dir: Path = paths.DATASETS_DIR,
+    docs_dir: Path = paths.SITE_DOCS_DIR,
+    site_dir: Path = paths.SITE_DIR,
+    workers: int = 0,
+    cache_dir: Path | None = paths.CACHE_DIR,
+    with_site: bool = True,
+    progress: Progress = _say,
+) -> BuildResult:
+    """The whole build. Outputs are written beside their final place and swapped in at the end,
+    so a build that fails part-way leaves the previous datasets/ and site/ untouched."""
+    t_all = time.perf_counter()
+    result = run_stages(source_dir, workers, cache_dir, progress)
+
+    t0 = time.perf_counter()
+    new_data = datasets_dir.with_name(datasets_dir.name + ".new")
+    if new_data.exists():
+        shutil.rmtree(new_data)
+    write_datasets(result, read_source_bytes(source_dir), new_data)
+    write_corpus_zip(new_data, new_data / "corpus.zip")
+    result.timings["package"] = time.perf_counter() - t0
+    progress(f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s")
+
+    new_site = site_dir.with_name(site_dir.name + ".new")
+    if with_site:
+        t0 = time.perf_counter()
+        clear_generated_docs(docs_dir)
+        from pipeline import pages
+
+        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data)
+        stage_downloads(result, new_data, docs_dir)
+        result.timings["pages"] = time.perf_counter() - t0
+        progress(f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s")
+
+        t0 = time.perf_counter()
+        if new_site.exists():
+            shutil.rmtree(new_site)
+        build_site(docs_dir, new_site)
+        result.timings["mkdocs"] = time.perf_counter() - t0
+        progress(f"[site]     mkdocs build --strict in {result.timings['mkdocs']:.1f}s")
+
+        t0 = time.perf_counter()
+        index_search(new_site)
+        result.timings["search"] = time.perf_counter() - t0
+        progress(f"[search]   Pagefind index in {result.timings['search']:.1f}s")
+
+    swap_in(new_data, datasets_dir)
+    if with_site:
+        swap_in(new_site, site_dir)
+    result.timings["total"] = time.perf_counter() - t_all
+    errors = sum(p.severity == "error" for p in result.problems)
+    progress(
+        f"[done]     {len(result.reports)} reports published, {errors} files skipped, "
+        f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
+    )
+    return result
+
+
+def clean_outputs() -> None:
+    """Remove everything ``build_all`` generates (the committed site assets stay)."""
+    for p in (paths.SITE_DIR, paths.CACHE_DIR):
+        if p.exists():
+            shutil.rmtree(p)
+    for base in (paths.SITE_DIR, paths.DATASETS_DIR):
+        for suffix in (".new", ".old"):
+            q = base.with_name(base.name + suffix)
+            if q.exists():
+                shutil.rmtree(q)
+    if paths.DATASETS_DIR.exists():
+        for p in paths.DATASETS_DIR.iterdir():
+            if p.name != "README.md":
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+    clear_generated_docs(paths.SITE_DOCS_DIR)
+
+
+def clear_generated_docs(docs_dir: Path) -> None:
+    for rel in GENERATED_DOCS:
+        p = docs_dir / rel
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()

@@ -1,0 +1,137 @@
+"""Markdown stage: turn a cleaned report into readable, escaped Markdown with real headings."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection
+
+from pipeline.text import anchor_id, paragraphs, sentences
+
+CN_NUM = "一二三四五六七八九十"
+# 一、 → level 2; （一） / (一) → level 3; 1. / 1、 / 1． → level 4.
+HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (2, re.compile(rf"^[{CN_NUM}]{{1,3}}\s*[、.．]")),
+    (3, re.compile(rf"^[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]")),
+    (4, re.compile(r"^\d{1,2}\s*[.、．](?!\d)")),
+)
+HEADING_MAX_LEN = 40
+LEAD_MAX_LEN = 25
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+# Characters Python-Markdown interprets anywhere in a line, and those it interprets only at the
+# start of a block (headings, lists, quotes, rules, setext underlines).
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]|])")
+_MD_BLOCK_START = re.compile(r"^(\s*)(?:([#+-])|(\d+)([.)]))")
+
+
+def escape(text: str) -> str:
+    """Escape text so that Markdown renders it literally and no HTML passes through."""
+    text = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
+    text = _MD_BLOCK_START.sub(
+        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)),
+        text,
+    )
+    return text
+
+
+def _escape_with_links(text: str) -> str:
+    """Escape text, turning bare http(s) URLs into links (the only markup a source may get)."""
+    out: list[str] = []
+    pos = 0
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;:!?)")
+        end = m.start() + len(url)
+        out.append(escape(text[pos : m.start()]))
+        safe = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C")
+        safe = safe.replace(">", "%3E").replace('"', "%22")
+        out.append(f"[{escape(url)}]({safe})")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def heading_level(line: str, toc: Collection[str] = ()) -> int | None:
+    """The Markdown level of a line that is a heading by itself, else None."""
+    if line in toc:
+        return 2
+    if len(line) > HEADING_MAX_LEN or line.endswith(("。", "；", ";", "：", ":", "，", ",")):
+        return None
+    for level, pattern in HEADING_PATTERNS:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def split_lead(line: str) -> tuple[int, str] | None:
+    """A numbered paragraph that opens with a short title sentence (（三）收费情况。全区…):
+    the heading level and the title, which is the paragraph's first sentence."""
+    first = sentences(line)[0]
+    if first == line or not first.endswith("。") or len(first) > LEAD_MAX_LEN + 1:
+        return None
+    if re.search(r"[，,；;]", first):
+        return None
+    for level, pattern in HEADING_PATTERNS:
+        if pattern.match(first):
+            return level, first[:-1]
+    return None
+
+
+def _sentence_html(p: int, para: str, anchors: Collection[str], skip: int = 0) -> str:
+    parts = []
+    for s, sentence in enumerate(sentences(para)):
+        if s < skip:
+            continue
+        aid = anchor_id(p, s)
+        body = _escape_with_links(sentence)
+        if aid in anchors:
+            body = f'<span class="evidence" id="{aid}">{body}</span>'
+        parts.append(body)
+    return "".join(parts)
+
+
+def _table(rows: list[str]) -> list[str]:
+    """Re-emit a pipe table from the cleaned text with every cell escaped."""
+    out = []
+    for i, row in enumerate(rows):
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
+        if i == 1 and all(re.fullmatch(r":?-{3,}:?", c) for c in cells):
+            out.append("| " + " | ".join("---" for _ in cells) + " |")
+            continue
+        out.append("| " + " | ".join(escape(c.replace("\\|", "|")) for c in cells) + " |")
+    return out
+
+
+def to_markdown(
+    text: str,
+    title: str,
+    toc: Collection[str] = (),
+    anchors: Collection[str] = (),
+) -> str:
+    """Markdown for a cleaned text: title as ``#``, Chinese numbering as headings, paragraphs
+    kept in order; sentences named in ``anchors`` get an id so figures can link to them."""
+    blocks: list[str] = [f"# {escape(title)}"]
+    paras = paragraphs(text)
+    i = 0
+    while i < len(paras):
+        para = paras[i]
+        if i == 0 and para == title:
+            i += 1
+            continue
+        if _TABLE_ROW.match(para):
+            j = i
+            while j < len(paras) and _TABLE_ROW.match(paras[j]):
+                j += 1
+            blocks.append("\n".join(_table(paras[i:j])))
+            i = j
+            continue
+        level = heading_level(para, toc)
+        if level is not None:
+            blocks.append(f"{'#' * level} {escape(para)}")
+        elif (lead := split_lead(para)) is not None and anchor_id(i, 0) not in anchors:
+            blocks.append(f"{'#' * lead[0]} {escape(lead[1])}")
+            blocks.append(_sentence_html(i, para, anchors, skip=1))
+        else:
+            blocks.append(_sentence_html(i, para, anchors))
+        i += 1
+    return "\n\n".join(blocks) + "\n"

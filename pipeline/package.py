@@ -1,0 +1,267 @@
+"""Package stage: reports → rows → a Frictionless Data Package of CSV and Parquet files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from pipeline.paths import DATA_DIR
+from pipeline.records import Report
+
+RESOURCES = ("reports", "statistics", "template_cells", "checks", "archive")
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    title: str
+    title_zh: str
+    description: str
+    description_zh: str
+    constraints: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResourceSchema:
+    name: str
+    title: str
+    title_zh: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...]
+
+
+@lru_cache(maxsize=1)
+def schemas() -> tuple[dict[str, Any], dict[str, ResourceSchema]]:
+    """The package descriptor head and every resource's schema, from ``schema.yml``."""
+    data = yaml.safe_load((DATA_DIR / "schema.yml").read_text(encoding="utf-8"))
+    out: dict[str, ResourceSchema] = {}
+    for name, spec in data["resources"].items():
+        fields = tuple(Field(*f) for f in spec["fields"])
+        out[name] = ResourceSchema(
+            name=name,
+            title=spec["title"],
+            title_zh=spec["title_zh"],
+            description=spec["description"],
+            fields=fields,
+            primary_key=tuple(spec["primary_key"]),
+            foreign_keys=tuple(tuple(fk) for fk in spec.get("foreign_keys", ())),
+        )
+    return data["package"], out
+
+
+def _num(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
+    """The rows one report contributes to each resource (archive rows excepted)."""
+    m = report.metadata
+    page = f"reports/{report.report_id}/"
+    rows: dict[str, list[dict[str, Any]]] = {"reports": [], "statistics": [], "template_cells": [], "checks": []}
+    rows["reports"].append(
+        {
+            "report_id": report.report_id,
+            "source_file": report.archived.source_file,
+            "source_sha256": report.archived.sha256,
+            "title": m.title,
+            "title_hans": m.title_hans,
+            "issuer": m.issuer,
+            "issuer_type": m.issuer_type,
+            "admin_level": m.admin_level,
+            "province": m.region.province,
+            "prefecture": m.region.prefecture,
+            "county": m.region.county,
+            "division_code": m.region.division_code,
+            "year": m.year,
+            "published_date": m.published_date,
+            "doc_number": m.doc_number,
+            "document_type": m.document_type,
+            "report_format": m.report_format,
+            "script": m.script,
+            "char_count": len(report.cleaned.text),
+            "page": page,
+            "url": m.url,
+            "duplicate_files": "|".join(report.duplicates) or None,
+        }
+    )
+    for s in report.statistics:
+        rows["statistics"].append(
+            {
+                "report_id": report.report_id,
+                "year": m.year,
+                "indicator": s.indicator,
+                "value": _num(s.value),
+                "unit": s.unit,
+                "qualifier": s.qualifier,
+                "scope": s.scope,
+                "scope_key": s.scope or "*",
+                "method": s.method,
+                "evidence": s.evidence,
+                "anchor": s.anchor or None,
+                "section": s.section,
+            }
+        )
+    for c in report.cells:
+        rows["template_cells"].append(
+            {
+                "report_id": report.report_id,
+                "table": c.table,
+                "row_key": c.row_key,
+                "row_label": c.row_label,
+                "column_key": c.column_key,
+                "column_label": c.column_label,
+                "value": _num(c.value),
+            }
+        )
+    for c in report.checks:
+        rows["checks"].append(
+            {"report_id": report.report_id, "check": c.check, "status": c.status, "detail": c.detail}
+        )
+    return rows
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_csv(path: Path, schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    names = [f.name for f in schema.fields]
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(n)) for n in names])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def write_parquet(path: Path, schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> None:
+    columns = {}
+    arrow_fields = []
+    for f in schema.fields:
+        values = [row.get(f.name) for row in rows]
+        if f.type == "date":
+            values = [date.fromisoformat(v) if v else None for v in values]
+        elif f.type == "number":
+            values = [float(v) if v is not None else None for v in values]
+        columns[f.name] = pa.array(values, type=_ARROW_TYPES[f.type])
+        arrow_fields.append(pa.field(f.name, _ARROW_TYPES[f.type], nullable=True))
+    table = pa.Table.from_arrays(list(columns.values()), schema=pa.schema(arrow_fields))
+    # Fixed writer settings and no creation metadata so that the bytes are reproducible.
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        use_dictionary=True,
+        write_statistics=True,
+        store_schema=False,
+        data_page_version="2.0",
+    )
+
+
+def sort_rows(name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    _, all_schemas = schemas()
+    key = all_schemas[name].primary_key
+    return sorted(rows, key=lambda r: tuple("" if r.get(k) is None else str(r.get(k)) for k in key))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _field_descriptor(f: Field) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "name": f.name,
+        "type": f.type,
+        "title": f.title,
+        "description": f.description,
+        "title_zh": f.title_zh,
+        "description_zh": f.description_zh,
+    }
+    if f.type == "number":
+        d["bareNumber"] = True
+    if f.constraints:
+        d["constraints"] = f.constraints
+    return d
+
+
+def descriptor(out_dir: Path) -> dict[str, Any]:
+    """The datapackage.json descriptor for the files already written in ``out_dir``."""
+    head, all_schemas = schemas()
+    resources = []
+    for name in RESOURCES:
+        s = all_schemas[name]
+        schema: dict[str, Any] = {
+            "fields": [_field_descriptor(f) for f in s.fields],
+            "primaryKey": list(s.primary_key),
+            "missingValues": [""],
+        }
+        if s.foreign_keys:
+            schema["foreignKeys"] = [
+                {"fields": [a], "reference": {"resource": b, "fields": [c]}} for a, b, c in s.foreign_keys
+            ]
+        path = out_dir / f"{name}.csv"
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "title": s.title,
+                "title_zh": s.title_zh,
+                "description": s.description,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": path.stat().st_size,
+                "hash": "sha256:" + sha256_file(path),
+                "dialect": {"delimiter": ",", "lineTerminator": "\n", "header": True},
+                "schema": schema,
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        **head,
+        "resources": resources,
+    }
+
+
+def write_package(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Write every resource as CSV and Parquet, then ``datapackage.json`` describing them."""
+    _, all_schemas = schemas()
+    for name in RESOURCES:
+        rows = sort_rows(name, tables.get(name, []))
+        write_csv(out_dir / f"{name}.csv", all_schemas[name], rows)
+        write_parquet(out_dir / f"{name}.parquet", all_schemas[name], rows)
+    text = json.dumps(descriptor(out_dir), ensure_ascii=False, indent=2, sort_keys=False)
+    (out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")

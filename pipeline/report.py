@@ -1,0 +1,133 @@
+"""One source in, one ``Report`` out: the per-report stages chained, with no file I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+
+from pipeline import htmlsource
+from pipeline.archive import archive
+from pipeline.clean import clean
+from pipeline.extract.figures import extract_figures
+from pipeline.extract.template import parse_template
+from pipeline.markdown import to_markdown
+from pipeline.metadata import extract_metadata
+from pipeline.records import Check, Report, Source, Statistic
+from pipeline.script import to_simplified
+
+_ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+TABLE_ANCHORS = {
+    "proactive": "table-proactive",
+    "applications": "table-applications",
+    "review_litigation": "table-review-litigation",
+}
+# Which derived statistic sits in which table (for the anchor a figure links to).
+_TABLE_OF = {
+    "reconsideration_cases": "review_litigation",
+    "litigation_cases": "review_litigation",
+}
+
+
+class StageError(Exception):
+    """A stage failed on one report; carries the stage name for the build report."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"{stage}: {message}")
+        self.stage = stage
+        self.message = message
+
+
+def report_id_for(name: str) -> str:
+    """A URL-safe ASCII id from a file name; names with little ASCII get a hash suffix."""
+    stem = name.rsplit(".", 1)[0].lower()
+    slug = _ID_UNSAFE.sub("-", stem).strip("-_")[:48].strip("-_")
+    ascii_share = len(slug) / max(1, len(stem))
+    if len(slug) < 4 or ascii_share < 0.6 or slug != stem[: len(slug)]:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+        slug = f"{slug[:36]}-{digest}".strip("-") if slug else f"r-{digest}"
+    return slug
+
+
+def _merge(text_stats: tuple[Statistic, ...], table_stats: tuple[Statistic, ...]) -> tuple[
+    tuple[Statistic, ...], tuple[Check, ...]
+]:
+    """A table cell beats a sentence for the same whole-body indicator; disagreements are checks."""
+    checks: list[Check] = []
+    table_whole = {s.indicator: s for s in table_stats if s.scope is None}
+    merged: list[Statistic] = list(table_stats)
+    for s in text_stats:
+        t = table_whole.get(s.indicator)
+        if t is None or s.scope is not None:
+            merged.append(s)
+            continue
+        status = "pass" if abs(t.value - s.value) < 1e-9 or s.qualifier != "exact" else "fail"
+        checks.append(
+            Check(
+                check=f"prose_vs_table:{s.indicator}",
+                status=status,
+                detail=f"table {t.value:g}; prose {s.value:g} ({s.qualifier}) in 「{s.evidence[:80]}」",
+            )
+        )
+    return tuple(merged), tuple(checks)
+
+
+def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:
+    """Run every per-report stage on one source (raises ``SourceError`` or ``StageError``)."""
+    archived = archive(source, declared_charset)
+    grids: tuple = ()
+    if archived.media_type == "text/html":
+        try:
+            doc = htmlsource.extract(archived.text)
+        except Exception as exc:  # noqa: BLE001 - reported with the stage name
+            raise StageError("html", f"{type(exc).__name__}: {exc}") from exc
+        archived = replace(archived, text=doc.text, html_meta=dict(doc.meta))
+        grids = doc.grids
+    try:
+        cleaned = clean(archived.text, known_title=archived.html_meta.get("title"))
+        if archived.html_meta:
+            header = {**{k: v for k, v in archived.html_meta.items() if v}, **cleaned.header}
+            cleaned = replace(cleaned, header=header)
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("clean", f"{type(exc).__name__}: {exc}") from exc
+    if not cleaned.text.strip():
+        raise StageError("clean", "no report text is left once the page clutter is removed")
+    try:
+        metadata = extract_metadata(cleaned, source.sidecar)
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("metadata", f"{type(exc).__name__}: {exc}") from exc
+    try:
+        text_stats = extract_figures(cleaned.text, cleaned.toc)
+        cells: tuple = ()
+        checks: tuple[Check, ...] = ()
+        stats = text_stats
+        if metadata.report_format != "free_text":
+            hints = {s.indicator: s.value for s in text_stats if s.scope is None}
+            result = parse_template(to_simplified(cleaned.text), grids, prose_hints=hints)
+            table_stats = tuple(
+                replace(
+                    s,
+                    anchor=TABLE_ANCHORS[_TABLE_OF.get(s.indicator, "applications")],
+                )
+                for s in result.statistics
+            )
+            stats, prose_checks = _merge(text_stats, table_stats)
+            cells, checks = result.cells, tuple(result.checks) + prose_checks
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
+    try:
+        anchors = {s.anchor for s in stats if s.method == "text"}
+        markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors)
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
+    return Report(
+        report_id=report_id,
+        archived=archived,
+        cleaned=cleaned,
+        metadata=metadata,
+        statistics=stats,
+        cells=tuple(cells),
+        checks=tuple(checks),
+        markdown=markdown,
+        text_hans=to_simplified(cleaned.text) if metadata.script == "hant" else None,
+    )

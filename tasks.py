@@ -1,0 +1,87 @@
+"""Project tasks: `invoke --list` shows them, `invoke --help TASK` explains one."""
+
+from __future__ import annotations
+
+from invoke import Exit, task
+
+
+@task(
+    help={
+        "workers": "processes for the per-report stages (default: one per core)",
+        "no_cache": "ignore the per-report cache and recompute every report",
+        "strict": "exit non-zero when any source file was skipped",
+        "data_only": "write datasets/ only, without the site",
+    }
+)
+def build(c, workers=0, no_cache=False, strict=False, data_only=False):
+    """Build everything: archive, cleaned texts, data package (datasets/) and website (site/)."""
+    from pipeline.build import build_all
+    from pipeline.paths import CACHE_DIR
+
+    try:
+        result = build_all(
+            workers=int(workers), cache_dir=None if no_cache else CACHE_DIR, with_site=not data_only
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure ends the build with its reason
+        raise Exit(f"build failed: {type(exc).__name__}: {exc}", code=1) from exc
+    errors = [p for p in result.problems if p.severity == "error"]
+    if strict and errors:
+        lines = "\n".join(f"  {p.source_file}: [{p.stage}] {p.message}" for p in errors)
+        raise Exit(f"--strict: {len(errors)} source files were skipped:\n{lines}", code=1)
+
+
+@task
+def clean(c):
+    """Remove generated output: site/, datasets/ contents, generated site_docs/ pages, caches."""
+    from pipeline.build import clean_outputs
+
+    clean_outputs()
+
+
+@task(help={"port": "port to serve on (default 8000)"})
+def serve(c, port=8000):
+    """Serve the built site/ on http://127.0.0.1:PORT (run `invoke build` first)."""
+    from pipeline.paths import SITE_DIR
+
+    if not SITE_DIR.is_dir():
+        raise Exit("site/ does not exist: run `invoke build` first", code=1)
+    c.run(f"python -m http.server {int(port)} --bind 127.0.0.1 --directory {SITE_DIR}", pty=False)
+
+
+@task
+def setup(c):
+    """Install the system packages the tests need (Debian's chromium, CJK fonts) when missing."""
+    import shutil
+
+    if shutil.which("chromium"):
+        return
+    sudo = "" if _is_root() else "sudo "
+    c.run(f"{sudo}apt-get update -q", pty=False)
+    c.run(f"{sudo}apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk", pty=False)
+
+
+def _is_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@task(help={"k": "only tests matching this expression", "browser": "also run browser tests (default on)"})
+def test(c, k="", browser=True):
+    """Run the test suite (pytest), browser tests included."""
+    args = ["python", "-m", "pytest", "-q"]
+    if k:
+        args += ["-k", repr(k)]
+    if not browser:
+        args += ["-m", "'not browser'"]
+    c.run(" ".join(args), pty=False)
+
+
+@task(help={"gold": "gold expectations file", "sources": "folder of the gold's source files"})
+def evaluate(c, gold="", sources=""):
+    """Score extraction against a gold file: precision and recall per field and tier, and misses."""
+    from pipeline.evaluate import main
+
+    code = main(gold or None, sources or None)
+    if code:
+        raise Exit(code=code)
