@@ -34,6 +34,8 @@ class Vocabulary:
     header_re: re.Pattern[str]
     header_max_len: int
     tail_max_len: int
+    section_re: re.Pattern[str]
+    section_head_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +51,16 @@ def vocabulary() -> Vocabulary:
         header_labels=labels,
         header_re=header_re,
         header_max_len=int(data["header_max_len"]),
+        section_re=re.compile(
+            r"(?<=[。；！？\s\d元])(?=[一二三四五六七八九十]{1,2}、\s*(?:"
+            + "|".join(re.escape(t) for t in data["section_titles"])
+            + r"))|(?<=[。；！？])(?=[（(][一二三四五六七八九十]{1,2}[）)])"
+        ),
+        section_head_re=re.compile(
+            r"^[一二三四五六七八九十]{1,2}、\s*(?:"
+            + "|".join(re.escape(t) for t in data["section_titles"])
+            + r")(?=\s*\S{4})"
+        ),
         tail_max_len=int(data["tail_max_len"]),
     )
 
@@ -86,6 +98,23 @@ def _peel(line: str, vocab: Vocabulary) -> list[str]:
         out.append(head)
         rest = tail
     out.append(rest)
+    return out
+
+
+def _resegment(pieces: list[str], vocab: Vocabulary) -> list[str]:
+    """Put line breaks back into a report saved as one long line: before each numbered section
+    of the mandated outline (after a full stop) and between a section title and its text."""
+    out: list[str] = []
+    for piece in pieces:
+        if len(piece) < 300:
+            out.append(piece)
+            continue
+        for part in vocab.section_re.split(piece):
+            part = _strip(part)
+            if m := vocab.section_head_re.match(part):
+                out.extend([m.group(0), part[m.end() :]])
+            elif part:
+                out.append(part)
     return out
 
 
@@ -149,7 +178,7 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
     vocab = vocabulary()
     lines: list[str] = []
     for raw in text.split("\n"):
-        for piece in _peel(_strip(raw), vocab):
+        for piece in _resegment(_peel(_strip(raw), vocab), vocab):
             piece = _strip(piece)
             if piece:
                 lines.append(piece)
@@ -222,7 +251,65 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             ):
                 drop(i)
 
-    kept = [line for i, line in enumerate(lines) if keep[i]]
+    kept = rebuild_tables([line for i, line in enumerate(lines) if keep[i]])
     return Cleaned(
         text="\n".join(kept) + "\n", header=header, removed=tuple(removed), toc=tuple(toc)
     )
+
+
+_CELL_PUNCT = re.compile(r"[。，,；;：:、()（）《》“”]")
+_NUMERIC_CELL = re.compile(r"^[-+]?\d[\d,.]*\s*%?$")
+
+
+def _cell_like(line: str) -> bool:
+    return (
+        len(line) <= 15
+        and not _CELL_PUNCT.search(line)
+        and not line.startswith("|")
+        and not DATE_LINE_RE.match(line)
+    )
+
+
+def rebuild_tables(lines: list[str]) -> list[str]:
+    """A table pasted as one cell per line (政务动态 / 政务公开 / 政民互动 / 3500 / 2000 / 1000)
+    becomes a pipe table again: rows of k labels alternating with rows of k numbers."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _cell_like(lines[j]):
+            j += 1
+        run = lines[i:j]
+        table = _as_table(run) if len(run) >= 4 else None
+        if table:
+            out.extend(table)
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+def _as_table(run: list[str]) -> list[str] | None:
+    for k in range(2, 9):
+        if len(run) % k or len(run) // k < 2:
+            continue
+        rows = [run[r : r + k] for r in range(0, len(run), k)]
+        kinds = []
+        for row in rows:
+            numeric = [bool(_NUMERIC_CELL.match(c)) for c in row]
+            if all(numeric):
+                kinds.append("N")
+            elif not any(numeric):
+                kinds.append("L")
+            else:
+                break
+        else:
+            if "N" in kinds and kinds[0] == "L":
+                def fmt(row: list[str]) -> str:
+                    return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+
+                return [fmt(rows[0]), "| " + " | ".join("---" for _ in range(k)) + " |"] + [
+                    fmt(r) for r in rows[1:]
+                ]
+    return None

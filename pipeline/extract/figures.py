@@ -91,14 +91,20 @@ def _sections(paras: list[str], toc: tuple[str, ...]) -> list[str]:
     return out
 
 
+_BODY_LIKE = re.compile(r"(?:县|区|市|旗|盟|部门|单位|乡镇|街道|局|委|办)$")
+NOT_A_SCOPE = "-"
+
+
 def _scope(clause_before: str, earlier_in_sentence: bool) -> str | None:
+    """The part of the body a figure is about; ``NOT_A_SCOPE`` for a breakdown by kind
+    (其中机构职能类信息25条), which is neither the whole nor a part of the body."""
     m = _SCOPE_START.match(clause_before)
     if m:
         return m.group(1)
     if earlier_in_sentence:
-        subject = re.sub(r"^(?:其中|另外|此外)", "", clause_before).strip()
+        subject = re.sub(r"^[(（]?(?:其中|另外|此外)", "", clause_before).strip()
         subject = re.split(r"(?:主动|共|累计|全年|受理|收到|召开|举办|组织|发布|公开)", subject)[0]
-        return subject or None
+        return subject if subject and _BODY_LIKE.search(subject) else NOT_A_SCOPE
     return None
 
 
@@ -133,6 +139,8 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                             continue
                         factor = rule.units.get(m.group("unit"), 1.0)
                         scope = _scope(clause[: m.start()].strip(), seen_in_sentence) or sentence_scope
+                        if scope == NOT_A_SCOPE:
+                            break
                         stat = Statistic(
                             indicator=rule.indicator,
                             value=round(number.value * factor, 6),

@@ -426,7 +426,7 @@ def _row_splits(run: str, types: Sequence[str], groups: Sequence[tuple[int, int]
             if found:
                 return _RowSplits(found, relaxed=not constrained and bool(groups))
     if capped:
-        return _RowSplits([], note=f"more than {ROW_CANDIDATE_CAP} splits of {run.strip()!r}")
+        return _RowSplits([], note=f"too many splits (> {ROW_CANDIDATE_CAP}) of {run.strip()!r}")
     if not run.strip():
         return _RowSplits([], note="no figures")
     return _RowSplits([], note=f"no split of {run.strip()!r} into {n} cells")
@@ -776,13 +776,20 @@ _HINT_ROWS = {
 }
 
 
+def _row_figure(cells: tuple) -> float | None:
+    """A row's 总计, or the sum of its cells when the 总计 column is blank."""
+    if cells[-1] is not None:
+        return cells[-1]
+    return None if None in cells[:-1] else sum(cells[:-1])
+
+
 def _hinted(cands: dict[str, list[tuple]], hints: dict[str, float]) -> tuple[dict, list[str]]:
-    """Keep only the splits whose 总计 matches a figure quoted in the prose."""
+    """Keep only the splits whose figure matches one quoted in the prose."""
     narrowed = dict(cands)
     used = []
     for indicator, row in _HINT_ROWS.items():
         if indicator in hints and narrowed.get(row):
-            keep = [c for c in narrowed[row] if c[-1] is not None and c[-1] == hints[indicator]]
+            keep = [c for c in narrowed[row] if _row_figure(c) == hints[indicator]]
             if keep and len(keep) < len(narrowed[row]):
                 narrowed[row] = keep
                 used.append(f"{indicator}={_fmt(hints[indicator])}")
