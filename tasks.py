@@ -22,7 +22,7 @@ def build(c, workers=0, no_cache=False, strict=False, data_only=False):
         result = build_all(
             workers=int(workers), cache_dir=None if no_cache else CACHE_DIR, with_site=not data_only
         )
-    except Exception as exc:  # noqa: BLE001 - any failure ends the build with its reason
+    except Exception as exc:
         raise Exit(f"build failed: {type(exc).__name__}: {exc}", code=1) from exc
     errors = [p for p in result.problems if p.severity == "error"]
     if strict and errors:

@@ -89,9 +89,7 @@ def score_report(entry: dict[str, Any], report: Report, ev: Evaluation) -> None:
             continue
         e, g = want[key], got[key]
         field_key = f"metadata.{key}"
-        if e is None and g is None:
-            ev.add(field_key, tp=1)
-        elif _match(e, g):
+        if (e is None and g is None) or _match(e, g):
             ev.add(field_key, tp=1)
         else:
             ev.add(field_key, fp=int(g is not None), fn=int(e is not None))

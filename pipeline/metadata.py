@@ -86,7 +86,7 @@ def document_type(title: str) -> str:
     t = to_simplified(title)
     if any(w in t for w in NOTICE_WORDS):
         return "notice"
-    if any(w in t for w in ANNUAL_WORDS) or "年度" in t and "报告" in t:
+    if any(w in t for w in ANNUAL_WORDS) or ("年度" in t and "报告" in t):
         return "annual_report"
     return "other"
 

@@ -79,7 +79,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
     if archived.media_type == "text/html":
         try:
             doc = htmlsource.extract(archived.text)
-        except Exception as exc:  # noqa: BLE001 - reported with the stage name
+        except Exception as exc:
             raise StageError("html", f"{type(exc).__name__}: {exc}") from exc
         archived = replace(archived, text=doc.text, html_meta=dict(doc.meta))
         grids = doc.grids
@@ -88,13 +88,13 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         if archived.html_meta:
             header = {**{k: v for k, v in archived.html_meta.items() if v}, **cleaned.header}
             cleaned = replace(cleaned, header=header)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StageError("clean", f"{type(exc).__name__}: {exc}") from exc
     if not cleaned.text.strip():
         raise StageError("clean", "no report text is left once the page clutter is removed")
     try:
         metadata = extract_metadata(cleaned, source.sidecar)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StageError("metadata", f"{type(exc).__name__}: {exc}") from exc
     try:
         text_stats = extract_figures(cleaned.text, cleaned.toc)
@@ -113,12 +113,12 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
             )
             stats, prose_checks = _merge(text_stats, table_stats)
             cells, checks = result.cells, tuple(result.checks) + prose_checks
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
         markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(
         report_id=report_id,

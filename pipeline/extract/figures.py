@@ -15,6 +15,8 @@ from pipeline.records import Statistic
 from pipeline.script import to_simplified
 from pipeline.text import anchor_id, paragraphs, sentences
 
+_HAS_NUMBER = re.compile(r"[\d零〇○一二两三四五六七八九十百千万]")
+_HAS_NEGATION = re.compile(r"[未没无零不]")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?]")
 # A clause that opens with a part of the reporting body (各盟市, 区直部门, 11个县(市)、区).
 _SCOPE_START = re.compile(
@@ -31,6 +33,7 @@ class Rule:
     units: dict[str, float]
     sections: tuple[str, ...]
     clause_requires: re.Pattern[str] | None
+    trigger: re.Pattern[str]
     patterns: tuple[re.Pattern[str], ...]
     zero: tuple[re.Pattern[str], ...]
     same_as: tuple[tuple[str, re.Pattern[str]], ...]
@@ -60,6 +63,7 @@ def rules() -> dict[str, Rule]:
             units=units,
             sections=tuple(spec.get("sections", ())),
             clause_requires=re.compile(requires) if requires else None,
+            trigger=re.compile(spec["trigger"]),
             patterns=tuple(expand(p) for p in spec.get("patterns", ())),
             zero=tuple(expand(p) for p in spec.get("zero", ())),
             same_as=tuple((k, expand(v)) for k, v in spec.get("same_as", {}).items()),
@@ -121,8 +125,18 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
     order = 0
     for p, para in enumerate(paras):
         section = to_simplified(section_of[p])
+        para_simple = to_simplified(para)
+        # OpenCC keeps the length of these texts; when it does not, convert sentence by sentence.
+        same_len = len(para_simple) == len(para)
+        offset = 0
         for s, sentence in enumerate(sentences(para)):
-            simple = to_simplified(sentence)
+            if same_len:
+                simple = para_simple[offset : offset + len(sentence)]
+                offset += len(sentence)
+            else:
+                simple = to_simplified(sentence)
+            if not _HAS_NUMBER.search(simple) and not _HAS_NEGATION.search(simple):
+                continue
             anchor = anchor_id(p, s)
             clauses = [c for c in _CLAUSE_SPLIT.split(simple) if c.strip()]
             opening = _SCOPE_START.match(clauses[0].strip()) if clauses else None
@@ -131,6 +145,8 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                 in_section = any(word in section for word in rule.sections)
                 seen_in_sentence = False
                 for clause in clauses:
+                    if not rule.trigger.search(clause):
+                        continue
                     if rule.clause_requires and not rule.clause_requires.search(clause):
                         continue
                     for pattern in rule.patterns:

@@ -229,6 +229,9 @@ def _simplify(text: str) -> str:
     """Simplified script, ASCII digits and punctuation, with every character kept in place."""
     text = text.translate(_NORMALISE)
     convert = _converter().convert
+    whole = convert(text)  # phrase-aware (反覆 → 反复), usable while lengths agree
+    if len(whole) == len(text):
+        return whole
     table = {}
     for ch in set(text):
         if ord(ch) >= 0x3400:
@@ -490,12 +493,28 @@ def _strip_numbering(work: str, run: str, run_end: int) -> str:
     return run[: m.start()] if m else run
 
 
+@functools.cache
+def _numbered(phrase: str, number: int) -> re.Pattern[str]:
+    """The phrase after its item number (``3.其他``), a few label characters allowed between."""
+    return re.compile(rf"{number}\s*[.、]\s*[^0-9|]{{0,40}}?(?P<phrase>{_phrase(phrase).pattern})")
+
+
 def _find_phrase(
-    work: str, phrases: Sequence[str], start: int, end: int
+    work: str, phrases: Sequence[str], start: int, end: int, number: int | None = None
 ) -> tuple[re.Match[str], str] | None:
-    """The first of ``phrases`` (in their order of preference) found in ``work[start:end]``."""
+    """The first of ``phrases`` (in their order of preference) found in ``work[start:end]``.
+
+    A row with an item number is looked for after that number first, so that ``3.其他`` is
+    not taken from a ``（六）其他处理`` heading printed before it.
+    """
+    end = max(start, end)
+    if number is not None:
+        for phrase in phrases:
+            m = _numbered(phrase, number).search(work, start, end)
+            if m:
+                return _phrase(phrase).match(work, m.start("phrase"), end), phrase
     for phrase in phrases:
-        m = _phrase(phrase).search(work, start, max(start, end))
+        m = _phrase(phrase).search(work, start, end)
         if m:
             return m, phrase
     return None
@@ -508,7 +527,8 @@ def _locate_rows(
     found: list[_Located] = []
     pos = start
     for spec in specs:
-        hit = _find_phrase(work, spec.match, pos, end if window is None else pos + window)
+        limit = end if window is None else pos + window
+        hit = _find_phrase(work, spec.match, pos, limit, spec.number)
         if hit is None:
             continue
         m, phrase = hit

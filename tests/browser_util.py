@@ -1,0 +1,141 @@
+"""Serving a built site from a subfolder on localhost and driving Debian's chromium with Playwright.
+
+Used by the browser tests and by ``invoke screenshots``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SUBFOLDER = "sub"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+TRADITIONAL_SEED = "000_908af32b971cb386"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def stage_in_subfolder(site_dir: Path, www: Path) -> Path:
+    """Copy ``site_dir`` to ``www/sub/`` so that it is served below a path, not at the root."""
+    dest = www / SUBFOLDER
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(site_dir, dest)
+    return dest
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (a free port) in a thread; yields the origin URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def require_chromium() -> str:
+    """Path of Debian's chromium; a clear error (not a skip) when it is not installed."""
+    if not CHROMIUM.exists():
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(run `invoke setup`, or `apt-get install chromium fonts-noto-cjk`)"
+        )
+    return str(CHROMIUM)
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
+
+
+def wait_for_results(page: Any, timeout: float = 15_000) -> list[str]:
+    """Wait until the search page has run its query; the result links (may be empty)."""
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.pagefind-ui__message');"
+        " return m && m.textContent.trim().length > 0 && !document.querySelector('.pagefind-ui__search-input:disabled'); }",
+        timeout=timeout,
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('.pagefind-ui__result-link') || "
+        "[...document.querySelectorAll('.pagefind-ui__result-link')].every(a => a.getAttribute('href'))",
+        timeout=timeout,
+    )
+    return page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+
+
+class Transfer:
+    """Bytes received by a page, per request, counted from the responses' bodies."""
+
+    def __init__(self, page: Any) -> None:
+        self.requests: list[tuple[str, str, int]] = []
+        page.on("requestfinished", self._finished)
+
+    def _finished(self, request: Any) -> None:
+        try:
+            sizes = request.sizes()
+            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        except Exception:  # noqa: BLE001 - a request without sizes counts as 0
+            size = 0
+        self.requests.append((request.resource_type, request.url, size))
+
+    def total(self, kinds: tuple[str, ...] = ()) -> int:
+        return sum(n for kind, _, n in self.requests if not kinds or kind in kinds)
+
+    def reset(self) -> None:
+        self.requests.clear()
+
+
+def take_screenshots(site_dir: Path, out_dir: Path, query: str = "岳塘区 政府信息") -> list[Path]:
+    """PNGs of home, the Traditional seed's report page and a search, at desktop and phone width."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = TRADITIONAL_SEED if (site_dir / "reports" / TRADITIONAL_SEED).is_dir() else None
+    if report is None:
+        found = sorted(p.parent.name for p in (site_dir / "reports").glob("*/index.html"))
+        report = found[0] if found else ""
+    shots = [("home", ""), ("report", f"reports/{report}/"), ("search", f"search/?q={query}")]
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        www = Path(tmp)
+        stage_in_subfolder(site_dir, www)
+        with serve(www) as origin, sync_playwright() as p:
+            browser = launch(p)
+            try:
+                for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                    for scheme in ("light", "dark"):
+                        ctx = browser.new_context(viewport=viewport, color_scheme=scheme)
+                        page = ctx.new_page()
+                        for name, rel in shots:
+                            if scheme == "dark" and name != "report":
+                                continue
+                            page.goto(f"{origin}/{SUBFOLDER}/{rel}", wait_until="networkidle")
+                            if name == "search":
+                                wait_for_results(page)
+                            suffix = "" if scheme == "light" else "-dark"
+                            path = out_dir / f"{name}-{width_name}{suffix}.png"
+                            page.screenshot(path=str(path), full_page=name != "report")
+                            written.append(path)
+                        ctx.close()
+            finally:
+                browser.close()
+    return written
