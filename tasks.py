@@ -85,3 +85,17 @@ def evaluate(c, gold="", sources=""):
     code = main(gold or None, sources or None)
     if code:
         raise Exit(code=code)
+
+
+@task(
+    help={
+        "reports": "number of synthetic reports (default 1000)",
+        "workers": "processes for the per-report stages (default: one per core)",
+        "keep": "folder to keep the generated corpus and outputs in (default: a temporary folder)",
+    }
+)
+def bench(c, reports=1000, workers=0, keep=""):
+    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus."""
+    from pipeline.bench import main
+
+    main(int(reports), int(workers), keep or None)

@@ -425,6 +425,24 @@ def index_search(site_dir: Path) -> None:
         raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
 
+def input_fingerprint(source_dir: Path, docs_dir: Path, with_site: bool) -> str:
+    """Everything a build's output depends on: the sources, the code and the site's setup."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    h.update(b"site" if with_site else b"data")
+    files, _ = discover(source_dir)
+    sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
+    for p in [*files, *sidecars]:
+        st = p.stat()
+        h.update(f"{p.name}\0{st.st_size}\0".encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    extra = [paths.MKDOCS_YML, *sorted((docs_dir / "assets").rglob("*"))] if with_site else []
+    for p in extra:
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def build_all(
     source_dir: Path = paths.SOURCE_DIR,
     datasets_dir: Path = paths.DATASETS_DIR,
@@ -439,6 +457,12 @@ def build_all(
     so a build that fails part-way leaves the previous datasets/ and site/ untouched."""
     t_all = time.perf_counter()
     result = run_stages(source_dir, workers, cache_dir, progress)
+    stamp = input_fingerprint(source_dir, docs_dir, with_site)
+    stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
+    if all(p.exists() and p.read_text() == stamp for p in stamps):
+        result.timings["total"] = time.perf_counter() - t_all
+        progress(f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s")
+        return result
 
     t0 = time.perf_counter()
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
@@ -472,8 +496,10 @@ def build_all(
         result.timings["search"] = time.perf_counter() - t0
         progress(f"[search]   Pagefind index in {result.timings['search']:.1f}s")
 
+    (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)
     if with_site:
+        (new_site / ".fingerprint").write_text(stamp)
         swap_in(new_site, site_dir)
     result.timings["total"] = time.perf_counter() - t_all
     errors = sum(p.severity == "error" for p in result.problems)

@@ -425,14 +425,19 @@ def _read_meta_tags(soup: BeautifulSoup, vocab: _Vocab) -> _Fields:
     return fields
 
 
-def _segments(element: Tag) -> list[str]:
-    """The element's text nodes, normalised, empty ones left out."""
+def _segments(element: Tag, limit: int | None = None) -> list[str] | None:
+    """The element's text nodes, normalised, empty ones left out; None once they run
+    longer than limit characters (so that walking up from a string stays cheap)."""
     out = []
+    size = 0
     for node in element.descendants:
         if _is_text(node):
             text = _normalise(str(node))
             if text:
                 out.append(text)
+                size += len(text) + 1
+                if limit is not None and size > limit:
+                    return None
     return out
 
 
@@ -510,7 +515,7 @@ def _read_header_table(table: Tag, vocab: _Vocab, fields: _Fields) -> bool:
     found: list[tuple[str | None, int, str]] = []
     filled = covered = 0
     for cells in _own_rows(table):
-        texts = ["\n".join(_segments(cell)) for cell in cells]
+        texts = ["\n".join(_segments(cell) or []) for cell in cells]
         filled += sum(1 for t in texts if t)
         i = 0
         while i < len(texts):
@@ -540,11 +545,18 @@ def _read_header_table(table: Tag, vocab: _Vocab, fields: _Fields) -> bool:
     return True
 
 
-def _owner_table(node: PageElement) -> Tag | None:
+def _ancestor(node: PageElement, names: tuple[str, ...], levels: int) -> Tag | None:
+    """The nearest enclosing element named one of names, looking up at most levels."""
     parent = node.parent
-    while parent is not None and parent.name != "table":
+    for _ in range(levels):
+        if parent is None or parent.name in names:
+            return parent
         parent = parent.parent
-    return parent
+    return None
+
+
+# A header line is looked for at most this many levels above a label.
+_HEADER_LEVELS = 12
 
 
 def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
@@ -559,9 +571,9 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
     grid_like: dict[int, bool] = {}
     hits = [s for s in root.find_all(string=vocab.header_label) if _is_text(s)]
     for string in hits:
-        if string.decomposed or string.find_parent("a") is not None:
+        if string.decomposed or _ancestor(string, ("a",), _HEADER_LEVELS) is not None:
             continue
-        table = _owner_table(string)
+        table = _ancestor(string, ("table",), _HEADER_LEVELS)
         if table is not None:
             if id(table) not in grid_like:
                 grid_like[id(table)] = table.find("table") is None and _is_grid_like(table)
@@ -569,13 +581,13 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
                 continue
         best: tuple[Tag, list[tuple[str | None, int, str]]] | None = None
         node = string.parent
-        for _ in range(12):
+        for _ in range(_HEADER_LEVELS):
             if node is None or node.name in ("html", "body", "[document]", "tr", "table"):
                 break
-            text = "\n".join(_segments(node))
-            if len(text) > vocab.header_block_max_chars:
+            segments = _segments(node, vocab.header_block_max_chars)
+            if segments is None:
                 break
-            parsed = _parse_header_line(text, vocab)
+            parsed = _parse_header_line("\n".join(segments), vocab)
             if parsed:
                 best = (node, parsed)
             if node.name in ("td", "th"):
@@ -733,8 +745,9 @@ def _remove_clutter(
         if not element.decomposed and not _is_protected(element, keep, stats, page):
             element.decompose()
 
-    def inside_container(node: PageElement) -> bool:
-        return container is not None and any(p is container for p in node.parents)
+    inside = {id(tag) for tag in _tags(container)} if container is not None else set()
+    if container is not None:
+        inside.add(id(container))
 
     limit = vocab.clutter_block_max_chars
     for string in root.find_all(string=True):
@@ -747,7 +760,7 @@ def _remove_clutter(
             prefixes = None
         else:
             continue
-        if inside_container(string):
+        if id(string.parent) in inside:
             continue
         target = _widest(string, keep, stats, page, limit, prefixes)
         if target is not None:
@@ -933,9 +946,7 @@ def _link_text(link: Tag, url: str) -> str:
 
 def _block_starts_with(node: Tag, words: tuple[str, ...]) -> bool:
     """Whether the text of the block holding node starts with one of words."""
-    block = node.parent
-    while block is not None and block.name not in _BLOCK_TAGS:
-        block = block.parent
+    block = _ancestor(node, tuple(_BLOCK_TAGS), 50)
     head = ""
     for string in (block or node).strings:
         head += _normalise(str(string))
@@ -1036,5 +1047,5 @@ def extract(html: str) -> HtmlDocument:
     """
     try:
         return _extract(html)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any parser failure means an empty document
         return HtmlDocument(text="", meta={}, grids=(), attachments=())

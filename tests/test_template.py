@@ -86,7 +86,9 @@ def app_layout(fmt: str) -> list[tuple[str, str]]:
 def expected_apps(name: str) -> dict[str, list[float | None]]:
     table = TABLES[name]
     zero = [0] * 7
-    return {key: floats(table["applications"].get(key, zero)) for _, key in app_layout(table["format"])}
+    return {
+        key: floats(table["applications"].get(key, zero)) for _, key in app_layout(table["format"])
+    }
 
 
 def expected_review(name: str) -> dict[str, list[float | None]]:
@@ -156,7 +158,13 @@ def render(name: str, style: str, seed: int = 0) -> str:
         LAYOUTS[fmt]["proactive_head"],
     ]
     body = joiner.join(lines)
-    return "\n".join(head) + (" " if style in ("flat", "stray") else "\n") + body + " " + LAYOUTS["tail"]
+    return (
+        "\n".join(head)
+        + (" " if style in ("flat", "stray") else "\n")
+        + body
+        + " "
+        + LAYOUTS["tail"]
+    )
 
 
 def grids_of(name: str) -> list[list[list[str]]]:
@@ -173,9 +181,18 @@ def grids_of(name: str) -> list[list[list[str]]]:
             "administrative_fees": ("第二十条第（八）项", ["本年收费金额（单位：万元）"]),
         },
         "template_2019": {
-            "regulations": ("第二十条第（一）项", ["本年新制作数量", "本年新公开数量", "对外公开总数量"]),
-            "administrative_licensing": ("第二十条第（五）项", ["上一年项目数量", "本年增/减", "处理决定数量"]),
-            "administrative_penalty": ("第二十条第（六）项", ["上一年项目数量", "本年增/减", "处理决定数量"]),
+            "regulations": (
+                "第二十条第（一）项",
+                ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            ),
+            "administrative_licensing": (
+                "第二十条第（五）项",
+                ["上一年项目数量", "本年增/减", "处理决定数量"],
+            ),
+            "administrative_penalty": (
+                "第二十条第（六）项",
+                ["上一年项目数量", "本年增/减", "处理决定数量"],
+            ),
             "administrative_fees": ("第二十条第（八）项", ["上一年项目数量", "本年增/减"]),
             "government_procurement": ("第二十条第（九）项", ["采购项目数量", "采购总金额"]),
         },
@@ -189,13 +206,16 @@ def grids_of(name: str) -> list[list[list[str]]]:
             title, columns = headers[key]
             proactive.append([title] * 4)
             proactive.append(pad(["信息内容", *columns], 4))
-        row_label = label.rsplit("数量", 1)[-1].rsplit("）", 1)[-1] if "第二十条" in label else label
+            row_label = label.split(columns[-1])[-1]
+        else:
+            row_label = label
         values = [show(v, none_as) for v in table["proactive"][key]]
         proactive.append(pad([row_label, *values], 4))
 
     apps = [
         ["申请人情况"] * 3 + ["自然人"] + ["法人或其他组织"] * 5 + ["总计"],
-        ["申请人情况"] * 3 + ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+        ["申请人情况"] * 3
+        + ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
     ]
     zero = [0] * 7
     for label, key in app_layout(fmt):
@@ -203,7 +223,7 @@ def grids_of(name: str) -> list[list[list[str]]]:
         group = GROUPS.get(key if key == "3.1" else key[:3])
         if key in ("1", "2", "4"):
             labels = [label] * 3
-        elif key in ("3.1", "3.2", "3.7") or key == "3.6" and fmt == "template_2019":
+        elif key in ("3.1", "3.2", "3.7") or (key == "3.6" and fmt == "template_2019"):
             own = label.replace("三、本年度办理结果", "")
             labels = ["三、本年度办理结果", own, own]
         else:
@@ -593,7 +613,7 @@ def test_lenient_labels() -> None:
     text = render("county_2021", "lines")
     varied = (
         text.replace("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "(二) 部分公开")
-        .replace("3.危及“三安全一稳定”", "3、危及\"三安全一稳定\"")
+        .replace("3.危及“三安全一稳定”", '3、危及"三安全一稳定"')
         .replace("（七）总计", "(七)总 计")
         .replace("一、本年新收政府信息公开申请数量", "一、本年新收 政府信息公开申请数量")
     )
@@ -637,7 +657,9 @@ def test_cells_and_checks_have_a_stable_shape() -> None:
 @st.composite
 def consistent_tables(draw: st.DrawFn) -> dict[str, list[int]]:
     """A 2021 applications table satisfying I1-I3, with a few non-zero outcome rows."""
-    outcome_keys = [key for _, key in app_layout("template_2021") if key.startswith("3.") and key != "3.7"]
+    outcome_keys = [
+        key for _, key in app_layout("template_2021") if key.startswith("3.") and key != "3.7"
+    ]
     small = st.integers(min_value=0, max_value=120)
     rows = {key: [0] * 7 for key in outcome_keys}
     for key in draw(st.lists(st.sampled_from(outcome_keys), min_size=1, max_size=4, unique=True)):

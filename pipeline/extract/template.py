@@ -384,8 +384,7 @@ def _chunks(run: str, n: int, soft: bool) -> list[str]:
         line = line.strip()
         if not line.strip("|").strip():
             continue
-        line = line[1:] if line.startswith("|") else line
-        line = line[:-1] if line.endswith("|") else line
+        line = line.removeprefix("|").removesuffix("|")
         pieces.extend(piece.strip() for piece in line.split("|"))
     while len(pieces) > n and not pieces[0]:
         pieces.pop(0)
@@ -455,7 +454,11 @@ def _is_data(ch: str) -> bool:
 
 
 def _label_end(work: str, pos: int) -> int:
-    """Past the rest of a label: non-data characters, and spaces/pipes between them."""
+    """Past the rest of a label: non-data characters, and the spaces between them.
+
+    One pipe (the border between two label cells of a grid row) may lie between label
+    text too, but not two (an empty cell) nor a pipe and a line break (the next row).
+    """
     length = len(work)
     while pos < length:
         if not _is_data(work[pos]):
@@ -464,10 +467,11 @@ def _label_end(work: str, pos: int) -> int:
         probe = pos
         while probe < length and (work[probe].isspace() or work[probe] == "|"):
             probe += 1
-        if pos < probe < length and not _is_data(work[probe]):
-            pos = probe
-            continue
-        break
+        gap = work[pos:probe]
+        pipes = gap.count("|")
+        if pipes > 1 or (pipes and "\n" in gap) or probe == length or _is_data(work[probe]):
+            break
+        pos = probe
     return pos
 
 
@@ -817,20 +821,24 @@ def _hinted(cands: dict[str, list[tuple]], hints: dict[str, float]) -> tuple[dic
 
 
 def _find_applications(doc: _Document, specs: Sequence[_RowSpec]) -> dict[str, _Located]:
-    """Rows of table 三, anchored at a 一 row with a 二 row soon after it."""
+    """Rows of table 三, read from the 一 label that starts the most rows with figures.
+
+    Prose often repeats the first labels (全年新收政府信息公开申请1344件，上年结转55件);
+    a row there has one figure, where a table row has six or seven cells.
+    """
     work = doc.work
-    anchors = sorted(
-        m.start() for phrase in specs[0].match for m in _phrase(phrase).finditer(work)
-    )
-    if not anchors:
-        return {}
-    chosen = next(
-        (a for a in anchors if _find_phrase(work, specs[1].match, a, a + LABEL_WINDOW)),
-        anchors[0],
-    )
-    while chosen > 0 and not _is_data(work[chosen - 1]):
-        chosen -= 1
-    return _locate_rows(work, specs, chosen, len(work), LABEL_WINDOW)
+    anchors = sorted({m.start() for p in specs[0].match for m in _phrase(p).finditer(work)})
+    best: dict[str, _Located] = {}
+    best_score = (0, 0)
+    for anchor in anchors:
+        while anchor > 0 and not _is_data(work[anchor - 1]):
+            anchor -= 1
+        rows = _locate_rows(work, specs, anchor, len(work), LABEL_WINDOW)
+        filled = sum(sum(ch.isdigit() or ch in DASHES for ch in r.run) >= 6 for r in rows.values())
+        score = (filled, len(rows))
+        if score > best_score:
+            best, best_score = rows, score
+    return best
 
 
 def _decode_applications(doc: _Document, fmt: str, hints: dict[str, float]) -> _Table | None:
@@ -1182,7 +1190,9 @@ def _cells(tables: Sequence[_Table]) -> list[TemplateCell]:
     return cells
 
 
-def _first(docs: Sequence[_Document], decode: Callable[[_Document], _Table | None]) -> _Table | None:
+def _first(
+    docs: Sequence[_Document], decode: Callable[[_Document], _Table | None]
+) -> _Table | None:
     return next((t for d in docs if (t := decode(d)) is not None), None)
 
 

@@ -1,0 +1,176 @@
+"""Benchmark: build a synthetic corpus of N reports and report time, memory and sizes per stage."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import paths
+from pipeline.build import build_all, build_site, clear_generated_docs
+from pipeline.synth import generate, generate_one
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process and of its finished children (worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+@dataclass
+class MemorySampler:
+    """Samples the summed RSS of this process and its children (the worker pool) every 50 ms."""
+
+    peak_mb: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _rss_tree_mb(self) -> float:
+        total = 0
+        pids = [os.getpid()]
+        try:
+            children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return total / 1024
+
+    def run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mb = max(self.peak_mb, self._rss_tree_mb())
+
+    def __enter__(self) -> MemorySampler:
+        self._thread = threading.Thread(target=self.run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def search_bytes(site: Path, query: str) -> dict[str, Any] | None:
+    """Bytes a browser fetches for one search on ``site`` (Playwright + Debian chromium)."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    import functools
+    import http.server
+
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+
+    class Quiet(handler.func):  # type: ignore[misc,name-defined]
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    sizes: dict[str, int] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            page.goto(f"{base}/search/", wait_until="networkidle")
+
+            def on_response(resp: Any) -> None:
+                if "/pagefind/" in resp.url:
+                    try:
+                        sizes[resp.url] = len(resp.body())
+                    except Exception:  # noqa: BLE001 - a response without a body counts 0
+                        sizes[resp.url] = 0
+
+            page.on("response", on_response)
+            page.goto(f"{base}/search/?q={query}", wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            results = page.locator(".pagefind-ui__result").count()
+            browser.close()
+    finally:
+        server.shutdown()
+    return {"query": query, "bytes": sum(sizes.values()), "requests": len(sizes), "results": results}
+
+
+def run(n: int, workers: int = 0, seed: int = 0, keep: Path | None = None, query: str = "主动公开") -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix=f"bench{n}-")) if keep is None else keep
+    src, docs = root / "source_reports", root / "site_docs"
+    out: dict[str, Any] = {"reports": n}
+    t0 = time.perf_counter()
+    generate(n, src, seed=seed)
+    out["generate_s"] = round(time.perf_counter() - t0, 2)
+    shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
+    kwargs = dict(
+        source_dir=src, datasets_dir=root / "datasets", docs_dir=docs, site_dir=root / "site",
+        cache_dir=root / "cache", workers=workers, progress=lambda m: print(m, file=sys.stderr),
+    )
+    with MemorySampler() as mem:
+        t0 = time.perf_counter()
+        result = build_all(**kwargs)
+        out["full_build_s"] = round(time.perf_counter() - t0, 2)
+    out["peak_memory_mb"] = round(max(mem.peak_mb, _peak_rss_mb()), 1)
+    out["stages"] = {
+        k: {"seconds": round(v, 2), "reports_per_s": round(n / v, 1) if v else None}
+        for k, v in result.timings.items()
+    }
+    out["site_mb"] = round(_dir_size(root / "site") / 2**20, 1)
+    out["datasets_mb"] = round(_dir_size(root / "datasets") / 2**20, 1)
+    out["search_index_mb"] = round(_dir_size(root / "site" / "pagefind") / 2**20, 1)
+
+    # The floor: a bare mkdocs build of the same generated pages with no plugins.
+    bare = root / "site-bare"
+    t0 = time.perf_counter()
+    build_site(docs, bare)
+    out["bare_mkdocs_s"] = round(time.perf_counter() - t0, 2)
+    out["full_over_bare"] = round(out["full_build_s"] / out["bare_mkdocs_s"], 2)
+    shutil.rmtree(bare)
+
+    t0 = time.perf_counter()
+    build_all(**kwargs)
+    out["nochange_rebuild_s"] = round(time.perf_counter() - t0, 2)
+
+    name, data = generate_one(1, seed + 1)
+    first = sorted(src.iterdir())[0]
+    first.write_bytes(data)
+    t0 = time.perf_counter()
+    r2 = build_all(**kwargs)
+    out["one_changed_rebuild_s"] = round(time.perf_counter() - t0, 2)
+    out["one_changed_cache_hits"] = r2.cache_hits
+
+    out["search"] = search_bytes(root / "site", query)
+    if keep is None:
+        shutil.rmtree(root)
+    else:
+        clear_generated_docs(docs)
+    return out
+
+
+def main(n: int = 1000, workers: int = 0, keep: str | None = None) -> dict[str, Any]:
+    out = run(n, workers=workers, keep=Path(keep) if keep else None)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

@@ -1,0 +1,103 @@
+"""Property tests: hostile text and bytes never crash a stage nor become live markup."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import markdown as md
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.archive import SourceError
+from pipeline.markdown import to_markdown
+from pipeline.pages import report_page
+from pipeline.records import Source
+from pipeline.report import StageError, process
+
+EXTENSIONS = ["tables", "attr_list", "md_in_html", "toc"]
+FORBIDDEN_TAGS = {"script", "iframe", "style", "form", "object", "embed", "img", "svg", "math", "input", "link", "meta"}
+
+# Text made of what hostile sources contain: markup, Markdown syntax, Chinese, numbering, URLs.
+fragments = st.sampled_from(
+    [
+        "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=//x>", "</span>",
+        "<a href='javascript:alert(1)'>x</a>", "[x](javascript:alert(1))", "![i](data:text/html,x)",
+        "{: onclick=alert(1)}", "{#id .c onmouseover=x}", "<style>*{}</style>", "<form>", "&lt;b&gt;",
+        "| a | b |", "| --- | --- |", "# ", "## ", "- ", "1. ", "> ", "```", "~~~", "***", "___", "\\",
+        "一、概述", "（一）", "1.", "。", "，", "主动公开政府信息1200条", "http://x.gov.cn/a?b=1&c=<d>",
+        "<!--", "-->", "<![CDATA[", "&#x3C;script&#x3E;", "\u3000", "\u200b", "\t", " ", "\n", "\n\n",
+    ]
+)
+hostile_text = st.lists(st.one_of(fragments, st.text(max_size=20)), max_size=40).map("".join)
+
+
+class LiveMarkupFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in FORBIDDEN_TAGS:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"{tag}[{name}]")
+            if name in {"href", "src", "action", "formaction"} and value:
+                v = value.strip().lower()
+                if not v.startswith(("http://", "https://", "#", "../", "./")) and ":" in v.split("/")[0]:
+                    self.problems.append(f"{tag}[{name}={value}]")
+
+
+def live_markup(html: str) -> list[str]:
+    finder = LiveMarkupFinder()
+    finder.feed(html)
+    return finder.problems
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text, hostile_text)
+def test_any_text_gives_markdown_with_no_live_markup(text, title):
+    out = to_markdown(text, title or "t")
+    html = md.markdown(out, extensions=EXTENSIONS)
+    assert live_markup(html) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_any_text_through_every_stage_and_the_page(text):
+    try:
+        report = process(Source("fuzz.txt", text.encode("utf-8")), "fuzz")
+    except (SourceError, StageError) as exc:
+        assert str(exc)  # a clear message, never a crash
+        return
+    page = report_page(report, [report], "../downloads")
+    front, body = page.split("---\n", 2)[1:] if page.startswith("---") else ("", page)
+    assert "title:" in front
+    html = md.markdown(body, extensions=EXTENSIONS)
+    assert live_markup(html) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_a_report_or_a_clear_error(data):
+    try:
+        report = process(Source("fuzz.txt", data), "fuzz")
+    except SourceError as exc:
+        assert "file" in str(exc) or "bytes" in str(exc) or "text" in str(exc)
+    except StageError as exc:
+        assert exc.stage and exc.message
+    else:
+        assert report.archived.sha256 and isinstance(report.markdown, str)
+
+
+@settings(max_examples=100, deadline=None)
+@given(hostile_text)
+def test_any_html_page_gives_a_report_or_a_clear_error(text):
+    page = f"<html><head><title>{text[:50]}</title></head><body><div class='TRS_Editor'>{text}</div></body></html>"
+    try:
+        report = process(Source("fuzz.html", page.encode("utf-8")), "fuzz")
+    except (SourceError, StageError) as exc:
+        assert str(exc)
+        return
+    html = md.markdown(report.markdown, extensions=EXTENSIONS)
+    assert live_markup(html) == []
