@@ -150,7 +150,7 @@ def run(n: int, workers: int = 0, seed: int = 0, keep: Path | None = None, query
     build_all(**kwargs)
     out["nochange_rebuild_s"] = round(time.perf_counter() - t0, 2)
 
-    name, data = generate_one(1, seed + 1)
+    _, data = generate_one(1, seed + 1)
     first = sorted(src.iterdir())[0]
     first.write_bytes(data)
     t0 = time.perf_counter()
