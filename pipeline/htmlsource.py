@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -278,6 +279,18 @@ def _tags(root: Tag) -> list[Tag]:
     return [node for node in root.descendants if isinstance(node, Tag)]
 
 
+def _texts(root: Tag) -> Iterator[str]:
+    """The text nodes under root in document order, lazily (cheap to stop early, unlike
+    ``descendants``, which first walks to the last descendant)."""
+    stack: list[PageElement] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            stack.extend(reversed(node.contents))
+        elif _is_text(node):
+            yield str(node)
+
+
 def _is_text(node: PageElement) -> bool:
     return isinstance(node, NavigableString) and not isinstance(
         node, (PreformattedString, Script, Stylesheet, TemplateString)
@@ -430,8 +443,8 @@ def _segments(element: Tag, limit: int | None = None) -> list[str] | None:
     longer than limit characters (so that walking up from a string stays cheap)."""
     out = []
     size = 0
-    for node in element.descendants:
-        if _is_text(node):
+    for node in _texts(element):
+        if node:
             text = _normalise(str(node))
             if text:
                 out.append(text)
@@ -569,6 +582,10 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
             table.decompose()
 
     grid_like: dict[int, bool] = {}
+    # Text of the blocks already looked at; many labels share the same ancestors. Sizes
+    # measured before any removal only shrink, so they are safe upper bounds.
+    seen: dict[int, list[str] | None] = {}
+    sizes = _measure(root)
     hits = [s for s in root.find_all(string=vocab.header_label) if _is_text(s)]
     for string in hits:
         if string.decomposed or _ancestor(string, ("a",), _HEADER_LEVELS) is not None:
@@ -584,7 +601,12 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
         for _ in range(_HEADER_LEVELS):
             if node is None or node.name in ("html", "body", "[document]", "tr", "table"):
                 break
-            segments = _segments(node, vocab.header_block_max_chars)
+            size = sizes.get(id(node))
+            if size is not None and size.chars > vocab.header_block_max_chars:
+                break
+            if id(node) not in seen:
+                seen[id(node)] = _segments(node, vocab.header_block_max_chars)
+            segments = seen[id(node)]
             if segments is None:
                 break
             parsed = _parse_header_line("\n".join(segments), vocab)
@@ -597,6 +619,7 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
             for key, rank, value in best[1]:
                 fields.offer(key, value, rank)
             best[0].decompose()
+            seen.clear()
     return fields
 
 
@@ -651,9 +674,14 @@ def _measure(root: Tag) -> dict[int, _Stat]:
     return stats
 
 
-def _find_container(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> Tag | None:
-    """The body element of a known CMS, if the page has one holding the text."""
+def _find_container(
+    root: Tag, stats: dict[int, _Stat], vocab: _Vocab
+) -> tuple[Tag | None, Tag | None]:
+    """The body element of a known CMS, if the page has one holding the text; else None
+    and the first known body element that links to a document file (a page that only
+    links to its report as a PDF)."""
     page = stats[id(root)].plain_han
+    weak = None
     ranked: dict[int, list[Tag]] = {}
     for element in _tags(root):
         i = vocab.content_selectors.index(element)
@@ -663,8 +691,10 @@ def _find_container(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> Tag | 
         best = max(ranked[i], key=lambda el: stats[id(el)].plain_han)
         han = stats[id(best)].plain_han
         if han >= vocab.content_min_chars and han >= vocab.content_min_share * page:
-            return best
-    return None
+            return best, None
+        if weak is None and any(_is_document_link(a, vocab) for a in best.find_all("a")):
+            weak = best
+    return None, weak
 
 
 def _readability(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> list[Tag]:
@@ -933,6 +963,15 @@ def _safe_url(href: object) -> str | None:
     return "".join(_URL_UNSAFE.get(ch, ch) for ch in url)
 
 
+def _is_document_link(link: Tag, vocab: _Vocab) -> bool:
+    url = _safe_url(link.get("href"))
+    return url is not None and bool(vocab.attachment_extension.search(_url_path(url)))
+
+
+def _url_path(url: str) -> str:
+    return url.split("#", 1)[0].split("?", 1)[0]
+
+
 def _link_text(link: Tag, url: str) -> str:
     text = _normalise(link.get_text())
     if not text:
@@ -948,8 +987,8 @@ def _block_starts_with(node: Tag, words: tuple[str, ...]) -> bool:
     """Whether the text of the block holding node starts with one of words."""
     block = _ancestor(node, tuple(_BLOCK_TAGS), 50)
     head = ""
-    for string in (block or node).strings:
-        head += _normalise(str(string))
+    for string in _texts(block or node):
+        head += _normalise(string)
         # The start of the block is enough; a body holding many links is read once each.
         if len(head) >= max(map(len, words), default=0):
             break
@@ -970,10 +1009,9 @@ def _attachments(root: Tag, bodies: list[Tag], vocab: _Vocab) -> tuple[tuple[str
         if url is None or url in found:
             continue
         text = _link_text(link, url)
-        path = url.split("#", 1)[0].split("?", 1)[0]
         if (
             in_box
-            or vocab.attachment_extension.search(path)
+            or vocab.attachment_extension.search(_url_path(url))
             or any(w in text for w in vocab.attachment_words)
             or _block_starts_with(link, vocab.attachment_words)
         ):
@@ -996,6 +1034,10 @@ def _drop_furniture(soup: BeautifulSoup, vocab: _Vocab) -> None:
         # ASP.NET pages wrap everything in one <form>; only small forms are widgets.
         if han < vocab.form_max_chars and han * 2 < page:
             form.decompose()
+
+
+def _within(inner: Tag, outer: Tag) -> bool:
+    return inner is outer or any(parent is outer for parent in inner.parents)
 
 
 def _lines_out(lines: list[str], vocab: _Vocab) -> list[str]:
@@ -1022,9 +1064,15 @@ def _extract(html: str) -> HtmlDocument:
 
     root = soup.body if isinstance(soup.body, Tag) else soup
     stats = _measure(root)
-    container = _find_container(root, stats, vocab)
-    _remove_clutter(root, container, stats, vocab)
+    container, weak = _find_container(root, stats, vocab)
+    _remove_clutter(root, container or weak, stats, vocab)
     bodies = [container] if container is not None else _readability(root, _measure(root), vocab)
+    if weak is not None and not any(_within(weak, body) for body in bodies):
+        # A known body too small to trust still belongs to the text (a report page that only
+        # links to its PDF), replacing what was found inside it.
+        order = {id(tag): i for i, tag in enumerate(_tags(root))}
+        bodies = [body for body in bodies if not _within(body, weak)] + [weak]
+        bodies.sort(key=lambda tag: order.get(id(tag), 0))
 
     grids: list[tuple[tuple[str, ...], ...]] = []
     lines = [line for body in bodies for line in _render(body, vocab, grids)]

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from pipeline.extract.regions import describe_issuer
+from pipeline.extract.template import detect_format
 from pipeline.records import Cleaned, Metadata
 from pipeline.script import detect_script, to_simplified
 from pipeline.text import CN_DIGITS
@@ -27,9 +28,6 @@ _TITLE_BODY = re.compile(
 
 ANNUAL_WORDS = ("年度报告", "年报", "工作报告", "年度工作报告", "情况报告")
 NOTICE_WORDS = ("通报", "通知", "公告", "通告")
-TEMPLATE_2021_MARKERS = ("本年制发件数", "现行有效件数", "申请人无正当理由逾期不补正", "本年处理决定数量")
-TEMPLATE_2019_MARKERS = ("本年新制作数量", "对外公开总数量", "上一年项目数量", "本年新公开数量")
-TEMPLATE_MARKERS = ("本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量")
 
 
 def _cn_number(s: str) -> int | None:
@@ -89,16 +87,6 @@ def document_type(title: str) -> str:
     if any(w in t for w in ANNUAL_WORDS) or ("年度" in t and "报告" in t):
         return "annual_report"
     return "other"
-
-
-def report_format(text: str) -> str:
-    """``template_2021`` / ``template_2019`` when the mandated tables' labels are present."""
-    t = to_simplified(text)
-    if not any(marker in t for marker in TEMPLATE_MARKERS):
-        return "free_text"
-    if any(marker in t for marker in TEMPLATE_2021_MARKERS):
-        return "template_2021"
-    return "template_2019"
 
 
 def issuer_from_title(title_hans: str) -> str | None:
@@ -163,7 +151,7 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
         published_date=published,
         doc_number=doc_number(cleaned),
         document_type=document_type(title),
-        report_format=report_format(cleaned.text),
+        report_format=detect_format(cleaned.text),
         script=detect_script(cleaned.text),
         url=sidecar.get("url") or header.get("url"),
         license=sidecar.get("license"),

@@ -18,7 +18,7 @@ from pipeline.extract.template import (
     parse_template,
     split_run,
 )
-from pipeline.paths import SAMPLES_DIR
+from pipeline.paths import SAMPLES_DIR, SHARED_DIR
 from pipeline.records import Statistic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "template"
@@ -108,9 +108,8 @@ def show(value: float | None, none_as: str) -> str:
     return str(value)
 
 
-def printed_rows(name: str) -> list[tuple[str, list[str]]]:
+def printed_rows(table: dict) -> list[tuple[str, list[str]]]:
     """(label, cell texts) for every row of every table, in print order; blanks as ''."""
-    table = TABLES[name]
     fmt = table["format"]
     none_as = table.get("none_as", "")
     rows = []
@@ -127,12 +126,13 @@ def printed_rows(name: str) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def render(name: str, style: str, seed: int = 0) -> str:
+def render(name: str | dict, style: str, seed: int = 0) -> str:
     """A report whose tables are printed in one of the ways they arrive in the wild."""
+    table = TABLES[name] if isinstance(name, str) else name
     rng = random.Random(seed)
-    fmt = TABLES[name]["format"]
+    fmt = table["format"]
     lines = []
-    for label, cells in printed_rows(name):
+    for label, cells in printed_rows(table):
         present = [c for c in cells if c != ""]
         if style == "flat":
             lines.append(label + "".join(present))
@@ -154,7 +154,7 @@ def render(name: str, style: str, seed: int = 0) -> str:
     joiner = "" if style in ("flat", "stray") else "\n"
     head = [
         f"某某区{2019 if fmt == 'template_2019' else 2021}年政府信息公开工作年度报告",
-        "一、总体情况" + TABLES[name].get("prose", "本年度依法办理政府信息公开申请。"),
+        "一、总体情况" + table.get("prose", "本年度依法办理政府信息公开申请。"),
         LAYOUTS[fmt]["proactive_head"],
     ]
     body = joiner.join(lines)
@@ -274,6 +274,15 @@ def test_detect_format_in_traditional_script() -> None:
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_detect_format_of_fixtures(name: str) -> None:
     assert detect_format(render(name, "flat")) == TABLES[name]["format"]
+
+
+SEEDS = sorted((SHARED_DIR / "seeds").glob("*.txt")) if (SHARED_DIR / "seeds").is_dir() else []
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name)
+def test_seed_reports_are_free_text(seed: Path) -> None:
+    # 2008-2017 reports, one in Traditional script: no mandated tables.
+    assert detect_format(seed.read_text(encoding="utf-8", errors="replace")) == "free_text"
 
 
 def test_free_text_gives_nothing() -> None:
@@ -603,6 +612,23 @@ def test_grids_are_preferred_over_text() -> None:
     assert rows_of(result, "proactive") == expected_proactive("dashes_2019")
 
 
+def test_markdown_pipe_tables_in_text() -> None:
+    # Saved web pages reach the text as Markdown tables: a rule under each first row,
+    # spanned cells repeated. Here table 四 starts at its 结果维持 … 总计 header row.
+    proactive, apps, review = grids_of("county_2021")
+    lines = ["一、总体情况", "本年度依法办理政府信息公开申请。", "二、主动公开政府信息情况"]
+    for grid in (proactive, apps, review[2:]):
+        lines.append("| " + " | ".join(grid[0]) + " |")
+        lines.append("| " + " | ".join("---" for _ in grid[0]) + " |")
+        lines += ["| " + " | ".join(row) + " |" for row in grid[1:]]
+        lines.append("")
+    result = parse_template("\n".join(lines))
+    assert rows_of(result, "applications") == expected_apps("county_2021")
+    assert rows_of(result, "review_litigation") == expected_review("county_2021")
+    assert rows_of(result, "proactive") == expected_proactive("county_2021")
+    assert checks_of(result)["undecoded_cells"] == ("pass", "")
+
+
 def test_text_is_used_when_grids_hold_no_table() -> None:
     layout_only = [[["首页", "政务公开", "政府信息公开年报"]], [["打印", "关闭"]]]
     result = parse_template(render("county_2021", "spaced"), layout_only)
@@ -677,16 +703,9 @@ def consistent_tables(draw: st.DrawFn) -> dict[str, list[int]]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(consistent_tables())
 def test_flattened_tables_decode_to_the_truth_or_to_a_reported_gap(table: dict) -> None:
-    TABLES["_generated"] = {
-        **TABLES["county_2021"],
-        "applications": table,
-        "prose": "",
-    }
-    try:
-        result = parse_template(render("_generated", "flat"))
-        exact = parse_template(render("_generated", "lines"))
-    finally:
-        del TABLES["_generated"]
+    generated = {**TABLES["county_2021"], "applications": table, "prose": ""}
+    result = parse_template(render(generated, "flat"))
+    exact = parse_template(render(generated, "lines"))
     truth = {key: floats(table[key]) for _, key in app_layout("template_2021")}
     assert rows_of(exact, "applications") == truth
     decoded = rows_of(result, "applications")

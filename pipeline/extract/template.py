@@ -14,8 +14,16 @@ satisfies choose among the splits:
 
 When several assignments survive, the cells on which they disagree are left ``None`` and
 reported, never guessed. A blank or dashed cell is ``None`` too (it is not 0); in the
-identities it counts as 0. Table 二 has no identities: only weak rules (本年新公开数量 <=
-对外公开总数量; 上一年项目数量 + 本年增/减 >= 0) narrow its splits.
+identities it counts as 0. Spaces in a run are taken as cell borders first and ignored only
+if no split fits; a table whose 总计 column is blank (six figures a row) is tried next; and
+only then are the identities relaxed one by one (the checks then show which one fails).
+Table 二 has no identities: only weak rules (本年新公开数量 <= 对外公开总数量; 上一年项目数量
++ 本年增/减 >= 0) narrow its splits. Its values are as printed: 本年收费金额 in 万元,
+采购总金额 in the unit printed (the trailing 元 dropped).
+
+Row labels and keys live in ``template_labels.yml``; text in Traditional script is matched
+through a Simplified copy that keeps every character's position, so evidence is quoted from
+the text as given.
 
 Checks (names are stable; ``status`` is ``pass`` | ``fail`` | ``not_applicable``):
 
@@ -93,6 +101,7 @@ _INT = re.compile(r"(?:0|[1-9][0-9]{0,8})")
 _AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?")
 _RUN = re.compile(r"[0-9.+|\s" + re.escape(DASHES + BLANK) + r"]*")
 _GRID_VALUE = re.compile(r"([-−+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:件|条|个|项|次|万元|元)?")
+_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?(?:-{3,}:?)?\s*")
 _GRID_BLANK = {"-", "--", "—", "——", "―", "/", "／", "无", "空"}
 
 TOTAL = "total"
@@ -374,13 +383,20 @@ def split_run(
     return list(dict.fromkeys(rec(0, 0)))
 
 
+def _without_rules(run: str) -> str:
+    """A run without Markdown table rules (``| --- | --- |``), which are not blank cells."""
+    if "|" not in run:
+        return run
+    return "\n".join(line for line in run.split("\n") if not _RULE.fullmatch(line.strip()))
+
+
 def _chunks(run: str, n: int, soft: bool) -> list[str]:
     """Chunks of a data run: pipe cells when the run has pipes, else whitespace-separated."""
     if "|" not in run:
         parts = run.split()
         return ["".join(parts)] if soft and parts else parts
     pieces: list[str] = []
-    for line in run.splitlines():
+    for line in _without_rules(run).splitlines():
         line = line.strip()
         if not line.strip("|").strip():
             continue
@@ -984,7 +1000,7 @@ def _review_run(work: str, pos: int, words: Sequence[str]) -> tuple[str, int]:
     end = scan = pos
     for m in _RUN.finditer(work, pos):
         chunk = m.group(0)
-        if not any(ch.isdigit() or ch in DASHES for ch in chunk):
+        if not any(ch.isdigit() or ch in DASHES for ch in _without_rules(chunk)):
             continue
         gap = work[scan : m.start()]
         if pieces:
