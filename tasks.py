@@ -77,12 +77,18 @@ def test(c, k="", browser=True):
     c.run(" ".join(args), pty=False)
 
 
-@task(help={"gold": "gold expectations file", "sources": "folder of the gold's source files"})
-def evaluate(c, gold="", sources=""):
+@task(
+    help={
+        "gold": "gold expectations file (default ../shared/gold/seeds.json)",
+        "sources": "folder of the gold's source files (default source_reports/)",
+        "synthetic": "instead, score against N generated reports with known figures",
+    }
+)
+def evaluate(c, gold="", sources="", synthetic=0):
     """Score extraction against a gold file: precision and recall per field and tier, and misses."""
     from pipeline.evaluate import main
 
-    code = main(gold or None, sources or None)
+    code = main(gold or None, sources or None, int(synthetic))
     if code:
         raise Exit(code=code)
 

@@ -400,7 +400,9 @@ def stage_downloads(result: BuildResult, datasets_dir: Path, docs_dir: Path) -> 
 
 
 def build_site(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
-    """``mkdocs build`` of ``docs_dir`` into ``site_dir`` with the project's mkdocs.yml."""
+    """``mkdocs build`` of ``docs_dir`` into ``site_dir`` with the project's mkdocs.yml, then the
+    files mkdocs does not make: a sitemap with relative addresses (when no ``site_url`` is set)
+    and the Traditional→Simplified character map the search page uses."""
     import logging
 
     from mkdocs.commands.build import build as mkdocs_build
@@ -413,16 +415,25 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
         mkdocs_build(cfg)
     finally:
         cfg.plugins.on_shutdown()
+    if not cfg.site_url:
+        write_sitemap(site_dir)
+    write_t2s_map(site_dir / "assets" / "t2s.json")
 
 
 def index_search(site_dir: Path) -> None:
-    """Pagefind (extended build: segments Chinese) over the built site, in ``site/pagefind``."""
+    """Pagefind (extended build: segments Chinese) over the built site, in ``site/pagefind``.
+
+    Only report pages are indexed (they mark their body with ``data-pagefind-body``); Pagefind
+    writes the index in chunks by word, so a search fetches only the chunks of its words."""
     import subprocess
 
     cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
+    # The playground and the component UI are not used by the site.
+    for name in ("pagefind-component-ui.js", "pagefind-component-ui.css"):
+        (site_dir / "pagefind" / name).unlink(missing_ok=True)
 
 
 def input_fingerprint(source_dir: Path, docs_dir: Path, with_site: bool) -> str:
@@ -534,3 +545,54 @@ def clear_generated_docs(docs_dir: Path) -> None:
             shutil.rmtree(p)
         elif p.exists():
             p.unlink()
+
+
+# --------------------------------------------------------------------------- site helpers
+
+T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FA1F))
+"""CJK unified ideographs (and extensions); compatibility ideographs are left to NFKC in the browser."""
+
+
+def t2s_map() -> dict[str, str]:
+    """Every character OpenCC's ``t2s`` changes on its own, mapped to its Simplified form."""
+    from pipeline.script import converter
+
+    t2s = converter("t2s")
+    out: dict[str, str] = {}
+    for low, high in T2S_RANGES:
+        for cp in range(low, high + 1):
+            ch = chr(cp)
+            simplified = t2s.convert(ch)
+            if simplified != ch and len(simplified) == 1:
+                out[ch] = simplified
+    return out
+
+
+def write_t2s_map(dest: Path) -> None:
+    """The character map as ``{"t": "…", "s": "…"}``: the i-th character of ``t`` becomes the i-th of ``s``."""
+    pairs = t2s_map()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    data = {"t": "".join(pairs), "s": "".join(pairs.values())}
+    dest.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def write_sitemap(site_dir: Path) -> None:
+    """``sitemap.xml`` listing every page by its address relative to the site's root, so that it
+    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``)."""
+    import gzip
+    from urllib.parse import quote
+    from xml.sax.saxutils import escape as xml_escape
+
+    locs = []
+    for p in sorted(site_dir.rglob("index.html")):
+        rel = p.parent.relative_to(site_dir).as_posix()
+        if rel.startswith(("pagefind", "downloads", "assets")):
+            continue
+        locs.append("./" if rel == "." else quote(f"{rel}/"))
+    body = "".join(f"<url><loc>{xml_escape(loc)}</loc></url>\n" for loc in sorted(locs, key=lambda u: (u != "./", u)))
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
+    ).encode("utf-8")
+    (site_dir / "sitemap.xml").write_bytes(xml)
+    (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))

@@ -44,18 +44,19 @@ def integer(value: float) -> str:
 
 
 def nice_max(value: float, ticks: int = 4) -> tuple[float, float]:
-    """A round axis maximum at or above ``value`` and its tick step."""
+    """A round axis maximum at or above ``value`` and its tick step (a whole number: the charts
+    count reports, applications and the like)."""
     if value <= 0:
-        return 1.0, 1.0 / ticks
+        return 1.0, 1.0
     raw = value / ticks
     mag = 10 ** math.floor(math.log10(raw))
+    step = 10 * mag
     for f in (1, 2, 2.5, 5, 10):
-        step = f * mag
-        if step * ticks >= value:
+        if f * mag * ticks >= value:
+            step = f * mag
             break
-    if step >= 1:
-        step = float(round(step))
-    return step * ticks, step
+    step = max(1.0, float(round(step)) if step >= 1 else step)
+    return step * math.ceil(value / step - 1e-9), step
 
 
 def _figure(cid: str, title: str, summary: str, svg_body: list[str], width: int, height: int, table: str) -> str:
@@ -104,7 +105,7 @@ def _y_axis(x0: float, x1: float, y_top: float, y_bottom: float, top: float, ste
 
 
 def column_chart(
-    cid: str, title: str, data: Sequence[tuple[str, float]], unit: str, summary: str = "", width: int = 560
+    cid: str, title: str, data: Sequence[tuple[str, float]], unit: str, summary: str = "", width: int = 440
 ) -> str:
     """Vertical bars, one per category (e.g. reports per year)."""
     return stacked_column_chart(cid, title, [label for label, _ in data], [("", [v for _, v in data])], unit, summary, width)
@@ -117,7 +118,7 @@ def stacked_column_chart(
     series: Sequence[tuple[str, Sequence[float]]],
     unit: str,
     summary: str = "",
-    width: int = 560,
+    width: int = 440,
 ) -> str:
     """Vertical bars per category, stacked by series (a legend when there is more than one)."""
     legend = len(series) > 1 or bool(series and series[0][0])
@@ -179,7 +180,7 @@ def bar_chart(
     data: Sequence[tuple[str, float]],
     summary: str = "",
     percent: bool = True,
-    width: int = 560,
+    width: int = 440,
     value_label: str = "占比",
 ) -> str:
     """Horizontal bars, one row per category (e.g. the share of reports stating each figure)."""

@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.paths import DATA_DIR
 from pipeline.records import Cleaned
+from pipeline.script import to_simplified
 
 # A report title: names a year and the kind of document, fits on one line, holds no sentence.
 TITLE_RE = re.compile(
@@ -20,7 +21,7 @@ TITLE_RE = re.compile(
 DATE_LINE_RE = re.compile(
     r"^(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"|[〇○零Ｏ一二三四五六七八九]{4}年[〇○零一二三四五六七八九十]{1,3}月[〇○零一二三四五六七八九十]{1,3}日"
-    r"|(?:19|20)\d{5,6})$"
+    r"|(?:19|20)\d{4,6})$"
 )
 _SENTENCE_MARK = re.compile(r"[。！？]")
 _TOKEN_SPLIT = re.compile(r"[ \t\u3000]+")
@@ -125,7 +126,11 @@ def parse_header_line(line: str, vocab: Vocabulary | None = None) -> dict[str, s
         return None
     if "|" in line:
         return _parse_header_cells(line, vocab)
-    matches = list(vocab.header_re.finditer(line))
+    # Labels are matched on the Simplified form (發佈日期, 資訊來源); values come from the line.
+    simple = to_simplified(line)
+    if len(simple) != len(line):
+        line = simple
+    matches = list(vocab.header_re.finditer(simple))
     if not matches:
         return None
     fields: dict[str, str] = {}
@@ -148,14 +153,15 @@ def _parse_header_cells(line: str, vocab: Vocabulary) -> dict[str, str] | None:
     fields: dict[str, str] = {}
     found_label = False
     for i, cell in enumerate(cells):
-        m = vocab.header_re.fullmatch(cell) or vocab.header_re.match(cell)
+        simple = to_simplified(cell)
+        m = vocab.header_re.match(simple)
         if not m:
             continue
         found_label = True
         key = vocab.header_labels[m.group(1)]
         inline = cell[m.end() :].strip()
         value = inline
-        if not value and i + 1 < len(cells) and not vocab.header_re.match(cells[i + 1]):
+        if not value and i + 1 < len(cells) and not vocab.header_re.match(to_simplified(cells[i + 1])):
             value = cells[i + 1]
         if value and key not in fields:
             fields[key] = value

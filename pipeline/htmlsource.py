@@ -761,6 +761,17 @@ def _is_protected(element: Tag, keep: set[int], stats: dict[int, _Stat], page: i
     return not keep and page > 0 and stats.get(id(element), _Stat()).plain_han > page / 2
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_hidden(element: Tag) -> bool:
+    """Hidden by the page itself (``hidden`` or an inline ``display: none``)."""
+    style = element.get("style")
+    return element.has_attr("hidden") or (
+        isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+    )
+
+
 def _remove_clutter(
     root: Tag, container: Tag | None, stats: dict[int, _Stat], vocab: _Vocab
 ) -> None:
@@ -771,8 +782,10 @@ def _remove_clutter(
         node = node.parent
     page = stats[id(root)].plain_han
 
-    for element in vocab.clutter_selectors.select(root):
-        if not element.decomposed and not _is_protected(element, keep, stats, page):
+    for element in _tags(root):
+        if element.decomposed or _is_protected(element, keep, stats, page):
+            continue
+        if _is_hidden(element) or vocab.clutter_selectors.index(element) is not None:
             element.decompose()
 
     inside = {id(tag) for tag in _tags(container)} if container is not None else set()

@@ -102,6 +102,8 @@ def issuer_from_title(title_hans: str) -> str | None:
         return body
     if body.endswith("政府"):
         return body[:-2] + "人民政府"
+    if body.endswith("街道"):
+        return body + "办事处"
     if _REGION_SUFFIX.search(body):
         return body + "人民政府"
     return body
@@ -109,10 +111,10 @@ def issuer_from_title(title_hans: str) -> str | None:
 
 def doc_number(cleaned: Cleaned) -> str | None:
     if value := cleaned.header.get("doc_number"):
-        return value.strip() or None
+        return to_simplified(value.strip()) or None
     for line in cleaned.text.split("\n")[:4]:
-        if _DOC_NUMBER.match(line.strip()):
-            return line.strip()
+        if _DOC_NUMBER.match(to_simplified(line.strip())):
+            return to_simplified(line.strip())
     return None
 
 
@@ -130,7 +132,8 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
         or header.get("source")
     )
     issuer = to_simplified(issuer).strip() if issuer else None
-    head_text = to_simplified(cleaned.text[:300])
+    # The opening lines and the signature are where a body names its place (北京市朝阳区人民政府).
+    head_text = to_simplified(cleaned.text[:300] + "\n" + cleaned.text[-200:])
     issuer_type, admin_level, region = describe_issuer(issuer, title_hans, head_text)
     published = (
         parse_date(header.get("published"))

@@ -23,7 +23,7 @@ TRADITIONAL_SEED = "000_908af32b971cb386"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -65,19 +65,23 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
 
 
-def wait_for_results(page: Any, timeout: float = 15_000) -> list[str]:
-    """Wait until the search page has run its query; the result links (may be empty)."""
+def wait_for_results(page: Any, term: str | None = None, timeout: float = 15_000) -> list[str]:
+    """Wait until the search page shows the outcome of its query (of ``term`` when given) with
+    every result loaded; the addresses of the result pages, without fragments."""
     page.wait_for_function(
-        "() => { const m = document.querySelector('.pagefind-ui__message');"
-        " return m && m.textContent.trim().length > 0 && !document.querySelector('.pagefind-ui__search-input:disabled'); }",
+        """(term) => {
+            const m = document.querySelector('.pagefind-ui__message');
+            const text = m ? m.textContent.trim() : '';
+            if (!text || text.includes('正在搜索') || (term && !text.includes(term))) return false;
+            if (document.querySelector('#search .pagefind-ui__loading')) return false;
+            return [...document.querySelectorAll('.pagefind-ui__result')]
+                .every(r => r.querySelector('a.pagefind-ui__result-link[href]'));
+        }""",
+        arg=term,
         timeout=timeout,
     )
-    page.wait_for_function(
-        "() => !document.querySelector('.pagefind-ui__result-link') || "
-        "[...document.querySelectorAll('.pagefind-ui__result-link')].every(a => a.getAttribute('href'))",
-        timeout=timeout,
-    )
-    return page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+    hrefs = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+    return list(dict.fromkeys(h.split("#")[0] for h in hrefs))
 
 
 class Transfer:

@@ -238,6 +238,12 @@ BODY = "<p>" + "本年度共主动公开政府信息一千二百条，受理依�
             id="label-and-value-in-one-cell",
         ),
         pytest.param(
+            '<div class="form-group"><label>发文机构：</label><div>某某市财政局</div></div>'
+            '<div class="form-group"><label>成文日期：</label><div>2021-02-03</div></div>',
+            {"issuer": "某某市财政局", "written": "2021-02-03"},
+            id="label-elements",
+        ),
+        pytest.param(
             '<div class="info">发布时间：2021-01-28　来源：市政府办公室　作者：张三　浏览次数：12</div>',
             {"published": "2021-01-28", "issuer": "市政府办公室"},
             id="info-line",
@@ -266,6 +272,22 @@ def test_meta_tags_and_title_without_a_header() -> None:
         "published": "2020-01-15",
         "title": "2019年度信息公开年报",
     }
+
+
+def test_page_that_only_links_to_its_report() -> None:
+    page = (
+        "<html><body><div class='nav'><a href='/'>首页</a><a href='/xxgk'>信息公开</a></div>"
+        "<h1>某某县2020年政府信息公开工作年度报告</h1>"
+        "<div class='TRS_Editor'><p><a href='./W020210120.pdf'>年度报告全文</a></p></div>"
+        "<div class='footer'>版权所有：某某县人民政府 闽ICP备123号</div></body></html>"
+    )
+    doc = extract(page)
+    assert doc.text.split("\n") == [
+        "某某县2020年政府信息公开工作年度报告",
+        "年度报告全文",
+        "附件：年度报告全文 ./W020210120.pdf",
+    ]
+    assert doc.attachments == (("年度报告全文", "./W020210120.pdf"),)
 
 
 def test_layout_tables_flow_as_paragraphs() -> None:
@@ -353,6 +375,8 @@ def test_nothing_from_the_page_stays_live() -> None:
         pytest.param("<html><body><p>Annual report in English only.</p></body></html>", id="en"),
         pytest.param("\x00\x01\ufffd<<>><p <div>>>", id="junk"),
         pytest.param("<div>" * 30000 + "中文" + "</div>" * 30000, id="deep"),
+        pytest.param("<div>来源：甲" * 5000 + "</div>" * 5000, id="deep-labels"),
+        pytest.param("<span>" * 20000 + "<a href='a.pdf'>附件</a>" * 50, id="deep-links"),
         pytest.param("<table>" * 2000 + "<td rowspan=65534 colspan=1000>表</td>", id="tables"),
     ],
 )

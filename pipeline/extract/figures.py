@@ -15,9 +15,10 @@ from pipeline.records import Statistic
 from pipeline.script import to_simplified
 from pipeline.text import anchor_id, paragraphs, sentences
 
+_AFTER_UNIT = {"左右": "approximately", "以上": "more_than", "多": "more_than"}
 _HAS_NUMBER = re.compile(r"[\d零〇○一二两三四五六七八九十百千万]")
 _HAS_NEGATION = re.compile(r"[未没无零不]")
-_CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?]")
+_CLAUSE_SPLIT = re.compile(r"[，；;。！？!?]|,(?!\d{3})")
 # A clause that opens with a part of the reporting body (各盟市, 区直部门, 11个县(市)、区).
 _SCOPE_START = re.compile(
     r"^(?:其中)?\s*((?:\d+|[一二三四五六七八九十]+)个[^，,；;。]{1,10}(?:县|区|市|旗|盟|部门|单位|乡镇|街道)"
@@ -33,6 +34,8 @@ class Rule:
     units: dict[str, float]
     sections: tuple[str, ...]
     clause_requires: re.Pattern[str] | None
+    clause_excludes: re.Pattern[str] | None
+    sentence_patterns: tuple[re.Pattern[str], ...]
     trigger: re.Pattern[str]
     patterns: tuple[re.Pattern[str], ...]
     zero: tuple[re.Pattern[str], ...]
@@ -63,6 +66,8 @@ def rules() -> dict[str, Rule]:
             units=units,
             sections=tuple(spec.get("sections", ())),
             clause_requires=re.compile(requires) if requires else None,
+            clause_excludes=re.compile(spec["clause_excludes"]) if spec.get("clause_excludes") else None,
+            sentence_patterns=tuple(expand(p) for p in spec.get("sentence_patterns", ())),
             trigger=re.compile(spec["trigger"]),
             patterns=tuple(expand(p) for p in spec.get("patterns", ())),
             zero=tuple(expand(p) for p in spec.get("zero", ())),
@@ -144,16 +149,26 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
             for rule in rules().values():
                 in_section = any(word in section for word in rule.sections)
                 seen_in_sentence = False
-                for clause in clauses:
-                    if not rule.trigger.search(clause):
+                units = [(c, rule.patterns) for c in clauses] + [(simple, rule.sentence_patterns)]
+                for clause, patterns in units:
+                    if not patterns or not rule.trigger.search(clause):
                         continue
                     if rule.clause_requires and not rule.clause_requires.search(clause):
                         continue
-                    for pattern in rule.patterns:
+                    if rule.clause_excludes and rule.clause_excludes.search(clause):
+                        continue
+                    if patterns is rule.sentence_patterns and seen_in_sentence:
+                        continue
+                    for pattern in patterns:
                         m = pattern.search(clause)
                         if not m or (number := read_number(m)) is None:
                             continue
                         factor = rule.units.get(m.group("unit"), 1.0)
+                        qualifier = number.qualifier
+                        # 220条左右, 500人以上: the qualifier may follow the unit.
+                        after = clause[m.end("unit") : m.end("unit") + 2]
+                        if qualifier == "exact":
+                            qualifier = next((q for w, q in _AFTER_UNIT.items() if after.startswith(w)), qualifier)
                         scope = _scope(clause[: m.start()].strip(), seen_in_sentence) or sentence_scope
                         if scope == NOT_A_SCOPE:
                             break
@@ -161,7 +176,7 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                             indicator=rule.indicator,
                             value=round(number.value * factor, 6),
                             unit=rule.unit,
-                            qualifier=number.qualifier,
+                            qualifier=qualifier,
                             scope=scope,
                             evidence=sentence,
                             anchor=anchor,
@@ -171,7 +186,7 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                         found.setdefault(rule.indicator, []).append(Candidate(stat, in_section, order))
                         seen_in_sentence = True
                         break
-                    for pattern in rule.zero:
+                    for pattern in rule.zero if patterns is rule.patterns else ():
                         if pattern.search(clause) and not seen_in_sentence:
                             order += 1
                             zero = Statistic(rule.indicator, 0.0, rule.unit, "exact", None,

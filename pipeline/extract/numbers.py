@@ -14,7 +14,7 @@ _CN_CHARS = "零〇○一二两兩三四五六七八九十拾百佰千仟"
 # The number itself, with the words around it that qualify it.
 NUMBER_PATTERN = (
     r"(?P<pre>将近|將近|接近|近|约|約|大约|大約|超过|超過|逾|达|達|共计|共計|累计|累計|共)?\s*"
-    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[" + _CN_CHARS + r"]+)\s*"
+    r"(?<![第\d.," + _CN_CHARS + r"])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[" + _CN_CHARS + r"]+)\s*"
     r"(?P<post1>多|余|餘)?(?P<big>万|萬|亿|億)?(?P<post2>多|余|餘|以上|左右)?"
 )
 NUMBER_RE = re.compile(NUMBER_PATTERN)

@@ -1,18 +1,117 @@
-// Search page: Pagefind's UI, driven by ?q= so that a search is a shareable URL.
+// Search page: Pagefind's UI for results and filters, driven by the page's own search box and ?q=,
+// so that a search is a shareable URL. Before searching, the query is converted to Simplified
+// characters (every report is indexed in Simplified: Traditional ones carry a Simplified copy)
+// and split into words, because Pagefind does not segment a Chinese query itself.
 (function () {
+  "use strict";
   var root = document.getElementById("search");
   if (!root) return;
-  var base = new URL("../pagefind/", document.currentScript ? document.currentScript.src : location.href);
+  var here = document.currentScript ? document.currentScript.src : location.href;
+  var assets = new URL("./", here);
+  var bundle = new URL("../pagefind/", assets);
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("search-q");
+  var t2s = {};
+  var segmenter = null;
+  try {
+    segmenter = new Intl.Segmenter("zh", { granularity: "word" });
+  } catch (e) {
+    segmenter = null;
+  }
+
+  function toSimplified(text) {
+    var out = "";
+    for (var ch of text) out += t2s[ch] || ch;
+    return out;
+  }
+
+  function words(text) {
+    if (!segmenter) return text.split(/\s+/).filter(Boolean);
+    var out = [];
+    for (var s of segmenter.segment(text)) if (s.isWordLike) out.push(s.segment);
+    return out;
+  }
+
+  // The term Pagefind searches for: NFKC (full-width digits → ASCII), Simplified, one word per space.
+  function prepare(term) {
+    return words(toSimplified(String(term || "").normalize("NFKC"))).join(" ");
+  }
+  window.govSearchPrepare = prepare;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  function loadMap() {
+    return fetch(new URL("t2s.json", assets).href)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var t = Array.from(data.t), s = Array.from(data.s);
+        for (var i = 0; i < t.length && i < s.length; i++) t2s[t[i]] = s[i];
+      })
+      .catch(function () {});
+  }
+
   var css = document.createElement("link");
   css.rel = "stylesheet";
-  css.href = new URL("pagefind-ui.css", base).href;
+  css.href = new URL("pagefind-ui.css", bundle).href;
   document.head.appendChild(css);
-  var s = document.createElement("script");
-  s.src = new URL("pagefind-ui.js", base).href;
-  s.onload = function () {
-    var ui = new PagefindUI({ element: "#search", showSubResults: true, showImages: false, bundlePath: base.href });
-    var q = new URLSearchParams(location.search).get("q");
-    if (q) ui.triggerSearch(q);
-  };
-  document.head.appendChild(s);
+
+  function setUrl(q) {
+    var url = new URL(location.href);
+    if (q) url.searchParams.set("q", q);
+    else url.searchParams.delete("q");
+    if (url.href !== location.href) history.replaceState(null, "", url.href);
+  }
+
+  Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadMap()]).then(function () {
+    var ui = new PagefindUI({
+      element: "#search",
+      bundlePath: bundle.pathname,
+      showSubResults: true,
+      showImages: false,
+      debounceTimeoutMs: 0,
+      processTerm: prepare,
+      translations: { placeholder: "搜索报告全文" },
+    });
+    var last = null;
+    function run() {
+      var q = input ? input.value.trim() : "";
+      setUrl(q);
+      if (q === last) return;
+      last = q;
+      ui.triggerSearch(q);
+    }
+    var initial = new URLSearchParams(location.search).get("q") || "";
+    if (input) {
+      input.value = initial;
+      var timer = null;
+      var schedule = function (e) {
+        if (e && e.isComposing) return;
+        clearTimeout(timer);
+        timer = setTimeout(run, 250);
+      };
+      input.addEventListener("input", schedule);
+      input.addEventListener("compositionend", schedule);
+      if (!initial) input.focus();
+    }
+    if (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        clearTimeout(timer);
+        run();
+      });
+    }
+    if (initial) {
+      last = initial;
+      ui.triggerSearch(initial);
+    }
+  });
 })();

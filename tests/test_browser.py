@@ -1,0 +1,206 @@
+"""The seed site in Debian's chromium (Playwright), served from a subfolder of a local server:
+search (Simplified ↔ Traditional), figure links, downloads, no third-party requests, phone layout.
+
+Missing chromium is a failure, not a skip: CI installs it (`invoke setup`)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urljoin
+
+import pytest
+
+from tests.browser_util import (
+    CHROMIUM,
+    PHONE,
+    SUBFOLDER,
+    TRADITIONAL_SEED,
+    Transfer,
+    launch,
+    serve,
+    stage_in_subfolder,
+    wait_for_results,
+)
+from tests.conftest import GOLD
+
+pytestmark = pytest.mark.browser
+
+ENTRIES = json.loads(GOLD.read_text(encoding="utf-8"))
+IDS = [e["source_file"].split("_")[0] for e in ENTRIES]
+
+
+def test_chromium_is_installed():
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests"
+
+
+@pytest.fixture(scope="module")
+def base(seed_build, tmp_path_factory) -> str:
+    """The seed site's address, served below /sub/ to prove it works from a subfolder."""
+    www = tmp_path_factory.mktemp("www")
+    stage_in_subfolder(seed_build["site"], www)
+    with serve(www) as origin:
+        yield f"{origin}/{SUBFOLDER}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def _search(page, base: str, query: str) -> list[str]:
+    page.goto(f"{base}search/?q={quote(query)}", wait_until="networkidle")
+    return wait_for_results(page, query)
+
+
+def _report_url(base: str, report_id: str) -> str:
+    return urljoin(base, f"reports/{report_id}/")
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_search_finds_each_seed_by_a_phrase_of_its_body(page, base, seed_build, entry):
+    report = seed_build["by_file"][entry["source_file"]]
+    phrase = entry["must_keep"][1]
+    links = _search(page, base, phrase)
+    assert _report_url(base, report.report_id) in links, (phrase, links)
+
+
+def test_simplified_query_finds_traditional_report(page, base):
+    links = _search(page, base, "主动公开政府信息605620")
+    assert _report_url(base, TRADITIONAL_SEED) in links, links
+
+
+def test_traditional_query_finds_simplified_report(page, base, seed_build):
+    target = seed_build["by_file"]["002_1febd801f82f46fd.txt"].report_id
+    links = _search(page, base, "岳塘區")
+    assert _report_url(base, target) in links, links
+
+
+def test_query_is_segmented_and_converted(page, base):
+    page.goto(f"{base}search/", wait_until="networkidle")
+    page.wait_for_function("() => typeof window.govSearchPrepare === 'function'")
+    page.wait_for_function("() => window.govSearchPrepare('區') === '区'")
+    assert page.evaluate("() => window.govSearchPrepare('主動公開政府信息６０５６２０')") == "主动 公开 政府 信息 605620"
+
+
+def test_url_follows_typing_and_results_link_to_reports(page, base, seed_build):
+    target = seed_build["by_file"]["002_1febd801f82f46fd.txt"].report_id
+    page.goto(f"{base}search/", wait_until="networkidle")
+    page.locator("#search-q").press_sequentially("岳塘区", delay=30)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '岳塘区'")
+    links = wait_for_results(page, "岳塘区")
+    assert _report_url(base, target) in links
+    page.locator(".pagefind-ui__result-link").first.click()
+    page.wait_for_load_state()
+    assert page.url.split("#")[0].startswith(urljoin(base, "reports/"))
+
+
+def test_filters_by_year_level_and_province(page, base):
+    _search(page, base, "政府信息公开")
+    names = page.eval_on_selector_all(".pagefind-ui__filter-name", "els => els.map(e => e.textContent.trim())")
+    assert {"年度", "层级", "省份"} <= set(names), names
+
+
+def test_figure_link_scrolls_to_and_highlights_its_sentence(page, base, seed_build):
+    report = seed_build["by_file"]["000_908af32b971cb386.txt"]
+    anchor = next(s.anchor for s in report.statistics if s.indicator == "applications_received" and s.scope is None)
+    page.goto(_report_url(base, report.report_id), wait_until="networkidle")
+    page.locator(f'a.figure-link[href="#{anchor}"]').first.click()
+    page.wait_for_function(f"() => location.hash === '#{anchor}'")
+    page.wait_for_timeout(300)
+    state = page.evaluate(
+        """() => {
+            const t = document.querySelector(':target');
+            const r = t.getBoundingClientRect();
+            const bg = getComputedStyle(t).backgroundColor;
+            return {id: t.id, cls: t.className, top: r.top, bottom: r.bottom, h: innerHeight, bg};
+        }"""
+    )
+    assert state["id"] == anchor and "evidence" in state["cls"]
+    assert 0 <= state["top"] < state["h"] and state["bottom"] > 0, state
+    assert state["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), state
+    header = page.evaluate("() => document.querySelector('.md-header').getBoundingClientRect().bottom")
+    assert state["top"] >= header - 1, "the sentence is hidden under the sticky header"
+
+
+def test_every_download_on_the_datasets_page_answers(page, base):
+    page.goto(urljoin(base, "datasets/"), wait_until="networkidle")
+    hrefs = page.eval_on_selector_all("a[href*='downloads/']", "els => els.map(e => e.href)")
+    assert len(hrefs) >= 10
+    for href in sorted(set(hrefs)):
+        assert href.startswith(base)
+        response = page.request.get(href)
+        assert response.status == 200, href
+
+
+@pytest.mark.parametrize("rel", ["", f"reports/{TRADITIONAL_SEED}/", "datasets/", "search/?q=岳塘区", "browse/"])
+def test_no_request_leaves_the_origin(page, base, rel):
+    origin = base.split(f"/{SUBFOLDER}/")[0]
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
+    page.goto(urljoin(base, rel), wait_until="networkidle")
+    if rel.startswith("search"):
+        wait_for_results(page)
+        page.wait_for_load_state("networkidle")
+    assert requests
+    outside = [u for u in requests if not (u.startswith(origin + "/") or u.startswith(("data:", "blob:")))]
+    assert not outside, outside
+
+
+@pytest.mark.parametrize("rel", [f"reports/{TRADITIONAL_SEED}/", "", "datasets/", "search/?q=岳塘区"])
+def test_phone_layout_has_no_horizontal_overflow(browser, base, rel):
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    try:
+        page.goto(urljoin(base, rel), wait_until="networkidle")
+        if rel.startswith("search"):
+            wait_for_results(page)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], widths
+    finally:
+        ctx.close()
+
+
+def test_dark_scheme_follows_the_system(browser, base):
+    ctx = browser.new_context(color_scheme="dark")
+    page = ctx.new_page()
+    try:
+        page.goto(_report_url(base, TRADITIONAL_SEED), wait_until="networkidle")
+        assert page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
+    finally:
+        ctx.close()
+
+
+def test_page_weights(browser, base, record_property):
+    """HTML + CSS + JS a first visit transfers (figures for the project's notes, with loose bounds)."""
+    weights = {}
+    for name, rel in [("home", ""), ("report", f"reports/{TRADITIONAL_SEED}/"), ("search", "search/?q=岳塘区")]:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        t = Transfer(page)
+        page.goto(urljoin(base, rel), wait_until="networkidle")
+        if name == "search":
+            wait_for_results(page)
+            page.wait_for_load_state("networkidle")
+            weights["search_fetch"] = t.total(("fetch", "xhr"))
+            weights["search_all"] = t.total()
+        weights[name] = t.total(("document", "stylesheet", "script"))
+        ctx.close()
+    record_property("page_weights", weights)
+    print("page weights (bytes):", weights)
+    assert weights["home"] < 600_000 and weights["report"] < 600_000
+    assert weights["search_fetch"] < 300_000

@@ -1,0 +1,417 @@
+"""The built website of the seed corpus, read as files (no browser): content, links, privacy,
+structured data, feed, charts, the datasets page's code, and byte-identical rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from pipeline import pages, paths
+from pipeline.build import build_all
+from tests.conftest import GOLD, copy_docs_assets
+
+ENTRIES = json.loads(GOLD.read_text(encoding="utf-8"))
+IDS = [e["source_file"].split("_")[0] for e in ENTRIES]
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class Refs(HTMLParser):
+    """Every URL an HTML page refers to, with its tag and attributes, and every element id."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str, str, dict[str, str]]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        for name in ("href", "src", "srcset", "poster", "data", "action"):
+            if name in a:
+                self.refs.append((tag, name, a[name], a))
+
+
+def _parse(path: Path) -> Refs:
+    p = Refs()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def _html_pages(site: Path) -> list[Path]:
+    """The built pages. 404.html is left out: a server shows it at any address, so mkdocs gives it
+    root-relative links (it is the one page that cannot work from a subfolder)."""
+    return sorted(
+        p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts and p.name != "404.html"
+    )
+
+
+def _page_url(site: Path, page: Path) -> str:
+    """The address of a built page below the site's root, as a path starting with '/'."""
+    rel = page.relative_to(site).as_posix()
+    return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
+def _target(site: Path, base_url: str, href: str) -> Path:
+    path = unquote(urlsplit(urljoin(base_url, href)).path)
+    f = site / path.lstrip("/")
+    return f / "index.html" if path.endswith("/") else f
+
+
+def _text(path: Path) -> str:
+    """A page's visible text (tags removed, entities decoded)."""
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+def _is_external(url: str) -> bool:
+    return bool(re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, flags=re.I))
+
+
+def _report(seed_build, entry):
+    r = seed_build["by_file"].get(entry["source_file"])
+    assert r is not None, f"{entry['source_file']} was not published"
+    return r
+
+
+# --------------------------------------------------------------------------- content
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_report_page_has_title_and_body(seed_build, entry):
+    r = _report(seed_build, entry)
+    page = seed_build["site"] / "reports" / r.report_id / "index.html"
+    text = _text(page)
+    assert entry["title"] in text
+    for phrase in entry["must_keep"]:
+        assert phrase in text, phrase
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_report_page_search_markup(seed_build, entry):
+    """Pagefind reads the body container and three filters from attributes of that element."""
+    r = _report(seed_build, entry)
+    raw = (seed_build["site"] / "reports" / r.report_id / "index.html").read_text(encoding="utf-8")
+    m = re.search(r'<div class="report" ([^>]*)>', raw)
+    assert m, "the report body container is missing"
+    attrs = m.group(1)
+    assert "data-pagefind-body" in attrs
+    assert 'data-pagefind-filter="年度[data-year], 层级[data-level], 省份[data-province]"' in attrs
+    assert f'data-year="{r.metadata.year}"' in attrs
+    assert f'data-level="{pages.LEVEL_ZH[r.metadata.admin_level]}"' in attrs
+    assert f'data-province="{r.metadata.region.province}"' in attrs
+    assert len(re.findall(r"<[^>]*\sdata-pagefind-body[\s=>]", raw)) == 1
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_key_figures_link_to_their_sentences(seed_build, entry):
+    r = _report(seed_build, entry)
+    page = seed_build["site"] / "reports" / r.report_id / "index.html"
+    raw = page.read_text(encoding="utf-8")
+    refs = _parse(page)
+    links = re.findall(r'<a class="figure-link" href="#([^"]+)"', raw)
+    assert len(links) == sum(1 for s in r.statistics if s.anchor)
+    for anchor in links:
+        assert anchor in refs.ids
+        assert re.search(rf'<span class="evidence" id="{re.escape(anchor)}">', raw)
+    if r.statistics:
+        assert '<th scope="col">指标</th>' in raw and '<th scope="row">' in raw
+
+
+def test_traditional_report_has_simplified_copy(seed_build):
+    r = seed_build["by_file"]["000_908af32b971cb386.txt"]
+    raw = (seed_build["site"] / "reports" / r.report_id / "index.html").read_text(encoding="utf-8")
+    assert 'lang="zh-Hant"' in raw and 'lang="zh-Hans"' in raw
+    body = raw[raw.index('<div class="report"') : raw.index('id="downloads"')]
+    assert "全区2009年主动公开政府信息605620条" in html.unescape(body)
+
+
+def test_nav_is_short_and_lists_no_report(seed_build):
+    site = seed_build["site"]
+    for page in [site / "index.html", *sorted((site / "reports").glob("*/index.html"))[:2]]:
+        raw = page.read_text(encoding="utf-8")
+        nav = raw[raw.index('<nav class="md-nav md-nav--primary"') :]
+        nav = nav[: nav.index("</nav>")]
+        hrefs = re.findall(r'href="([^"]*)"', nav)
+        assert len(hrefs) <= 8, hrefs
+        assert not [h for h in hrefs if "reports/" in h], hrefs
+
+
+def test_browse_pages_exist(seed_build):
+    site = seed_build["site"]
+    for rel in ["browse", "browse/years", "browse/regions", "browse/levels", "browse/types", "reports"]:
+        assert (site / rel / "index.html").exists(), rel
+    for r in seed_build["result"].reports:
+        m = r.metadata
+        assert (site / "browse" / "year" / str(m.year) / "index.html").exists()
+        prov = site / "browse" / "region" / m.region.province
+        assert (prov / "index.html").exists()
+        if m.region.prefecture:
+            text = _text(prov / m.region.prefecture / "index.html")
+            assert m.title in text
+            if m.region.county:
+                assert m.region.county in text
+        assert (site / "browse" / "level" / m.admin_level / "index.html").exists()
+
+
+def test_large_groups_are_split_by_year(seed_build, monkeypatch):
+    """Every Markdown link of the browse pages resolves, also when groups are split by year."""
+    monkeypatch.setattr(pages, "LIST_MAX", 1)
+    reports = seed_build["result"].reports
+    out = pages.browse_pages(reports)
+    assert any(k.startswith("browse/level/") and not k.endswith("index.md") for k in out)
+    known = set(out) | {f"reports/{r.report_id}.md" for r in reports} | {"search.md"}
+    for rel, text in out.items():
+        for target in re.findall(r"\]\(([^)#]+\.md)(?:#[^)]*)?\)", text):
+            resolved = Path(rel).parent.joinpath(target).as_posix()
+            parts: list[str] = []
+            for part in resolved.split("/"):
+                if part == "..":
+                    parts.pop()
+                elif part != ".":
+                    parts.append(part)
+            assert "/".join(parts) in known, (rel, target)
+
+
+# --------------------------------------------------------------------------- links and privacy
+
+
+def test_every_relative_link_resolves(seed_build):
+    site = seed_build["site"]
+    broken = []
+    for page in _html_pages(site):
+        refs = _parse(page)
+        base = _page_url(site, page)
+        for _tag, attr, url, _ in refs.refs:
+            if attr == "srcset" or not url or _is_external(url) or url.startswith(("mailto:", "data:", "javascript:")):
+                continue
+            assert not url.startswith("/"), f"{page}: root-relative {url} breaks hosting in a subfolder"
+            if url.startswith("#"):
+                if url != "#" and unquote(url[1:]) not in refs.ids:
+                    broken.append((page.relative_to(site).as_posix(), url))
+                continue
+            if not _target(site, base, url).exists():
+                broken.append((page.relative_to(site).as_posix(), url))
+    assert not broken, broken[:20]
+
+
+def test_no_page_loads_anything_from_another_origin(seed_build):
+    site = seed_build["site"]
+    loaded = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src",
+              "embed": "src", "object": "data", "track": "src", "input": "src"}
+    bad = []
+    for page in _html_pages(site):
+        raw = page.read_text(encoding="utf-8")
+        for tag, attr, url, attrs in _parse(page).refs:
+            if not _is_external(url):
+                continue
+            rel = attrs.get("rel", "")
+            stylesheet_or_icon = tag == "link" and not {"canonical", "alternate"} & set(rel.split())
+            if stylesheet_or_icon or loaded.get(tag) == attr:
+                bad.append((page.name, tag, url))
+        for m in re.finditer(r"(?:url\(|@import\s)\s*['\"]?((?:https?:)?//[^'\")\s]+)", raw):
+            bad.append((page.name, "css", m.group(1)))
+    for css in sorted((site / "assets").rglob("*.css")):
+        for m in re.finditer(r"(?:url\(|@import\s)\s*['\"]?((?:https?:)?//[^'\")\s]+)", css.read_text(encoding="utf-8")):
+            bad.append((css.name, "css", m.group(1)))
+    assert not bad, bad[:20]
+    assert "fonts.googleapis" not in (site / "index.html").read_text(encoding="utf-8")
+    own_js = (site / "assets" / "search.js").read_text(encoding="utf-8")
+    assert "http://" not in own_js and "https://" not in own_js
+
+
+def test_material_search_is_off_and_fonts_are_local(seed_build):
+    raw = (seed_build["site"] / "index.html").read_text(encoding="utf-8")
+    assert "search/search_index.json" not in raw and not (seed_build["site"] / "search" / "search_index.json").exists()
+    assert "fonts.gstatic" not in raw and "fonts.googleapis" not in raw
+
+
+# --------------------------------------------------------------------------- datasets, feed, sitemap
+
+
+def _jsonld(seed_build) -> dict:
+    raw = (seed_build["site"] / "datasets" / "index.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', raw, flags=re.S)
+    assert len(blocks) == 1
+    assert "</" not in blocks[0]
+    return json.loads(blocks[0])
+
+
+def test_datasets_jsonld(seed_build):
+    data = _jsonld(seed_build)
+    site = seed_build["site"]
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
+    assert data["license"].startswith("https://")
+    names = set()
+    for d in data["distribution"]:
+        f = _target(site, "/datasets/", d["contentUrl"])
+        assert f.exists(), d["contentUrl"]
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == d["sha256"]
+        names.add(d["name"])
+    assert {"datapackage.json", "reports.csv", "statistics.parquet", "corpus.zip"} <= names
+
+
+def test_jsonld_escapes_script_breaking_text():
+    text = pages.json_for_script({"name": "</script><script>alert(1)</script> & <!--"})
+    assert "</" not in text and "<!--" not in text and "&" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script> & <!--"
+
+
+def test_datasets_page_lists_files_with_checksums(seed_build):
+    raw = (seed_build["site"] / "datasets" / "index.html").read_text(encoding="utf-8")
+    ds = seed_build["datasets"]
+    for name in ["datapackage.json", "reports.csv", "reports.parquet", "statistics.csv", "corpus.zip"]:
+        assert f'href="../downloads/{name}"' in raw
+        assert hashlib.sha256((ds / name).read_bytes()).hexdigest() in raw
+    for field in ("report_id", "indicator", "evidence"):
+        assert f"<code>{field}</code>" in raw
+    assert pages.LICENSE_NAME in raw
+
+
+def _snippets(seed_build, kind: str) -> list[str]:
+    """The code of the datasets page's examples (``id="snippet-<kind>…"``), as published."""
+    raw = (seed_build["site"] / "datasets" / "index.html").read_text(encoding="utf-8")
+    blocks = re.findall(rf'<div id="snippet-{kind}[^"]*" class="[^"]*"><pre>.*?<code>(.*?)</code>', raw, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
+
+
+def test_pandas_snippet_runs(seed_build):
+    (code,) = _snippets(seed_build, "pandas")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=seed_build["datasets"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1291" in proc.stdout.replace(",", "")  # the Traditional seed's applications (2009, province)
+
+
+def test_duckdb_snippets_run(seed_build, monkeypatch):
+    duckdb = pytest.importorskip("duckdb")
+    blocks = _snippets(seed_build, "duckdb")
+    assert len(blocks) >= 2
+    monkeypatch.chdir(seed_build["datasets"])
+    con = duckdb.connect()
+    first = con.execute(blocks[0]).fetchall()
+    assert (2009, "province", 1, 1291.0) in [tuple(row) for row in first]
+    for sql in blocks[1:]:
+        con.execute(sql).fetchall()
+
+
+def test_feed_is_atom_with_one_entry_per_report(seed_build):
+    site = seed_build["site"]
+    root = ET.fromstring((site / "feed.xml").read_bytes())
+    assert root.tag == f"{ATOM}feed"
+    entries = root.findall(f"{ATOM}entry")
+    reports = seed_build["result"].reports
+    assert len(entries) == min(len(reports), pages.FEED_MAX)
+    dates = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert dates == sorted(dates, reverse=True)
+    ids = {e.findtext(f"{ATOM}id") for e in entries}
+    assert len(ids) == len(entries) and all(i.startswith("urn:uuid:") for i in ids)
+    for e in entries:
+        href = e.find(f"{ATOM}link").get("href")
+        assert _target(site, "/feed.xml", href).exists(), href
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", e.findtext(f"{ATOM}updated"))
+    assert root.findtext(f"{ATOM}updated") == dates[0]
+    for page in (site / "index.html", site / "reports" / reports[0].report_id / "index.html"):
+        m = re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page.read_text("utf-8"))
+        assert m and _target(site, _page_url(site, page), m.group(1)) == site / "feed.xml"
+
+
+def test_sitemap_lists_pages_with_relative_addresses(seed_build):
+    site = seed_build["site"]
+    root = ET.fromstring((site / "sitemap.xml").read_bytes())
+    locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "./" in locs
+    for r in seed_build["result"].reports:
+        assert f"reports/{r.report_id}/" in locs
+    for loc in locs:
+        assert not _is_external(loc) and not loc.startswith("/")
+        assert _target(site, "/sitemap.xml", loc).exists(), loc
+
+
+# --------------------------------------------------------------------------- home page and search assets
+
+
+def test_home_charts_have_text_alternatives(seed_build):
+    raw = (seed_build["site"] / "index.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="chart" id="([^"]+)">(.*?)</figure>', raw, flags=re.S)
+    assert [f[0] for f in figures] == ["chart-reports-per-year", "chart-applications", "chart-indicators"]
+    for _, body in figures:
+        svg = re.search(r"<svg [^>]*>", body).group(0)
+        assert 'role="img"' in svg and 'aria-label="' in svg
+        assert re.search(r"<title>[^<]+</title>", body) and "<desc>" in body
+        assert '<details class="chart-data">' in body and "<table>" in body and '<th scope="col">' in body
+    per_year = figures[0][1]
+    counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', per_year)]
+    assert sum(counts) == len(seed_build["result"].reports)
+    assert "1,291" in figures[1][1]
+
+
+def test_home_has_counts_and_latest(seed_build):
+    text = _text(seed_build["site"] / "index.html")
+    for word in ("按年度", "按层级", "按省级行政区", "最新收录", "内蒙古自治区"):
+        assert word in text
+    newest = pages._newest_first(seed_build["result"].reports)[0]
+    assert newest.metadata.title in text
+
+
+def test_search_page_and_character_map(seed_build):
+    site = seed_build["site"]
+    raw = (site / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'id="search"' in raw and 'name="q"' in raw and "../assets/search.js" in raw
+    data = json.loads((site / "assets" / "t2s.json").read_text(encoding="utf-8"))
+    t2s = dict(zip(data["t"], data["s"], strict=True))
+    assert t2s["區"] == "区" and t2s["開"] == "开" and t2s["後"] == "后"
+    assert "区" not in t2s and "a" not in t2s
+    assert (site / "pagefind" / "pagefind-ui.js").exists()
+    assert list((site / "pagefind").glob("*.pf_meta"))
+
+
+def test_charts_are_deterministic_and_escaped():
+    from pipeline import charts
+
+    a = charts.column_chart("c", "标题 <x>", [("2019", 3.0), ("2020", 0.0)], "份")
+    b = charts.column_chart("c", "标题 <x>", [("2019", 3.0), ("2020", 0.0)], "份")
+    assert a == b and "<x>" not in a and "&lt;x&gt;" in a
+    assert "\n\n" not in a  # one raw HTML block for Markdown
+
+
+# --------------------------------------------------------------------------- reproducible builds
+
+
+def _tree(root: Path, pattern: str) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob(pattern)) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(seed_build, tmp_path):
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    build_all(
+        source_dir=paths.SOURCE_DIR,
+        datasets_dir=tmp_path / "datasets",
+        docs_dir=docs,
+        site_dir=tmp_path / "site",
+        workers=1,
+        cache_dir=None,
+        progress=lambda msg: None,
+    )
+    for pattern in ("*.html", "*.xml", "*.json", "*.css", "*.js"):
+        first = {k: v for k, v in _tree(seed_build["site"], pattern).items() if not k.startswith("pagefind/")}
+        second = {k: v for k, v in _tree(tmp_path / "site", pattern).items() if not k.startswith("pagefind/")}
+        assert first.keys() == second.keys(), pattern
+        assert [k for k in first if first[k] != second[k]] == [], pattern
+    first, second = _tree(seed_build["datasets"], "*"), _tree(tmp_path / "datasets", "*")
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
