@@ -105,3 +105,21 @@ def bench(c, reports=1000, workers=0, keep=""):
     from pipeline.bench import main
 
     main(int(reports), int(workers), keep or None)
+
+
+@task(help={"out": "folder for the PNGs (default screenshots/)", "query": "search query to show"})
+def screenshots(c, out="screenshots", query="岳塘区 政府信息"):
+    """PNGs of home, a report page and a search at desktop and phone width (serves the built site/)."""
+    from pathlib import Path
+
+    from pipeline.paths import ROOT, SITE_DIR
+    from tests.browser_util import take_screenshots
+
+    if not SITE_DIR.is_dir():
+        raise Exit("site/ does not exist: run `invoke build` first", code=1)
+    try:
+        written = take_screenshots(SITE_DIR, ROOT / Path(out), query=query)
+    except RuntimeError as exc:
+        raise Exit(str(exc), code=1) from exc
+    for p in written:
+        print(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)

@@ -415,6 +415,7 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
         mkdocs_build(cfg)
     finally:
         cfg.plugins.on_shutdown()
+    copy_excluded_downloads(docs_dir, site_dir)
     if not cfg.site_url:
         write_sitemap(site_dir)
     write_t2s_map(site_dir / "assets" / "t2s.json")
@@ -574,6 +575,17 @@ def write_t2s_map(dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     data = {"t": "".join(pairs), "s": "".join(pairs.values())}
     dest.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def copy_excluded_downloads(docs_dir: Path, site_dir: Path) -> None:
+    """The Markdown downloads, which mkdocs.yml keeps out of the pages, copied as plain files."""
+    src = docs_dir / "downloads"
+    if not src.is_dir():
+        return
+    for p in sorted(src.rglob("*.md")):
+        dest = site_dir / p.relative_to(docs_dir)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest)
 
 
 def write_sitemap(site_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""Read a saved government web page into report text, header metadata, table grids and attachments."""
+"""Read a saved government web page: report text, header metadata, table grids, attachments."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ _BLOCK_TAGS = frozenset(
     | {"main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td"}
     | {"tfoot", "th", "thead", "tr", "ul"}
 )
+# A table's rows of cell texts, rectangular.
+_Grid = tuple[tuple[str, ...], ...]
 # Tables with more expanded cells than this are not turned into grids.
 _GRID_MAX_CELLS = 200_000
 _MAX_COLSPAN = 1000
@@ -198,10 +200,8 @@ def _vocab() -> _Vocab:
     for label in raw["header_ignored_labels"]:
         header_keys.setdefault(_label_key(label), (None, 0))
     # Longest first, so that 发文字号 is not read as 字号; inner spacing (文　　号) allowed.
-    label_patterns = [
-        r"[ ]*".join(re.escape(ch) for ch in label)
-        for label in sorted(header_keys, key=len, reverse=True)
-    ]
+    by_length = sorted(header_keys, key=len, reverse=True)
+    labels = "|".join(r"[ ]*".join(re.escape(ch) for ch in label) for label in by_length)
 
     meta_names: dict[str, tuple[str, int]] = {}
     for key, names in raw["meta_names"].items():
@@ -221,9 +221,7 @@ def _vocab() -> _Vocab:
         clutter_block_max_chars=int(raw["clutter_block_max_chars"]),
         clutter_lines=re.compile("|".join(f"(?:{p})" for p in raw["clutter_lines"])),
         header_keys=header_keys,
-        header_label=re.compile(
-            r"(?P<label>" + "|".join(label_patterns) + r")[ ]*(?P<colon>[：:])?"
-        ),
+        header_label=re.compile(rf"(?P<label>{labels})[ ]*(?P<colon>[：:])?"),
         header_value_max_chars=int(raw["header_value_max_chars"]),
         header_block_max_chars=int(raw["header_block_max_chars"]),
         layout_cell_max_chars=int(raw["layout_cell_max_chars"]),
@@ -247,10 +245,10 @@ _CJK_CONTEXT = f"{_HAN}\u3001-\u303f\uff01-\uff60\uffe0-\uffee"
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK_CONTEXT}])[^\S\n]*\n\s*(?=[{_CJK_CONTEXT}])")
 # Zero-width, bidi-control, soft hyphen and C0/C1 control characters (tab and newline are
 # whitespace and handled as such).
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+_CONTROLS = "\x00-\x08\x0b\x0e-\x1f\x7f-\x9f"
+_ZERO_WIDTH = "\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = re.compile(f"[{_CONTROLS}{_ZERO_WIDTH}{_BIDI_CONTROLS}]")
 _SPACES = re.compile(r"\s+")
 # "<" opening something a browser or Markdown renderer could read as a tag.
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
@@ -289,6 +287,12 @@ def _texts(root: Tag) -> Iterator[str]:
             stack.extend(reversed(node.contents))
         elif _is_text(node):
             yield str(node)
+
+
+def _gone(node: PageElement) -> bool:
+    """Whether node was removed by ``decompose()``. (bs4's ``decomposed`` property looks
+    the name up as a child tag first, a search of the whole subtree.)"""
+    return bool(vars(node).get("_decomposed", False))
 
 
 def _is_text(node: PageElement) -> bool:
@@ -518,6 +522,17 @@ def _own_rows(table: Tag) -> list[list[Tag]]:
     return rows
 
 
+def _has_nested_table(table: Tag) -> bool:
+    stack = list(table.contents)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name == "table":
+                return True
+            stack.extend(node.contents)
+    return False
+
+
 def _is_grid_like(table: Tag) -> bool:
     rows = _own_rows(table)
     return len(rows) >= 2 and any(len(cells) >= 2 for cells in rows)
@@ -576,7 +591,7 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
     """Read the 信息公开 header (tables, lists, info lines) into fields and remove it."""
     fields = _Fields()
     for table in root.find_all("table"):
-        if table.decomposed or table.find("table") is not None:
+        if _gone(table) or _has_nested_table(table):
             continue
         if _read_header_table(table, vocab, fields):
             table.decompose()
@@ -588,12 +603,12 @@ def _read_header(root: Tag, vocab: _Vocab) -> _Fields:
     sizes = _measure(root)
     hits = [s for s in root.find_all(string=vocab.header_label) if _is_text(s)]
     for string in hits:
-        if string.decomposed or _ancestor(string, ("a",), _HEADER_LEVELS) is not None:
+        if _gone(string) or _ancestor(string, ("a",), _HEADER_LEVELS) is not None:
             continue
         table = _ancestor(string, ("table",), _HEADER_LEVELS)
         if table is not None:
             if id(table) not in grid_like:
-                grid_like[id(table)] = table.find("table") is None and _is_grid_like(table)
+                grid_like[id(table)] = not _has_nested_table(table) and _is_grid_like(table)
             if grid_like[id(table)]:
                 continue
         best: tuple[Tag, list[tuple[str | None, int, str]]] | None = None
@@ -640,7 +655,11 @@ class _Stat:
         return self.han - self.link_han
 
 
-def _measure(root: Tag) -> dict[int, _Stat]:
+# id(tag) → counts, for every element of a page.
+_Stats = dict[int, _Stat]
+
+
+def _measure(root: Tag) -> _Stats:
     """Text counts for every element under root, in one pass (id(tag) → counts)."""
     order: list[Tag] = [root]
     own: dict[int, tuple[int, int]] = {}
@@ -652,7 +671,7 @@ def _measure(root: Tag) -> dict[int, _Stat]:
             han, chars = _han_count(text), len(_SPACES.sub("", text))
             held = own.get(id(node.parent), (0, 0))
             own[id(node.parent)] = (held[0] + han, held[1] + chars)
-    stats: dict[int, _Stat] = {}
+    stats: _Stats = {}
     for tag in reversed(order):
         stat = stats.setdefault(id(tag), _Stat())
         han, chars = own.get(id(tag), (0, 0))
@@ -674,9 +693,7 @@ def _measure(root: Tag) -> dict[int, _Stat]:
     return stats
 
 
-def _find_container(
-    root: Tag, stats: dict[int, _Stat], vocab: _Vocab
-) -> tuple[Tag | None, Tag | None]:
+def _find_container(root: Tag, stats: _Stats, vocab: _Vocab) -> tuple[Tag | None, Tag | None]:
     """The body element of a known CMS, if the page has one holding the text; else None
     and the first known body element that links to a document file (a page that only
     links to its report as a PDF)."""
@@ -697,7 +714,7 @@ def _find_container(
     return None, weak
 
 
-def _readability(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> list[Tag]:
+def _readability(root: Tag, stats: _Stats, vocab: _Vocab) -> list[Tag]:
     """The element with the most paragraph text, discounted by its share of link text,
     with those of its siblings that also hold real text (a body split over layout cells)."""
     scores: dict[int, tuple[Tag, float]] = {}
@@ -731,9 +748,8 @@ def _readability(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> list[Tag]
     if best is None or best.parent is None or best is root:
         return [best] if best is not None else []
 
-    least = max(
-        vocab.fallback_sibling_min_chars, vocab.fallback_sibling_share * _plain(best, stats)
-    )
+    share = vocab.fallback_sibling_share * _plain(best, stats)
+    least = max(vocab.fallback_sibling_min_chars, share)
     body = []
     for sibling in best.parent.contents:
         if sibling is best:
@@ -749,12 +765,12 @@ def _readability(root: Tag, stats: dict[int, _Stat], vocab: _Vocab) -> list[Tag]
     return body
 
 
-def _plain(tag: Tag, stats: dict[int, _Stat]) -> int:
+def _plain(tag: Tag, stats: _Stats) -> int:
     stat = stats.get(id(tag))
     return stat.plain_han if stat is not None else 0
 
 
-def _is_protected(element: Tag, keep: set[int], stats: dict[int, _Stat], page: int) -> bool:
+def _is_protected(element: Tag, keep: set[int], stats: _Stats, page: int) -> bool:
     if id(element) in keep:
         return True
     # Without a known body, never throw away most of the page's text.
@@ -767,14 +783,11 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 def _is_hidden(element: Tag) -> bool:
     """Hidden by the page itself (``hidden`` or an inline ``display: none``)."""
     style = element.get("style")
-    return element.has_attr("hidden") or (
-        isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
-    )
+    hidden_style = isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+    return element.has_attr("hidden") or hidden_style
 
 
-def _remove_clutter(
-    root: Tag, container: Tag | None, stats: dict[int, _Stat], vocab: _Vocab
-) -> None:
+def _remove_clutter(root: Tag, container: Tag | None, stats: _Stats, vocab: _Vocab) -> None:
     keep: set[int] = set()
     node = container
     while node is not None:
@@ -783,7 +796,7 @@ def _remove_clutter(
     page = stats[id(root)].plain_han
 
     for element in _tags(root):
-        if element.decomposed or _is_protected(element, keep, stats, page):
+        if _gone(element) or _is_protected(element, keep, stats, page):
             continue
         if _is_hidden(element) or vocab.clutter_selectors.index(element) is not None:
             element.decompose()
@@ -794,7 +807,7 @@ def _remove_clutter(
 
     limit = vocab.clutter_block_max_chars
     for string in root.find_all(string=True):
-        if string.decomposed or not _is_text(string):
+        if _gone(string) or not _is_text(string):
             continue
         text = _normalise(str(string))
         if text.startswith(vocab.breadcrumb_prefixes):
@@ -813,7 +826,7 @@ def _remove_clutter(
 def _widest(
     string: PageElement,
     keep: set[int],
-    stats: dict[int, _Stat],
+    stats: _Stats,
     page: int,
     limit: int,
     prefixes: tuple[str, ...] | None,
@@ -846,10 +859,10 @@ def _span(cell: Tag, attribute: str, remaining: int) -> int:
     return max(1, min(value, _MAX_COLSPAN))
 
 
-def _table_grid(table: Tag, vocab: _Vocab) -> tuple[tuple[str, ...], ...] | None:
+def _table_grid(table: Tag, vocab: _Vocab) -> _Grid | None:
     """The table as a grid, or None for a layout table (nested tables, one row or column,
     paragraphs of prose in a cell)."""
-    if table.find("table") is not None or table.get("role") == "presentation":
+    if _has_nested_table(table) or table.get("role") == "presentation":
         return None
     rows = _own_rows(table)
     cells: dict[tuple[int, int], str] = {}
@@ -883,7 +896,7 @@ def _pipe_row(row: tuple[str, ...]) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
 
 
-def _pipe_table(grid: tuple[tuple[str, ...], ...]) -> list[str]:
+def _pipe_table(grid: _Grid) -> list[str]:
     lines = [_pipe_row(grid[0]), "| " + " | ".join("---" for _ in grid[0]) + " |"]
     lines.extend(_pipe_row(row) for row in grid[1:])
     return lines
@@ -892,7 +905,7 @@ def _pipe_table(grid: tuple[tuple[str, ...], ...]) -> list[str]:
 # --- text -----------------------------------------------------------------------------------
 
 
-def _render(root: Tag, vocab: _Vocab, grids: list[tuple[tuple[str, ...], ...]] | None) -> list[str]:
+def _render(root: Tag, vocab: _Vocab, grids: list[_Grid] | None) -> list[str]:
     """The element as lines: blocks and <br> break lines, data tables become pipe tables.
 
     ``grids`` collects the data tables met; None renders tables inside a table cell flat.
@@ -1037,11 +1050,11 @@ def _attachments(root: Tag, bodies: list[Tag], vocab: _Vocab) -> tuple[tuple[str
 
 def _drop_furniture(soup: BeautifulSoup, vocab: _Vocab) -> None:
     for tag in [t for t in _tags(soup) if t.name in vocab.drop_tags]:
-        if not tag.decomposed:
+        if not _gone(tag):
             tag.decompose()
     page = _han_count(soup.get_text())
     for form in soup.find_all("form"):
-        if form.decomposed:
+        if _gone(form):
             continue
         han = _han_count(form.get_text())
         # ASP.NET pages wrap everything in one <form>; only small forms are widgets.
@@ -1087,7 +1100,7 @@ def _extract(html: str) -> HtmlDocument:
         bodies = [body for body in bodies if not _within(body, weak)] + [weak]
         bodies.sort(key=lambda tag: order.get(id(tag), 0))
 
-    grids: list[tuple[tuple[str, ...], ...]] = []
+    grids: list[_Grid] = []
     lines = [line for body in bodies for line in _render(body, vocab, grids)]
     attachments = _attachments(root, bodies, vocab)
     lines.extend(f"附件：{text} {url}" for text, url in attachments)

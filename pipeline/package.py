@@ -256,12 +256,37 @@ def descriptor(out_dir: Path) -> dict[str, Any]:
     }
 
 
+PARTITIONED = ("statistics", "template_cells")
+"""Resources also written as Parquet partitioned by year (hive style: ``year=2019/``)."""
+
+
+def write_partitioned(out_dir: Path, name: str, rows: Sequence[dict[str, Any]], years: dict[str, int | None]) -> None:
+    """``parquet/<name>/year=<year>/part-0.parquet``, readable in place by DuckDB, Spark or
+    BigQuery; the year comes from the directory name, as hive partitioning has it."""
+    _, all_schemas = schemas()
+    schema = all_schemas[name]
+    fields = tuple(f for f in schema.fields if f.name != "year")
+    part_schema = ResourceSchema(name, schema.title, schema.title_zh, schema.description, fields,
+                                 schema.primary_key, schema.foreign_keys)
+    by_year: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        year = years.get(row["report_id"])
+        by_year.setdefault("__HIVE_DEFAULT_PARTITION__" if year is None else str(year), []).append(row)
+    for year, part in sorted(by_year.items()):
+        folder = out_dir / "parquet" / name / f"year={year}"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_parquet(folder / "part-0.parquet", part_schema, part)
+
+
 def write_package(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
     """Write every resource as CSV and Parquet, then ``datapackage.json`` describing them."""
     _, all_schemas = schemas()
+    years = {r["report_id"]: r["year"] for r in tables.get("reports", [])}
     for name in RESOURCES:
         rows = sort_rows(name, tables.get(name, []))
         write_csv(out_dir / f"{name}.csv", all_schemas[name], rows)
         write_parquet(out_dir / f"{name}.parquet", all_schemas[name], rows)
+        if name in PARTITIONED:
+            write_partitioned(out_dir, name, rows, years)
     text = json.dumps(descriptor(out_dir), ensure_ascii=False, indent=2, sort_keys=False)
     (out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")

@@ -240,7 +240,8 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
         f"- [原始文件]({dl}/originals/{r.archived.sha256}.{ext})（{r.archived.size:,} 字节，{_e(r.archived.encoding)}，"
         f"SHA-256 <code class=\"hash\">{r.archived.sha256}</code>）",
         f"- [清理后文本]({dl}/texts/{rid}.txt)",
-        f"- [Markdown]({dl}/markdown/{rid}.md)",
+        # A raw link: mkdocs would otherwise treat the .md download as a page of the site.
+        f'- <a href="../{dl}/markdown/{rid}.md" type="text/markdown">Markdown</a>',
         f"- [本报告的统计数字（CSV）]({dl}/reports/{rid}.csv)",
     ]
     if r.text_hans is not None:
@@ -304,7 +305,7 @@ def _grid(table: str, cells: list) -> list[str]:
     out = [f"### {_e(title)} {{#table-{table.replace('_', '-')}}}", ""]
     body = []
     for rk, label in rows.items():
-        row = [f'<span class="row-key">{_h(rk)}</span> {_h(label)}']
+        row = [_h(label or rk)]
         row += [_fmt(values.get((rk, ck))) for ck in cols]
         body.append(row)
     head = ["项目", *[_h(v) for v in cols.values()]]
@@ -835,7 +836,7 @@ def datasets_page(out_dir: Path, dl: str, reports: Sequence[Report] = ()) -> str
         "",
         "引用格式：",
         "",
-        "```text",
+        "```{.text #citation}",
         f"{SITE_NAME}：{head['title']}，数据版本 {version}，"
         f"收录 {len(reports):,} 份报告。许可：{LICENSE_NAME}。",
         "```",

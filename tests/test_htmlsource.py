@@ -36,7 +36,8 @@ CMS_PAGE = """<!DOCTYPE html>
   <li><a href="/xxgk/">信息公开</a></li>
   <li><a href="javascript:void(0)" onclick="openMenu()">互动交流</a></li></ul></div>
 <div class="main">
-  <div class="dqwz">当前位置：<a href="/">首页</a> &gt; <a href="/xxgk/">信息公开</a> &gt; 年度报告</div>
+  <div class="dqwz">当前位置：<a href="/">首页</a> &gt;
+    <a href="/xxgk/">信息公开</a> &gt; 年度报告</div>
   <table class="xxgk_table" width="100%">
     <tr><td>索&nbsp;引&nbsp;号：</td><td>XM00107-0500-2022-00005</td>
         <td>主题分类：</td><td>政务公开</td></tr>
@@ -45,11 +46,13 @@ CMS_PAGE = """<!DOCTYPE html>
     <tr><td>标　　题：</td><td colspan="3">平潭综合实验区2021年政府信息公开工作年度报告</td></tr>
   </table>
   <h1 class="title">平潭综合实验区2021年政府信息公开工作年度报告</h1>
-  <div class="info">发布时间：2022-01-20 10:30　来源：实验区党政办　浏览次数：<span id="count"></span>
+  <div class="info">发布时间：2022-01-20 10:30　来源：实验区党政办　浏览次数：
+    <span id="count"></span>
     <span class="fontsize">【字体：<a href="javascript:setSize(16)">大</a>
     <a href="javascript:setSize(14)">中</a> <a href="javascript:setSize(12)">小</a>】</span></div>
   <div class="TRS_Editor">
-    <p>　　本报告根据《中华人民共和国政府信息公开条例》编制。本报告所列数据的统计期限自2021年1月1日起至2021年12月31日止。</p>
+    <p>　　本报告根据《中华人民共和国政府信息公开条例》编制。
+    本报告所列数据的统计期限自2021年1月1日起至2021年12月31日止。</p>
     <p><strong>一、总体情况</strong></p>
     <p>　　2021年，实验区主动公开政府信息<span>1523</span>条，
     受理政府信息公开申请<b>75</b>件。</p>
@@ -153,9 +156,11 @@ def test_cms_page_clutter_is_gone(cms: HtmlDocument, gone: str) -> None:
 
 
 # A page from a CMS whose body class is unknown: the body must be found by its text.
-FALLBACK_PAGE = """<html><head><title>关于某某县2020年政府信息公开工作年度报告 - 某某县人民政府</title>
+FALLBACK_PAGE = """<html><head>
+<title>关于某某县2020年政府信息公开工作年度报告 - 某某县人民政府</title>
 </head><body>
-<div class="topnav"><a href="/">首页</a> | <a href="/a">机构概况</a> | <a href="/b">政策文件</a></div>
+<div class="topnav"><a href="/">首页</a> | <a href="/a">机构概况</a> |
+<a href="/b">政策文件</a></div>
 <div class="wrap">
 <div class="lefter"><h3>栏目导航</h3><ul>
 <li><a href="/1">政府信息公开指南</a></li><li><a href="/2">政府信息公开制度</a></li>
@@ -165,7 +170,8 @@ FALLBACK_PAGE = """<html><head><title>关于某某县2020年政府信息公开�
 <div class="weizhi">您的位置：<a href="/">首页</a> &gt; <a href="/4">政府信息公开年报</a></div>
 <h2>某某县2020年政府信息公开工作年度报告</h2>
 <p class="sub">发布时间：2021-01-28 09:12:33 &nbsp; 信息来源：县政府办 &nbsp;
-【字体：<a href="javascript:;">大</a> <a href="javascript:;">中</a> <a href="javascript:;">小</a>】</p>
+【字体：<a href="javascript:;">大</a> <a href="javascript:;">中</a>
+<a href="javascript:;">小</a>】</p>
 <div class="wz">
 <p>　　根据《中华人民共和国政府信息公开条例》规定，现公布某某县2020年政府信息公开工作年度报告。</p>
 <p>　　一、总体情况</p>
@@ -244,7 +250,8 @@ BODY = "<p>" + "本年度共主动公开政府信息一千二百条，受理依�
             id="label-elements",
         ),
         pytest.param(
-            '<div class="info">发布时间：2021-01-28　来源：市政府办公室　作者：张三　浏览次数：12</div>',
+            '<div class="info">发布时间：2021-01-28　来源：市政府办公室　作者：张三　'
+            "浏览次数：12　点击数：3　【字体：大 中 小】</div>",
             {"published": "2021-01-28", "issuer": "市政府办公室"},
             id="info-line",
         ),
@@ -341,6 +348,16 @@ def test_whitespace_and_invisible_characters() -> None:
         "中文换行不留空格，English words keep a space.",
         "（一）主动公开",
     ]
+
+
+def test_hidden_elements_are_not_text() -> None:
+    page = (
+        "<html><body><div class='TRS_Editor'>"
+        f"{BODY}<div style='DISPLAY: none'>隐藏的打印版本正文</div><p hidden>隐藏段落</p>"
+        "<p>可见段落<span style='visibility:hidden'>隐藏文字</span></p>"
+        "</div></body></html>"
+    )
+    assert extract(page).text.split("\n") == [_text_of(BODY), "可见段落"]
 
 
 def test_nothing_from_the_page_stays_live() -> None:
