@@ -22,6 +22,6 @@ def detect_script(text: str) -> str:
     sample = text[:6000]
     to_hans = to_simplified(sample)
     to_hant = converter("s2t").convert(sample)
-    changed_by_t2s = sum(a != b for a, b in zip(sample, to_hans, strict=False))
-    changed_by_s2t = sum(a != b for a, b in zip(sample, to_hant, strict=False))
+    changed_by_t2s = sum(map(str.__ne__, sample, to_hans))
+    changed_by_s2t = sum(map(str.__ne__, sample, to_hant))
     return "hant" if changed_by_t2s > changed_by_s2t else "hans"

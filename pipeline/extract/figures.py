@@ -131,6 +131,7 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
     for p, para in enumerate(paras):
         section = to_simplified(section_of[p])
         para_simple = to_simplified(para)
+        section_hits = {r.indicator: any(w in section for w in r.sections) for r in rules().values()}
         # OpenCC keeps the length of these texts; when it does not, convert sentence by sentence.
         same_len = len(para_simple) == len(para)
         offset = 0
@@ -147,7 +148,9 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
             opening = _SCOPE_START.match(clauses[0].strip()) if clauses else None
             sentence_scope = opening.group(1) if opening else None
             for rule in rules().values():
-                in_section = any(word in section for word in rule.sections)
+                in_section = section_hits[rule.indicator]
+                if not rule.trigger.search(simple):
+                    continue
                 seen_in_sentence = False
                 units = [(c, rule.patterns) for c in clauses] + [(simple, rule.sentence_patterns)]
                 for clause, patterns in units:
