@@ -58,7 +58,7 @@ def code_fingerprint() -> str:
     """Hash of the pipeline's code and vocabulary: a change to either invalidates the cache."""
     h = hashlib.sha256(PIPELINE_VERSION.encode())
     for p in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if p.suffix in {".py", ".yml", ".yaml", ".csv", ".json"} and "__pycache__" not in p.parts:
+        if p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css"} and "__pycache__" not in p.parts:
             h.update(p.relative_to(paths.PACKAGE_DIR).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]

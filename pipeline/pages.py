@@ -197,7 +197,8 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
     if r.statistics:
         lines += ['<div class="key-figures" data-pagefind-ignore markdown="1">', "", "## 主要数字 {#key-figures}", ""]
         lines.append(
-            '<p class="hint">点击数值可跳到报告中给出该数字的句子。“范围”为“全部”指整个报告机关，否则为其中的一部分。</p>'
+            '<p class="hint">点击数值可跳到报告中给出该数字的句子；标“表”的取自法定表格。'
+            "“范围”为“全部”指整个报告机关，否则为其中的一部分。</p>"
         )
         lines += ["", _key_figures(r), "", "</div>", ""]
 
@@ -287,10 +288,11 @@ def _key_figures(r: Report) -> str:
         if s.anchor:
             value = f'<a class="figure-link" href="#{_attr(s.anchor)}" title="跳到原句">{value}</a>'
         elif s.method == "table" and r.cells:
-            value = f'<a class="figure-link" href="#tables">{value}</a>'
-        how = "表格" if s.method == "table" else "原文"
-        rows.append([_h(name), value, _h(s.scope or "全部"), how])
-    return _table_html("主要数字", ["指标", "数值", "范围", "依据"], rows, numeric=(1,), nested=True)
+            value = f'<a class="figure-link" href="#tables" title="见法定表格">{value}</a>'
+        if s.method == "table":
+            value += ' <span class="tag" title="取自法定表格">表</span>'
+        rows.append([_h(name), value, _h(s.scope or "全部")])
+    return _table_html("主要数字", ["指标", "数值", "范围"], rows, numeric=(1,), nested=True)
 
 
 def _grid(table: str, cells: list) -> list[str]:
@@ -641,7 +643,7 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
         "",
         '<form class="home-search" role="search" action="search/" method="get">'
         '<label class="visually-hidden" for="home-q">搜索报告全文</label>'
-        '<input id="home-q" name="q" type="search" placeholder="搜索报告全文，例如：岳塘区 依申请公开" autocomplete="off">'
+        '<input id="home-q" name="q" type="search" placeholder="例如：岳塘区 依申请公开" autocomplete="off">'
         '<button type="submit">搜索</button></form>',
         "",
         '<ul class="stat-tiles">'
