@@ -64,3 +64,24 @@ def test_cache_reuses_unchanged_reports_and_recomputes_a_changed_one(corpus, tmp
     fresh = _build(src, tmp_path / "fresh", workers=2, cache=None)
     assert len(fresh.reports) == len(third.reports)
     assert _tree(tmp_path / "out" / "datasets") == _tree(tmp_path / "fresh" / "datasets")
+
+
+def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, monkeypatch):
+    import shutil
+
+    import pipeline.build
+    from pipeline import paths
+    from pipeline.build import build_site
+
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
+    build_all(
+        source_dir=corpus, datasets_dir=tmp_path / "datasets", docs_dir=docs, site_dir=tmp_path / "site",
+        workers=1, cache_dir=None, with_site=True, progress=lambda m: None,
+    )
+    monkeypatch.setattr(pipeline.build, "SHARD_MIN_REPORTS", 1)
+    build_site(docs, tmp_path / "one", shards=1)
+    build_site(docs, tmp_path / "two", shards=2)
+    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    assert len([k for k in one if k.startswith("reports/")]) > 48
+    assert one == two
