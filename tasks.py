@@ -66,7 +66,12 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-@task(help={"k": "only tests matching this expression", "browser": "also run browser tests (default on)"})
+@task(
+    help={
+        "k": "only tests matching this expression",
+        "browser": "also run browser tests (default on)",
+    }
+)
 def test(c, k="", browser=True):
     """Run the test suite (pytest), browser tests included."""
     args = ["python", "-m", "pytest", "-q"]

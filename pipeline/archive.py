@@ -36,7 +36,6 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[\u00a0\u2002-\u200a\u202f\u205f]")
 
 
-
 class SourceError(ValueError):
     """A source file that cannot be read as a report; the message names the reason."""
 
@@ -111,7 +110,9 @@ def archive(source: Source, declared_charset: str | None = None) -> Archived:
     text = normalise_text(text)
     warnings: list[str] = []
     if looks_like_mojibake(text):
-        warnings.append("the text looks like UTF-8 that was mis-decoded as GBK before saving (mojibake)")
+        warnings.append(
+            "the text looks like UTF-8 that was mis-decoded as GBK before saving (mojibake)"
+        )
     lower_name = source.name.lower()
     head = text[:2000].lower()
     is_html = lower_name.endswith(HTML_SUFFIXES) or (

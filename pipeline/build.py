@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import pickle
-import re
 import shutil
 import sys
 import time
@@ -59,7 +58,10 @@ def code_fingerprint() -> str:
     """Hash of the pipeline's code and vocabulary: a change to either invalidates the cache."""
     h = hashlib.sha256(PIPELINE_VERSION.encode())
     for p in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css"} and "__pycache__" not in p.parts:
+        if (
+            p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css"}
+            and "__pycache__" not in p.parts
+        ):
             h.update(p.relative_to(paths.PACKAGE_DIR).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -77,7 +79,9 @@ def read_sidecar(path: Path) -> dict[str, str]:
         raise ValueError("the sidecar must be a mapping of keys to values")
     unknown = sorted(set(map(str, data)) - SIDECAR_KEYS)
     if unknown:
-        raise ValueError(f"unknown sidecar keys: {', '.join(unknown)} (allowed: {', '.join(sorted(SIDECAR_KEYS))})")
+        raise ValueError(
+            f"unknown sidecar keys: {', '.join(unknown)} (allowed: {', '.join(sorted(SIDECAR_KEYS))})"
+        )
     out: dict[str, str] = {}
     for key, value in data.items():
         if value is None:
@@ -105,10 +109,22 @@ def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(name, "discover", "symbolic links are not followed"))
             continue
         if p.is_dir():
-            problems.append(Problem(name, "discover", "sub-folders are not read; put files directly in source_reports/"))
+            problems.append(
+                Problem(
+                    name,
+                    "discover",
+                    "sub-folders are not read; put files directly in source_reports/",
+                )
+            )
             continue
         if len(name.encode("utf-8")) > MAX_NAME_BYTES or "\x00" in name or "/" in name:
-            problems.append(Problem(name[:80], "discover", "the file name is too long or contains forbidden characters"))
+            problems.append(
+                Problem(
+                    name[:80],
+                    "discover",
+                    "the file name is too long or contains forbidden characters",
+                )
+            )
             continue
         files.append(p)
     return files, problems
@@ -118,14 +134,20 @@ def _load(path: Path) -> tuple[Source | None, list[Problem]]:
     problems: list[Problem] = []
     size = path.stat().st_size
     if size > MAX_BYTES:
-        return None, [Problem(path.name, "archive", f"the file is {size:,} bytes, larger than a report can be")]
+        return None, [
+            Problem(
+                path.name, "archive", f"the file is {size:,} bytes, larger than a report can be"
+            )
+        ]
     sidecar: dict[str, str] = {}
     side = path.with_name(path.name + SIDECAR_SUFFIX)
     if side.exists():
         try:
             sidecar = read_sidecar(side)
         except ValueError as exc:
-            problems.append(Problem(side.name, "sidecar", f"{exc}; the sidecar was ignored", "warning"))
+            problems.append(
+                Problem(side.name, "sidecar", f"{exc}; the sidecar was ignored", "warning")
+            )
     return Source(name=path.name, data=path.read_bytes(), sidecar=sidecar), problems
 
 
@@ -258,9 +280,18 @@ def run_stages(
         first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
         if first is not None:
             extra.setdefault(first.report_id, []).append(s.name)
-            how = "the same bytes" if first.archived.sha256 == report.archived.sha256 else "the same text"
+            how = (
+                "the same bytes"
+                if first.archived.sha256 == report.archived.sha256
+                else "the same text"
+            )
             result.problems.append(
-                Problem(s.name, "dedupe", f"{how} as {first.archived.source_file}; published once", "warning")
+                Problem(
+                    s.name,
+                    "dedupe",
+                    f"{how} as {first.archived.source_file}; published once",
+                    "warning",
+                )
             )
             continue
         by_bytes[report.archived.sha256] = report
@@ -302,7 +333,13 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
         dest = out_dir / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(sources[names[0]])
-        encoding, media = meta_by_sha.get(sha, (None, "text/html" if names[0].lower().endswith(htmlsource_suffixes()) else "text/plain"))
+        encoding, media = meta_by_sha.get(
+            sha,
+            (
+                None,
+                "text/html" if names[0].lower().endswith(htmlsource_suffixes()) else "text/plain",
+            ),
+        )
         if sha in published:
             status = "published"
         elif any(n in {d for r in result.reports for d in r.duplicates} for n in names):
@@ -323,7 +360,10 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
     package.write_package(out_dir, tables)
     report = {
         "reports_published": len(result.reports),
-        "problems": [asdict(p) for p in sorted(result.problems, key=lambda p: (p.source_file, p.stage, p.message))],
+        "problems": [
+            asdict(p)
+            for p in sorted(result.problems, key=lambda p: (p.source_file, p.stage, p.message))
+        ],
     }
     (out_dir / "build_report.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -356,7 +396,15 @@ def read_source_bytes(source_dir: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in files if p.stat().st_size <= MAX_BYTES}
 
 
-GENERATED_DOCS = ("index.md", "reports", "browse", "datasets.md", "search.md", "build-report.md", "downloads")
+GENERATED_DOCS = (
+    "index.md",
+    "reports",
+    "browse",
+    "datasets.md",
+    "search.md",
+    "build-report.md",
+    "downloads",
+)
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:
@@ -377,7 +425,9 @@ def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
     members += [datasets_dir / "datapackage.json", datasets_dir / "archive.csv"]
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         for p in members:
-            info = zipfile.ZipInfo(p.relative_to(datasets_dir).as_posix(), date_time=(2008, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                p.relative_to(datasets_dir).as_posix(), date_time=(2008, 1, 1, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, p.read_bytes())
@@ -415,7 +465,11 @@ def _mkdocs(docs_dir: Path, site_dir: Path, strict: bool = True, exclude: str | 
     if exclude is not None:
         overrides["exclude_docs"] = exclude
     cfg = load_config(
-        str(paths.MKDOCS_YML), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict, **overrides
+        str(paths.MKDOCS_YML),
+        docs_dir=str(docs_dir),
+        site_dir=str(site_dir),
+        strict=strict,
+        **overrides,
     )
     cfg.plugins.on_startup(command="build", dirty=False)
     try:
@@ -436,19 +490,30 @@ def _shard_patterns(shards: int) -> list[str]:
     them are still resolved and checked."""
     import yaml
 
-    base = yaml.safe_load(paths.MKDOCS_YML.read_text(encoding="utf-8").split("\ntheme:")[0]).get("exclude_docs", "")
+    base = yaml.safe_load(paths.MKDOCS_YML.read_text(encoding="utf-8").split("\ntheme:")[0]).get(
+        "exclude_docs", ""
+    )
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz_-"
     groups = [alphabet[i::shards] for i in range(shards)]
     out = []
     for i in range(shards):
         others = sorted(c for j, g in enumerate(groups) if j != i for c in g)
-        others = "".join(c for c in others if c != "-") + ("-" if "-" in others else "")  # literal at the end
+        others = "".join(c for c in others if c != "-") + (
+            "-" if "-" in others else ""
+        )  # literal at the end
         lines = [base.strip(), f"/reports/*[{others}].md"]
         if i == 0:
             lines.append("!/reports/index.md")
         else:
-            lines += ["/reports/index.md", "/downloads/", "/browse/", "/index.md", "/datasets.md",
-                      "/search.md", "/build-report.md"]
+            lines += [
+                "/reports/index.md",
+                "/downloads/",
+                "/browse/",
+                "/index.md",
+                "/datasets.md",
+                "/search.md",
+                "/build-report.md",
+            ]
         out.append("\n".join(x for x in lines if x) + "\n")
     return out
 
@@ -460,15 +525,24 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
 
     With ``shards`` > 1 and enough report pages, the report pages are split between that many
     MkDocs processes (one per core) whose outputs are merged; the result is byte-identical."""
-    n_reports = len(list((docs_dir / "reports").glob("*.md"))) if (docs_dir / "reports").is_dir() else 0
+    n_reports = (
+        len(list((docs_dir / "reports").glob("*.md"))) if (docs_dir / "reports").is_dir() else 0
+    )
     if shards <= 1 or n_reports < SHARD_MIN_REPORTS:
         cfg = _mkdocs(docs_dir, site_dir, strict)
     else:
         work = site_dir.with_name(site_dir.name + ".shards")
         if work.exists():
             shutil.rmtree(work)
-        jobs = [(str(docs_dir), str(work / f"site-{i}"), pat) for i, pat in enumerate(_shard_patterns(shards))]
-        with ProcessPoolExecutor(max_workers=shards) as pool:
+        jobs = [
+            (str(docs_dir), str(work / f"site-{i}"), pat)
+            for i, pat in enumerate(_shard_patterns(shards))
+        ]
+        # A fresh interpreter per shard: forked ones would carry this process's whole heap.
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=shards, mp_context=ctx) as pool:
             list(pool.map(_shard_build, jobs))
         (work / "site-0").rename(site_dir)
         for _, other, _ in jobs[1:]:
@@ -537,7 +611,9 @@ def build_all(
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
     if all(p.exists() and p.read_text() == stamp for p in stamps):
         result.timings["total"] = time.perf_counter() - t_all
-        progress(f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s")
+        progress(
+            f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
+        )
         return result
 
     t0 = time.perf_counter()
@@ -547,7 +623,9 @@ def build_all(
     write_datasets(result, read_source_bytes(source_dir), new_data)
     write_corpus_zip(new_data, new_data / "corpus.zip")
     result.timings["package"] = time.perf_counter() - t0
-    progress(f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s")
+    progress(
+        f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s"
+    )
 
     new_site = site_dir.with_name(site_dir.name + ".new")
     if with_site:
@@ -558,7 +636,9 @@ def build_all(
         n = pages.write_pages(docs_dir, result.reports, result.problems, new_data)
         stage_downloads(result, new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0
-        progress(f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s")
+        progress(
+            f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
+        )
 
         t0 = time.perf_counter()
         if new_site.exists():
@@ -638,7 +718,9 @@ def write_t2s_map(dest: Path) -> None:
     pairs = t2s_map()
     dest.parent.mkdir(parents=True, exist_ok=True)
     data = {"t": "".join(pairs), "s": "".join(pairs.values())}
-    dest.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    dest.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
 
 
 def copy_excluded_downloads(docs_dir: Path, site_dir: Path) -> None:
@@ -665,7 +747,10 @@ def write_sitemap(site_dir: Path) -> None:
         if rel.startswith(("pagefind", "downloads", "assets")):
             continue
         locs.append("./" if rel == "." else quote(f"{rel}/"))
-    body = "".join(f"<url><loc>{xml_escape(loc)}</loc></url>\n" for loc in sorted(locs, key=lambda u: (u != "./", u)))
+    body = "".join(
+        f"<url><loc>{xml_escape(loc)}</loc></url>\n"
+        for loc in sorted(locs, key=lambda u: (u != "./", u))
+    )
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"

@@ -59,7 +59,9 @@ def nice_max(value: float, ticks: int = 4) -> tuple[float, float]:
     return step * math.ceil(value / step - 1e-9), step
 
 
-def _figure(cid: str, title: str, summary: str, svg_body: list[str], width: int, height: int, table: str) -> str:
+def _figure(
+    cid: str, title: str, summary: str, svg_body: list[str], width: int, height: int, table: str
+) -> str:
     label = f"{title}。{summary}" if summary else title
     parts = [
         f'<figure class="chart" id="{_h(cid)}">',
@@ -87,28 +89,41 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> 
         "<tbody>",
     ]
     for row in rows:
-        cells = [f'<th scope="row">{_h(row[0])}</th>'] + [f'<td class="num">{_h(c)}</td>' for c in row[1:]]
+        cells = [f'<th scope="row">{_h(row[0])}</th>'] + [
+            f'<td class="num">{_h(c)}</td>' for c in row[1:]
+        ]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out += ["</tbody>", "</table></div>", "</details>"]
     return "\n".join(out)
 
 
-def _y_axis(x0: float, x1: float, y_top: float, y_bottom: float, top: float, step: float) -> list[str]:
+def _y_axis(
+    x0: float, x1: float, y_top: float, y_bottom: float, top: float, step: float
+) -> list[str]:
     out = []
     v = 0.0
     while v <= top + step / 1000:
         y = y_bottom - (v / top) * (y_bottom - y_top)
         out.append(f'<line class="grid" x1="{_n(x0)}" x2="{_n(x1)}" y1="{_n(y)}" y2="{_n(y)}"/>')
-        out.append(f'<text class="tick" x="{_n(x0 - 6)}" y="{_n(y + 4)}" text-anchor="end">{_h(number_zh(v))}</text>')
+        out.append(
+            f'<text class="tick" x="{_n(x0 - 6)}" y="{_n(y + 4)}" text-anchor="end">{_h(number_zh(v))}</text>'
+        )
         v += step
     return out
 
 
 def column_chart(
-    cid: str, title: str, data: Sequence[tuple[str, float]], unit: str, summary: str = "", width: int = 440
+    cid: str,
+    title: str,
+    data: Sequence[tuple[str, float]],
+    unit: str,
+    summary: str = "",
+    width: int = 440,
 ) -> str:
     """Vertical bars, one per category (e.g. reports per year)."""
-    return stacked_column_chart(cid, title, [label for label, _ in data], [("", [v for _, v in data])], unit, summary, width)
+    return stacked_column_chart(
+        cid, title, [label for label, _ in data], [("", [v for _, v in data])], unit, summary, width
+    )
 
 
 def stacked_column_chart(
@@ -139,7 +154,9 @@ def stacked_column_chart(
     ymax, step = nice_max(max(totals, default=0))
     body: list[str] = []
     for lx, ly, i, name in legend_items:
-        body.append(f'<rect class="s{i % SERIES}" x="{_n(lx)}" y="{_n(ly)}" width="12" height="12" rx="2"/>')
+        body.append(
+            f'<rect class="s{i % SERIES}" x="{_n(lx)}" y="{_n(ly)}" width="12" height="12" rx="2"/>'
+        )
         body.append(f'<text class="legend" x="{_n(lx + 17)}" y="{_n(ly + 10.5)}">{_h(name)}</text>')
     body += _y_axis(left, width - right, top, y_bottom, ymax, step)
     n = max(len(categories), 1)
@@ -161,12 +178,17 @@ def stacked_column_chart(
                 f'height="{_n(h)}"><title>{_h(tip)}</title></rect>'
             )
         if ci % every == 0:
-            body.append(f'<text class="tick" x="{_n(cx)}" y="{_n(y_bottom + 16)}" text-anchor="middle">{_h(cat)}</text>')
-    body.append(f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y_bottom}" y2="{y_bottom}"/>')
+            body.append(
+                f'<text class="tick" x="{_n(cx)}" y="{_n(y_bottom + 16)}" text-anchor="middle">{_h(cat)}</text>'
+            )
+    body.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y_bottom}" y2="{y_bottom}"/>'
+    )
     if legend:
         head = ["", *[name for name, _ in series], "合计"]
         rows = [
-            [cat, *[integer(s[1][i]) for s in series], integer(totals[i])] for i, cat in enumerate(categories)
+            [cat, *[integer(s[1][i]) for s in series], integer(totals[i])]
+            for i, cat in enumerate(categories)
         ]
     else:
         head = ["", f"{unit}"]
@@ -194,12 +216,18 @@ def bar_chart(
         y = top + i * row_h
         w = v / vmax * (width - left - right)
         text = f"{v:.0f}%" if percent else integer(v)
-        body.append(f'<text class="tick" x="{_n(left - 6)}" y="{_n(y + 15)}" text-anchor="end">{_h(label)}</text>')
-        body.append(f'<rect class="track" x="{_n(left)}" y="{_n(y + 4)}" width="{_n(width - left - right)}" height="14" rx="2"/>')
+        body.append(
+            f'<text class="tick" x="{_n(left - 6)}" y="{_n(y + 15)}" text-anchor="end">{_h(label)}</text>'
+        )
+        body.append(
+            f'<rect class="track" x="{_n(left)}" y="{_n(y + 4)}" width="{_n(width - left - right)}" height="14" rx="2"/>'
+        )
         body.append(
             f'<rect class="s0" x="{_n(left)}" y="{_n(y + 4)}" width="{_n(w)}" height="14" rx="2">'
             f"<title>{_h(label)}：{_h(text)}</title></rect>"
         )
-        body.append(f'<text class="value" x="{_n(left + w + 5)}" y="{_n(y + 15)}">{_h(text)}</text>')
+        body.append(
+            f'<text class="value" x="{_n(left + w + 5)}" y="{_n(y + 15)}">{_h(text)}</text>'
+        )
     rows = [[label, f"{v:.1f}%" if percent else integer(v)] for label, v in data]
     return _figure(cid, title, summary, body, width, height, _table(title, ["", value_label], rows))

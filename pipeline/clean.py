@@ -161,7 +161,11 @@ def _parse_header_cells(line: str, vocab: Vocabulary) -> dict[str, str] | None:
         key = vocab.header_labels[m.group(1)]
         inline = cell[m.end() :].strip()
         value = inline
-        if not value and i + 1 < len(cells) and not vocab.header_re.match(to_simplified(cells[i + 1])):
+        if (
+            not value
+            and i + 1 < len(cells)
+            and not vocab.header_re.match(to_simplified(cells[i + 1]))
+        ):
             value = cells[i + 1]
         if value and key not in fields:
             fields[key] = value
@@ -312,6 +316,7 @@ def _as_table(run: list[str]) -> list[str] | None:
                 break
         else:
             if "N" in kinds and kinds[0] == "L":
+
                 def fmt(row: list[str]) -> str:
                     return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
 

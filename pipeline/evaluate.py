@@ -16,9 +16,21 @@ from pipeline.report import process, report_id_for
 
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "seeds.json"
 METADATA_FIELDS = (
-    "title", "title_simplified", "script", "document_type", "report_format", "issuer",
-    "issuer_type", "admin_level", "province", "prefecture", "county", "division_code", "year",
-    "published_date", "doc_number",
+    "title",
+    "title_simplified",
+    "script",
+    "document_type",
+    "report_format",
+    "issuer",
+    "issuer_type",
+    "admin_level",
+    "province",
+    "prefecture",
+    "county",
+    "division_code",
+    "year",
+    "published_date",
+    "doc_number",
 )
 
 
@@ -48,7 +60,13 @@ class Evaluation:
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         return {
-            k: {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+            k: {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
             for k, s in sorted(self.scores.items())
         }
 
@@ -56,11 +74,20 @@ class Evaluation:
 def _predicted(report: Report) -> dict[str, Any]:
     m = report.metadata
     return {
-        "title": m.title, "title_simplified": m.title_hans, "script": m.script,
-        "document_type": m.document_type, "report_format": m.report_format, "issuer": m.issuer,
-        "issuer_type": m.issuer_type, "admin_level": m.admin_level, "province": m.region.province,
-        "prefecture": m.region.prefecture, "county": m.region.county,
-        "division_code": m.region.division_code, "year": m.year, "published_date": m.published_date,
+        "title": m.title,
+        "title_simplified": m.title_hans,
+        "script": m.script,
+        "document_type": m.document_type,
+        "report_format": m.report_format,
+        "issuer": m.issuer,
+        "issuer_type": m.issuer_type,
+        "admin_level": m.admin_level,
+        "province": m.region.province,
+        "prefecture": m.region.prefecture,
+        "county": m.region.county,
+        "division_code": m.region.division_code,
+        "year": m.year,
+        "published_date": m.published_date,
         "doc_number": m.doc_number,
     }
 
@@ -69,8 +96,10 @@ def _expected(entry: dict[str, Any]) -> dict[str, Any]:
     region = entry.get("region") or {}
     out = {k: entry.get(k) for k in METADATA_FIELDS}
     out.update(
-        province=region.get("province"), prefecture=region.get("prefecture"),
-        county=region.get("county"), division_code=region.get("code"),
+        province=region.get("province"),
+        prefecture=region.get("prefecture"),
+        county=region.get("county"),
+        division_code=region.get("code"),
     )
     return out
 
@@ -103,7 +132,8 @@ def score_report(entry: dict[str, Any], report: Report, ev: Evaluation) -> None:
         tier = exp.get("tier", "core")
         cands = whole.get(exp["indicator"], [])
         ok = any(
-            s.value == exp["value"] and s.unit == exp["unit"] and s.qualifier == exp["qualifier"] for s in cands
+            s.value == exp["value"] and s.unit == exp["unit"] and s.qualifier == exp["qualifier"]
+            for s in cands
         )
         if ok:
             ev.add(f"statistics.{tier}", tp=1)
@@ -150,7 +180,9 @@ def score_report(entry: dict[str, Any], report: Report, ev: Evaluation) -> None:
         ok = any(_contains_rows(t, table["cells"]) for t in rows)
         ev.add(f"table.{tier}", tp=int(ok), fn=int(not ok))
         if not ok:
-            ev.misses.append(f"{name}: [{tier}] table {table['cells']} not found as a Markdown table")
+            ev.misses.append(
+                f"{name}: [{tier}] table {table['cells']} not found as a Markdown table"
+            )
 
 
 def _unescape(text: str) -> str:
@@ -194,7 +226,9 @@ def evaluate(gold_file: Path, source_dir: Path) -> Evaluation:
         side = path.with_name(path.name + ".meta.yml")
         sidecar = read_sidecar(side) if side.exists() else {}
         try:
-            report = process(Source(path.name, path.read_bytes(), sidecar), report_id_for(path.name))
+            report = process(
+                Source(path.name, path.read_bytes(), sidecar), report_id_for(path.name)
+            )
         except Exception as exc:  # noqa: BLE001 - a failed report scores as all misses
             ev.misses.append(f"{entry['source_file']}: not processed: {exc}")
             ev.add("sources", fn=1)
@@ -222,29 +256,52 @@ def evaluate_synthetic(n: int, seed: int = 0) -> Evaluation:
         got = _predicted(report)
         region = want.get("region") or {}
         expected = {
-            "title": want["title"], "year": want["year"], "script": want["script"],
-            "report_format": want["format"], "issuer_type": want["issuer_type"],
-            "admin_level": want["admin_level"], "published_date": want["published_date"],
-            "doc_number": want["doc_number"], "province": region.get("province"),
+            "title": want["title"],
+            "year": want["year"],
+            "script": want["script"],
+            "report_format": want["format"],
+            "issuer_type": want["issuer_type"],
+            "admin_level": want["admin_level"],
+            "published_date": want["published_date"],
+            "doc_number": want["doc_number"],
+            "province": region.get("province"),
             "issuer": [want["issuer"], *want.get("issuer_aliases", [])],
         }
         for key, e in expected.items():
             ok = _match(e, got[key])
-            ev.add(f"metadata.{key}", tp=int(ok), fp=int(not ok and got[key] is not None), fn=int(not ok))
+            ev.add(
+                f"metadata.{key}",
+                tp=int(ok),
+                fp=int(not ok and got[key] is not None),
+                fn=int(not ok),
+            )
             if not ok:
                 ev.misses.append(f"{name}: {key} expected {e!r}, got {got[key]!r}")
         whole = {s.indicator: s for s in report.statistics if s.scope is None}
         for indicator, fig in want["figures"].items():
             s = whole.get(indicator)
-            ok = s is not None and (s.value, s.unit, s.qualifier) == (fig["value"], fig["unit"], fig["qualifier"])
-            ev.add(f"statistics.{indicator}", tp=int(ok), fn=int(not ok), fp=int(s is not None and not ok))
+            ok = s is not None and (s.value, s.unit, s.qualifier) == (
+                fig["value"],
+                fig["unit"],
+                fig["qualifier"],
+            )
+            ev.add(
+                f"statistics.{indicator}",
+                tp=int(ok),
+                fn=int(not ok),
+                fp=int(s is not None and not ok),
+            )
             if not ok:
                 shown = (s.value, s.unit, s.qualifier, s.evidence[:40]) if s else "nothing"
-                ev.misses.append(f"{name}: {indicator} expected {fig['value']} {fig['qualifier']}, got {shown}")
+                ev.misses.append(
+                    f"{name}: {indicator} expected {fig['value']} {fig['qualifier']}, got {shown}"
+                )
         for indicator, s in whole.items():
             if indicator not in want["figures"]:
                 ev.add(f"statistics.{indicator}", fp=1)
-                ev.misses.append(f"{name}: {indicator} invented: {s.value} from 「{s.evidence[:50]}」")
+                ev.misses.append(
+                    f"{name}: {indicator} invented: {s.value} from 「{s.evidence[:50]}」"
+                )
     return ev
 
 
@@ -264,7 +321,9 @@ def main(gold: str | None = None, sources: str | None = None, synthetic: int = 0
         for miss in ev.misses[:200]:
             print(f"  - {miss}")
         return 0
-    gold_file = Path(gold) if gold else (paths.GOLD_FILE if paths.GOLD_FILE.exists() else DEFAULT_GOLD)
+    gold_file = (
+        Path(gold) if gold else (paths.GOLD_FILE if paths.GOLD_FILE.exists() else DEFAULT_GOLD)
+    )
     source_dir = Path(sources) if sources else paths.SOURCE_DIR
     ev = evaluate(gold_file, source_dir)
     print(f"gold: {gold_file}\nsources: {source_dir}\n")

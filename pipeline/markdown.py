@@ -29,7 +29,9 @@ def escape(text: str) -> str:
     """Escape text so that Markdown renders it literally and no HTML passes through."""
     text = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
     text = _MD_BLOCK_START.sub(
-        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)),
+        lambda m: (
+            m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4))
+        ),
         text,
     )
     return text

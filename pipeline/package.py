@@ -81,7 +81,12 @@ def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
     """The rows one report contributes to each resource (archive rows excepted)."""
     m = report.metadata
     page = f"reports/{report.report_id}/"
-    rows: dict[str, list[dict[str, Any]]] = {"reports": [], "statistics": [], "template_cells": [], "checks": []}
+    rows: dict[str, list[dict[str, Any]]] = {
+        "reports": [],
+        "statistics": [],
+        "template_cells": [],
+        "checks": [],
+    }
     rows["reports"].append(
         {
             "report_id": report.report_id,
@@ -139,7 +144,12 @@ def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
         )
     for c in report.checks:
         rows["checks"].append(
-            {"report_id": report.report_id, "check": c.check, "status": c.status, "detail": c.detail}
+            {
+                "report_id": report.report_id,
+                "check": c.check,
+                "status": c.status,
+                "detail": c.detail,
+            }
         )
     return rows
 
@@ -229,7 +239,8 @@ def descriptor(out_dir: Path) -> dict[str, Any]:
         }
         if s.foreign_keys:
             schema["foreignKeys"] = [
-                {"fields": [a], "reference": {"resource": b, "fields": [c]}} for a, b, c in s.foreign_keys
+                {"fields": [a], "reference": {"resource": b, "fields": [c]}}
+                for a, b, c in s.foreign_keys
             ]
         path = out_dir / f"{name}.csv"
         resources.append(
@@ -260,18 +271,29 @@ PARTITIONED = ("statistics", "template_cells")
 """Resources also written as Parquet partitioned by year (hive style: ``year=2019/``)."""
 
 
-def write_partitioned(out_dir: Path, name: str, rows: Sequence[dict[str, Any]], years: dict[str, int | None]) -> None:
+def write_partitioned(
+    out_dir: Path, name: str, rows: Sequence[dict[str, Any]], years: dict[str, int | None]
+) -> None:
     """``parquet/<name>/year=<year>/part-0.parquet``, readable in place by DuckDB, Spark or
     BigQuery; the year comes from the directory name, as hive partitioning has it."""
     _, all_schemas = schemas()
     schema = all_schemas[name]
     fields = tuple(f for f in schema.fields if f.name != "year")
-    part_schema = ResourceSchema(name, schema.title, schema.title_zh, schema.description, fields,
-                                 schema.primary_key, schema.foreign_keys)
+    part_schema = ResourceSchema(
+        name,
+        schema.title,
+        schema.title_zh,
+        schema.description,
+        fields,
+        schema.primary_key,
+        schema.foreign_keys,
+    )
     by_year: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         year = years.get(row["report_id"])
-        by_year.setdefault("__HIVE_DEFAULT_PARTITION__" if year is None else str(year), []).append(row)
+        by_year.setdefault("__HIVE_DEFAULT_PARTITION__" if year is None else str(year), []).append(
+            row
+        )
     for year, part in sorted(by_year.items()):
         folder = out_dir / "parquet" / name / f"year={year}"
         folder.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,18 @@ from pipeline.records import Report
 SITE_NAME = "政府信息公开年报开放数据"
 LEVEL_ORDER = ("central", "province", "prefecture", "county", "township", "unknown")
 LEVEL_ZH = {
-    "central": "中央", "province": "省级", "prefecture": "地市级", "county": "县级", "township": "乡镇级",
+    "central": "中央",
+    "province": "省级",
+    "prefecture": "地市级",
+    "county": "县级",
+    "township": "乡镇级",
     "unknown": "未知",
 }
-FORMAT_ZH = {"free_text": "自由文本", "template_2019": "2019 年格式", "template_2021": "2021 年格式"}
+FORMAT_ZH = {
+    "free_text": "自由文本",
+    "template_2019": "2019 年格式",
+    "template_2021": "2021 年格式",
+}
 TYPE_ZH = {"annual_report": "年度报告", "notice": "通报", "other": "其他"}
 SCRIPT_ZH = {"hans": "简体", "hant": "繁体"}
 LANG = {"hans": "zh-Hans", "hant": "zh-Hant"}
@@ -105,11 +113,15 @@ def _year(r: Report) -> str:
 
 
 def _newest_first(reports: Iterable[Report]) -> list[Report]:
-    return sorted(reports, key=lambda r: (r.metadata.published_date or "", r.report_id), reverse=True)
+    return sorted(
+        reports, key=lambda r: (r.metadata.published_date or "", r.report_id), reverse=True
+    )
 
 
 def _by_title(reports: Iterable[Report]) -> list[Report]:
-    return sorted(reports, key=lambda r: (-(r.metadata.year or 0), r.metadata.title_hans, r.report_id))
+    return sorted(
+        reports, key=lambda r: (-(r.metadata.year or 0), r.metadata.title_hans, r.report_id)
+    )
 
 
 def _table_html(
@@ -128,7 +140,10 @@ def _table_html(
     out = [wrap, "<table>", f"<caption{cap_cls}>{_h(caption)}</caption>"]
     out.append(
         "<thead><tr>"
-        + "".join(f'<th scope="col"{" class=num" if i in numeric else ""}>{h}</th>' for i, h in enumerate(head))
+        + "".join(
+            f'<th scope="col"{" class=num" if i in numeric else ""}>{h}</th>'
+            for i, h in enumerate(head)
+        )
         + "</tr></thead>"
     )
     out.append("<tbody>")
@@ -164,7 +179,9 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
     values = search_filters(r)
     filter_attrs = " ".join(f'{a}="{_attr(values[a])}"' for _, a in SEARCH_FILTERS)
     filter_spec = ", ".join(f"{name}[{a}]" for name, a in SEARCH_FILTERS)
-    description = f"{m.issuer or '未知机关'}{m.year or ''}年度政府信息公开工作报告全文、主要数字与原始文件。"
+    description = (
+        f"{m.issuer or '未知机关'}{m.year or ''}年度政府信息公开工作报告全文、主要数字与原始文件。"
+    )
     lines = [
         "---",
         f"title: {json.dumps(m.title_hans, ensure_ascii=False)}",
@@ -195,7 +212,12 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
     ]
 
     if r.statistics:
-        lines += ['<div class="key-figures" data-pagefind-ignore markdown="1">', "", "## 主要数字 {#key-figures}", ""]
+        lines += [
+            '<div class="key-figures" data-pagefind-ignore markdown="1">',
+            "",
+            "## 主要数字 {#key-figures}",
+            "",
+        ]
         lines.append(
             '<p class="hint">点击数值可跳到报告中给出该数字的句子；标“表”的取自法定表格。'
             "“范围”为“全部”指整个报告机关，否则为其中的一部分。</p>"
@@ -203,7 +225,12 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
         lines += ["", _key_figures(r), "", "</div>", ""]
 
     if r.cells:
-        lines += ['<div class="mandated" data-pagefind-ignore markdown="1">', "", "## 法定表格 {#tables}", ""]
+        lines += [
+            '<div class="mandated" data-pagefind-ignore markdown="1">',
+            "",
+            "## 法定表格 {#tables}",
+            "",
+        ]
         by_table: dict[str, list] = defaultdict(list)
         for c in r.cells:
             by_table[c.table].append(c)
@@ -213,7 +240,12 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
             lines += ["### 一致性检查 {#checks}", "", _checks(r), ""]
         lines += ["</div>", ""]
     elif r.checks:
-        lines += ['<div class="mandated" data-pagefind-ignore markdown="1">', "", "## 一致性检查 {#checks}", ""]
+        lines += [
+            '<div class="mandated" data-pagefind-ignore markdown="1">',
+            "",
+            "## 一致性检查 {#checks}",
+            "",
+        ]
         lines += [_checks(r), "", "</div>", ""]
 
     # The report's own headings keep their levels (一、 → h2), so the text is not put under a heading.
@@ -239,7 +271,7 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
     ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
     lines += [
         f"- [原始文件]({dl}/originals/{r.archived.sha256}.{ext})（{r.archived.size:,} 字节，{_e(r.archived.encoding)}，"
-        f"SHA-256 <code class=\"hash\">{r.archived.sha256}</code>）",
+        f'SHA-256 <code class="hash">{r.archived.sha256}</code>）',
         f"- [清理后文本]({dl}/texts/{rid}.txt)",
         # A raw link: mkdocs would otherwise treat the .md download as a page of the site.
         f'- <a href="../{dl}/markdown/{rid}.md" type="text/markdown">Markdown</a>',
@@ -253,15 +285,28 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
     if others:
         lines += ["", "## 同一机关的其他年度 {#same-issuer}", ""]
         for o in sorted(others, key=lambda o: (o.metadata.year or 0, o.report_id)):
-            lines.append(f"- [{_e(o.metadata.year or '未知')} · {_e(o.metadata.title)}]({o.report_id}.md)")
+            lines.append(
+                f"- [{_e(o.metadata.year or '未知')} · {_e(o.metadata.title)}]({o.report_id}.md)"
+            )
     return "\n".join(lines) + "\n"
 
 
 def _card(r: Report) -> str:
     m = r.metadata
     rows: list[tuple[str, str]] = [
-        ("发布机关", f"{_h(m.issuer or '未知')}（{_h(ISSUER_TYPE_ZH.get(m.issuer_type, '其他'))}）"),
-        ("地区", _h(_region(r)) + (f' <span class="muted">{_h(m.region.division_code)}</span>' if m.region.division_code else "")),
+        (
+            "发布机关",
+            f"{_h(m.issuer or '未知')}（{_h(ISSUER_TYPE_ZH.get(m.issuer_type, '其他'))}）",
+        ),
+        (
+            "地区",
+            _h(_region(r))
+            + (
+                f' <span class="muted">{_h(m.region.division_code)}</span>'
+                if m.region.division_code
+                else ""
+            ),
+        ),
         ("层级", _h(LEVEL_ZH.get(_level(r), "未知"))),
         ("报告年度", _h(m.year or "未知")),
         ("发布日期", _h(m.published_date or "未知")),
@@ -269,12 +314,20 @@ def _card(r: Report) -> str:
     if m.doc_number:
         rows.append(("文号", _h(m.doc_number)))
     rows.append(
-        ("类型", f"{_h(TYPE_ZH.get(m.document_type, m.document_type))} · {_h(FORMAT_ZH.get(m.report_format, m.report_format))}"
-         f" · {_h(SCRIPT_ZH.get(m.script, m.script))}")
+        (
+            "类型",
+            f"{_h(TYPE_ZH.get(m.document_type, m.document_type))} · {_h(FORMAT_ZH.get(m.report_format, m.report_format))}"
+            f" · {_h(SCRIPT_ZH.get(m.script, m.script))}",
+        )
     )
     if m.url:
         u = _h(_url(m.url))
-        rows.append(("原文链接", f'<a class="source-url" href="{u}" rel="nofollow noopener noreferrer">{u}</a>'))
+        rows.append(
+            (
+                "原文链接",
+                f'<a class="source-url" href="{u}" rel="nofollow noopener noreferrer">{u}</a>',
+            )
+        )
     items = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
     return f'<dl class="report-card" markdown="0">{items}</dl>'
 
@@ -319,7 +372,13 @@ def _checks(r: Report) -> str:
     rows = []
     for c in r.checks:
         mark, word = STATUS_ZH.get(c.status, ("", c.status))
-        rows.append([f"<code>{_h(c.check)}</code>", f'<span class="status-{_attr(c.status)}">{mark} {_h(word)}</span>', _h(c.detail)])
+        rows.append(
+            [
+                f"<code>{_h(c.check)}</code>",
+                f'<span class="status-{_attr(c.status)}">{mark} {_h(word)}</span>',
+                _h(c.detail),
+            ]
+        )
     return _table_html("一致性检查", ["检查", "结果", "说明"], rows, nested=True)
 
 
@@ -418,13 +477,21 @@ def browse_pages(reports: Sequence[Report]) -> dict[str, str]:
     lines += _count_table("报告年度", ((y, f"year/{_slug(y)}.md", len(by_year[y])) for y in years))
     pages["browse/years.md"] = "\n".join(lines) + "\n"
     for y in years:
-        sub = [f"# {_e(y)} 年度的报告", "", f"共 {len(by_year[y]):,} 份，按省级行政区分组。[← 按年度浏览](../years.md)", ""]
+        sub = [
+            f"# {_e(y)} 年度的报告",
+            "",
+            f"共 {len(by_year[y]):,} 份，按省级行政区分组。[← 按年度浏览](../years.md)",
+            "",
+        ]
         sub += _listing(_by_province_groups(by_year[y]), "../../reports/")
         pages[f"browse/year/{_slug(y)}.md"] = "\n".join(sub) + "\n"
 
     # Regions: province → prefecture → county.
     lines = ["# 按地区浏览", "", "省级行政区 → 地市 → 区县。", ""]
-    lines += ["| 省级行政区 | 报告数 | 省级机关 | 地市级 | 县级及以下 |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "| 省级行政区 | 报告数 | 省级机关 | 地市级 | 县级及以下 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for prov in provinces:
         lv = Counter(_tier(r) for r in by_prov[prov])
         lines.append(
@@ -436,15 +503,33 @@ def browse_pages(reports: Sequence[Report]) -> dict[str, str]:
 
     # Levels and document types: grouped by year (split by year when large).
     lines = ["# 按层级浏览", "", "行政层级取自发布机关：中央、省级、地市级、县级、乡镇级。", ""]
-    lines += _count_table("层级", ((LEVEL_ZH[k], f"level/{k}/index.md", len(by_level[k])) for k in levels))
+    lines += _count_table(
+        "层级", ((LEVEL_ZH[k], f"level/{k}/index.md", len(by_level[k])) for k in levels)
+    )
     pages["browse/levels.md"] = "\n".join(lines) + "\n"
     for k in levels:
-        _split_page(pages, f"browse/level/{k}", f"{LEVEL_ZH[k]}机关的报告", "[← 按层级浏览](../../levels.md)", by_level[k], 3)
+        _split_page(
+            pages,
+            f"browse/level/{k}",
+            f"{LEVEL_ZH[k]}机关的报告",
+            "[← 按层级浏览](../../levels.md)",
+            by_level[k],
+            3,
+        )
     lines = ["# 按文件类型浏览", "", "年度报告之外，也收录上级机关对下级报告情况的通报等文件。", ""]
-    lines += _count_table("类型", ((TYPE_ZH.get(k, k), f"type/{k}/index.md", len(by_type[k])) for k in types))
+    lines += _count_table(
+        "类型", ((TYPE_ZH.get(k, k), f"type/{k}/index.md", len(by_type[k])) for k in types)
+    )
     pages["browse/types.md"] = "\n".join(lines) + "\n"
     for k in types:
-        _split_page(pages, f"browse/type/{k}", TYPE_ZH.get(k, k), "[← 按文件类型浏览](../../types.md)", by_type[k], 3)
+        _split_page(
+            pages,
+            f"browse/type/{k}",
+            TYPE_ZH.get(k, k),
+            "[← 按文件类型浏览](../../types.md)",
+            by_type[k],
+            3,
+        )
 
     index = [
         "# 浏览",
@@ -465,7 +550,9 @@ def browse_pages(reports: Sequence[Report]) -> dict[str, str]:
         "",
         "## [按地区](regions.md)",
         "",
-        " · ".join(f"[{_e(p)}](region/{_slug(p)}/index.md)（{len(by_prov[p]):,}）" for p in provinces),
+        " · ".join(
+            f"[{_e(p)}](region/{_slug(p)}/index.md)（{len(by_prov[p]):,}）" for p in provinces
+        ),
         "",
         "</section>",
         "",
@@ -481,7 +568,9 @@ def browse_pages(reports: Sequence[Report]) -> dict[str, str]:
         "",
         "## [按文件类型](types.md)",
         "",
-        " · ".join(f"[{TYPE_ZH.get(k, k)}](type/{k}/index.md)（{len(by_type[k]):,}）" for k in types),
+        " · ".join(
+            f"[{TYPE_ZH.get(k, k)}](type/{k}/index.md)（{len(by_type[k]):,}）" for k in types
+        ),
         "",
         "</section>",
         "",
@@ -505,10 +594,22 @@ def _province_pages(prov: str, reports: list[Report]) -> dict[str, str]:
     pages: dict[str, str] = {}
     base = f"browse/region/{_slug(prov)}"
     own = [r for r in reports if _tier(r) == "province"]
-    by_pref = _group([r for r in reports if _tier(r) != "province"], lambda r: r.metadata.region.prefecture or "")
-    lines = [f"# {_e(prov)}", "", f"共 {len(reports):,} 份报告。[← 按地区浏览](../../regions.md)", ""]
+    by_pref = _group(
+        [r for r in reports if _tier(r) != "province"], lambda r: r.metadata.region.prefecture or ""
+    )
+    lines = [
+        f"# {_e(prov)}",
+        "",
+        f"共 {len(reports):,} 份报告。[← 按地区浏览](../../regions.md)",
+        "",
+    ]
     if by_pref:
-        lines += ["## 地市", "", "| 地市 | 报告数 | 地市级机关 | 区县 |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            "## 地市",
+            "",
+            "| 地市 | 报告数 | 地市级机关 | 区县 |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         for pref in sorted(by_pref, key=lambda p: (p == "", p)):
             label = pref or "直辖区县"
             n_county = sum(_tier(r) == "county" for r in by_pref[pref])
@@ -518,17 +619,32 @@ def _province_pages(prov: str, reports: list[Report]) -> dict[str, str]:
             pages[f"{base}/{_slug(label)}.md"] = _prefecture_page(prov, label, by_pref[pref])
         lines.append("")
     if own:
-        lines += _listing([(f"{prov}省级机关" if prov != "未知" else "地区未知", own)], "../../../reports/")
+        lines += _listing(
+            [(f"{prov}省级机关" if prov != "未知" else "地区未知", own)], "../../../reports/"
+        )
     pages[f"{base}/index.md"] = "\n".join(lines) + "\n"
     return pages
 
 
 def _prefecture_page(prov: str, pref: str, reports: list[Report]) -> str:
     own = [r for r in reports if _tier(r) != "county"]
-    by_county = _group([r for r in reports if _tier(r) == "county"], lambda r: r.metadata.region.county or "区县未知")
-    lines = [f"# {_e(pref)}", "", f"{_e(prov)} · 共 {len(reports):,} 份报告。[← {_e(prov)}](index.md)", ""]
+    by_county = _group(
+        [r for r in reports if _tier(r) == "county"],
+        lambda r: r.metadata.region.county or "区县未知",
+    )
+    lines = [
+        f"# {_e(pref)}",
+        "",
+        f"{_e(prov)} · 共 {len(reports):,} 份报告。[← {_e(prov)}](index.md)",
+        "",
+    ]
     if by_county:
-        lines.append("区县：" + " · ".join(f"[{_e(c)}](#{_anchor(c)})（{len(v)}）" for c, v in sorted(by_county.items())))
+        lines.append(
+            "区县："
+            + " · ".join(
+                f"[{_e(c)}](#{_anchor(c)})（{len(v)}）" for c, v in sorted(by_county.items())
+            )
+        )
         lines.append("")
     if own:
         lines += _listing([(f"{pref}本级", own)], "../../../reports/")
@@ -540,7 +656,10 @@ def _prefecture_page(prov: str, pref: str, reports: list[Report]) -> str:
 
 
 def _anchor(text: str) -> str:
-    return "c-" + "".join(f"{ord(ch):x}" if not ch.isascii() else ch for ch in text if ch.isalnum())[:60]
+    return (
+        "c-"
+        + "".join(f"{ord(ch):x}" if not ch.isascii() else ch for ch in text if ch.isalnum())[:60]
+    )
 
 
 # --------------------------------------------------------------------------- home page
@@ -601,7 +720,9 @@ def home_charts(reports: Sequence[Report]) -> list[str]:
         for r in reports:
             for code in {s.indicator for s in r.statistics if s.scope is None}:
                 has[code] += 1
-        data = sorted(((titles[c][1], 100.0 * has[c] / n, c) for c in titles), key=lambda t: (-t[1], t[2]))
+        data = sorted(
+            ((titles[c][1], 100.0 * has[c] / n, c) for c in titles), key=lambda t: (-t[1], t[2])
+        )
         out.append(
             charts.bar_chart(
                 "chart-indicators",
@@ -661,13 +782,27 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
         "",
     ]
     lines += [c + "\n" for c in home_charts(reports)]
-    lines += ["## 收录情况", "", '<div class="count-grid" markdown="1">', "", '<section markdown="1">', "", "### 按年度", ""]
+    lines += [
+        "## 收录情况",
+        "",
+        '<div class="count-grid" markdown="1">',
+        "",
+        '<section markdown="1">',
+        "",
+        "### 按年度",
+        "",
+    ]
     lines += _count_table(
         "报告年度", ((y, f"browse/year/{_slug(y)}.md", years[y]) for y in _years_desc(years))
     )
     lines += ["</section>", "", '<section markdown="1">', "", "### 按层级", ""]
     lines += _count_table(
-        "层级", ((LEVEL_ZH[k], f"browse/level/{k}/index.md", levels[k]) for k in LEVEL_ORDER if k in levels)
+        "层级",
+        (
+            (LEVEL_ZH[k], f"browse/level/{k}/index.md", levels[k])
+            for k in LEVEL_ORDER
+            if k in levels
+        ),
     )
     lines += ["</section>", "", '<section markdown="1">', "", "### 按省级行政区", ""]
     prov_rows = sorted(provinces.items(), key=lambda x: (-x[1], x[0]))
@@ -735,7 +870,10 @@ def _download_files(out_dir: Path) -> list[tuple[str, str]]:
         s = schemas[name]
         for ext in ("csv", "parquet"):
             files.append((f"{name}.{ext}", f"{s.title_zh}（{ext.upper()}）：{s.description}"))
-    files += [("corpus.zip", FILE_NOTES["corpus.zip"]), ("build_report.json", FILE_NOTES["build_report.json"])]
+    files += [
+        ("corpus.zip", FILE_NOTES["corpus.zip"]),
+        ("build_report.json", FILE_NOTES["build_report.json"]),
+    ]
     return [(n, note) for n, note in files if (out_dir / n).exists()]
 
 
@@ -744,20 +882,26 @@ def dataset_jsonld(out_dir: Path, reports: Sequence[Report], dl: str) -> str:
     head, _ = package.schemas()
     years = sorted({r.metadata.year for r in reports if r.metadata.year})
     dates = sorted(r.metadata.published_date for r in reports if r.metadata.published_date)
-    formats = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "json": "application/json",
-               "zip": "application/zip"}
+    formats = {
+        "csv": "text/csv",
+        "parquet": "application/vnd.apache.parquet",
+        "json": "application/json",
+        "zip": "application/zip",
+    }
     dist = []
     for name, note in _download_files(out_dir):
         p = out_dir / name
-        dist.append({
-            "@type": "DataDownload",
-            "name": name,
-            "description": note,
-            "contentUrl": f"{dl}/{name}",
-            "encodingFormat": formats.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
-            "contentSize": f"{p.stat().st_size} B",
-            "sha256": package.sha256_file(p),
-        })
+        dist.append(
+            {
+                "@type": "DataDownload",
+                "name": name,
+                "description": note,
+                "contentUrl": f"{dl}/{name}",
+                "encodingFormat": formats.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
+                "contentSize": f"{p.stat().st_size} B",
+                "sha256": package.sha256_file(p),
+            }
+        )
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -767,12 +911,26 @@ def dataset_jsonld(out_dir: Path, reports: Sequence[Report], dl: str) -> str:
         "description": head["description"],
         "inLanguage": ["zh-Hans", "zh-Hant"],
         "isAccessibleForFree": True,
-        "license": next((lic.get("path") for lic in head.get("licenses", []) if lic.get("path")), LICENSE_URL),
-        "keywords": ["政府信息公开", "政府信息公开工作年度报告", "open government", "China", "open data"],
+        "license": next(
+            (lic.get("path") for lic in head.get("licenses", []) if lic.get("path")), LICENSE_URL
+        ),
+        "keywords": [
+            "政府信息公开",
+            "政府信息公开工作年度报告",
+            "open government",
+            "China",
+            "open data",
+        ],
         "spatialCoverage": {"@type": "Place", "name": "中华人民共和国"},
         "creator": {"@type": "Organization", "name": SITE_NAME},
         "variableMeasured": [
-            {"@type": "PropertyValue", "propertyID": code, "name": zh, "alternateName": en, "unitText": unit}
+            {
+                "@type": "PropertyValue",
+                "propertyID": code,
+                "name": zh,
+                "alternateName": en,
+                "unitText": unit,
+            }
             for code, (en, zh, unit) in indicator_titles().items()
         ],
         "distribution": dist,
@@ -820,13 +978,18 @@ def datasets_page(out_dir: Path, dl: str, reports: Sequence[Report] = ()) -> str
     rows = []
     for name, note in _download_files(out_dir):
         p = out_dir / name
-        rows.append([
-            f'<a href="{dl}/{_attr(name)}">{_h(name)}</a>',
-            _h(note),
-            f"{p.stat().st_size:,}",
-            f'<code class="hash">{package.sha256_file(p)}</code>',
-        ])
-    lines += [_table_html("数据文件", ["文件", "内容", "大小（字节）", "SHA-256"], rows, numeric=(2,)), ""]
+        rows.append(
+            [
+                f'<a href="{dl}/{_attr(name)}">{_h(name)}</a>',
+                _h(note),
+                f"{p.stat().st_size:,}",
+                f'<code class="hash">{package.sha256_file(p)}</code>',
+            ]
+        )
+    lines += [
+        _table_html("数据文件", ["文件", "内容", "大小（字节）", "SHA-256"], rows, numeric=(2,)),
+        "",
+    ]
     lines += [
         "每份报告的页面另有单独下载：原始文件、清理后文本、Markdown 和该报告的统计数字（CSV）。"
         "校验：`sha256sum reports.csv` 的结果应与上表一致。",
@@ -867,25 +1030,37 @@ def datasets_page(out_dir: Path, dl: str, reports: Sequence[Report] = ()) -> str
         "",
     ]
     for name, s in schemas.items():
-        lines += [f"### {name} · {escape(s.title_zh)} {{#table-{name.replace('_', '-')}}}", "", escape(s.description), ""]
+        lines += [
+            f"### {name} · {escape(s.title_zh)} {{#table-{name.replace('_', '-')}}}",
+            "",
+            escape(s.description),
+            "",
+        ]
         keys = [f"主键：`{'`, `'.join(s.primary_key)}`"] if s.primary_key else []
         keys += [f"外键：`{a}` → `{t}.{b}`" for a, t, b in s.foreign_keys]
         if keys:
             lines += ["；".join(keys), ""]
         rows = []
         for f in s.fields:
-            cons = ", ".join(f"{k}: {v}" for k, v in sorted(f.constraints.items())) if f.constraints else ""
-            rows.append([
-                f"<code>{_h(f.name)}</code>",
-                _h(f.type),
-                f"<strong>{_h(f.title_zh)}</strong>：{_h(f.description_zh)}"
-                + (f'<br><span class="muted">{_h(cons)}</span>' if cons else ""),
-                f"<strong>{_h(f.title)}</strong>: {_h(f.description)}",
-            ])
+            cons = (
+                ", ".join(f"{k}: {v}" for k, v in sorted(f.constraints.items()))
+                if f.constraints
+                else ""
+            )
+            rows.append(
+                [
+                    f"<code>{_h(f.name)}</code>",
+                    _h(f.type),
+                    f"<strong>{_h(f.title_zh)}</strong>：{_h(f.description_zh)}"
+                    + (f'<br><span class="muted">{_h(cons)}</span>' if cons else ""),
+                    f"<strong>{_h(f.title)}</strong>: {_h(f.description)}",
+                ]
+            )
         lines += [_table_html(f"{name} 的字段", ["字段", "类型", "说明", "English"], rows), ""]
     lines += ["### 指标 · indicators {#indicators}", "", "`statistics.indicator` 的取值：", ""]
     rows = [
-        [f"<code>{_h(code)}</code>", _h(unit), _h(zh), _h(en)] for code, (en, zh, unit) in indicator_titles().items()
+        [f"<code>{_h(code)}</code>", _h(unit), _h(zh), _h(en)]
+        for code, (en, zh, unit) in indicator_titles().items()
     ]
     lines += [_table_html("指标", ["indicator", "单位", "中文", "English"], rows), ""]
     return "\n".join(lines) + "\n"
@@ -981,15 +1156,20 @@ def feed_xml(reports: Sequence[Report]) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def write_pages(docs_dir: Path, reports: Sequence[Report], problems: Sequence[Any], datasets_dir: Path) -> int:
+def write_pages(
+    docs_dir: Path, reports: Sequence[Report], problems: Sequence[Any], datasets_dir: Path
+) -> int:
     """Write every generated page and download into ``docs_dir``; returns the number of pages."""
     dl = "../downloads"
     pages: dict[str, str] = {}
     by_issuer: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         by_issuer[r.metadata.issuer or r.report_id].append(r)
+    (docs_dir / "reports").mkdir(parents=True, exist_ok=True)
+    # Report pages are written as they are made, not held: at national scale they are most of it.
     for r in reports:
-        pages[f"reports/{r.report_id}.md"] = report_page(r, by_issuer[r.metadata.issuer or r.report_id], dl)
+        page = report_page(r, by_issuer[r.metadata.issuer or r.report_id], dl)
+        (docs_dir / "reports" / f"{r.report_id}.md").write_text(page, encoding="utf-8")
     pages.update(browse_pages(reports))
     pages["index.md"] = home_page(reports, len(problems))
     pages["datasets.md"] = datasets_page(datasets_dir, dl, reports)
@@ -997,7 +1177,12 @@ def write_pages(docs_dir: Path, reports: Sequence[Report], problems: Sequence[An
     pages["build-report.md"] = build_report_page(problems)
     if len(reports) <= 2000:
         by_year = _group(reports, _year)
-        lines = ["# 全部报告", "", "按报告年度分组。也可[按地区](../browse/regions.md)或[按层级](../browse/levels.md)浏览。", ""]
+        lines = [
+            "# 全部报告",
+            "",
+            "按报告年度分组。也可[按地区](../browse/regions.md)或[按层级](../browse/levels.md)浏览。",
+            "",
+        ]
         lines += _listing(((f"{y} 年度", by_year[y]) for y in _years_desc(by_year)), "")
         pages["reports/index.md"] = "\n".join(lines) + "\n"
     else:
@@ -1006,12 +1191,13 @@ def write_pages(docs_dir: Path, reports: Sequence[Report], problems: Sequence[An
         p = docs_dir / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
+    pages_written = len(pages) + len(reports)
     (docs_dir / "feed.xml").write_text(feed_xml(reports), encoding="utf-8")
     per_report = docs_dir / "downloads" / "reports"
     per_report.mkdir(parents=True, exist_ok=True)
     for r in reports:
         (per_report / f"{r.report_id}.csv").write_text(report_csv(r), encoding="utf-8")
-    return len(pages)
+    return pages_written
 
 
 def _group_by_year(reports: Sequence[Report]) -> dict[str, list[Report]]:

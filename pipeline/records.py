@@ -29,7 +29,8 @@ class Archived:
     media_type: str
     """``text/plain`` or ``text/html``."""
     text: str
-    """Decoded text (for HTML sources: the page's visible text, tables as pipe tables)."""
+    """Decoded text (for HTML sources: the page's visible text, tables as pipe tables); emptied
+    in the ``Report`` once cleaned, since the archive keeps the original bytes."""
     html_meta: dict[str, str] = field(default_factory=dict)
     """Metadata read from an HTML page (``title``, ``published``, ``issuer``, ``doc_number``...)."""
     warnings: tuple[str, ...] = ()

@@ -49,9 +49,9 @@ def report_id_for(name: str) -> str:
     return slug
 
 
-def _merge(text_stats: tuple[Statistic, ...], table_stats: tuple[Statistic, ...]) -> tuple[
-    tuple[Statistic, ...], tuple[Check, ...]
-]:
+def _merge(
+    text_stats: tuple[Statistic, ...], table_stats: tuple[Statistic, ...]
+) -> tuple[tuple[Statistic, ...], tuple[Check, ...]]:
     """A table cell beats a sentence for the same whole-body indicator; disagreements are checks."""
     checks: list[Check] = []
     table_whole = {s.indicator: s for s in table_stats if s.scope is None}
@@ -122,7 +122,9 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(
         report_id=report_id,
-        archived=archived,
+        # The decoded source is not needed past cleaning (the archive keeps the bytes); dropping
+        # it halves what a national build holds in memory and in the cache.
+        archived=replace(archived, text=""),
         cleaned=cleaned,
         metadata=metadata,
         statistics=stats,

@@ -30,7 +30,9 @@ IDS = [e["source_file"].split("_")[0] for e in ENTRIES]
 
 
 def test_chromium_is_installed():
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests"
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,9 @@ def base(seed_build, tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -94,7 +98,10 @@ def test_query_is_segmented_and_converted(page, base):
     page.goto(f"{base}search/", wait_until="networkidle")
     page.wait_for_function("() => typeof window.govSearchPrepare === 'function'")
     page.wait_for_function("() => window.govSearchPrepare('區') === '区'")
-    assert page.evaluate("() => window.govSearchPrepare('主動公開政府信息６０５６２０')") == "主动 公开 政府 信息 605620"
+    assert (
+        page.evaluate("() => window.govSearchPrepare('主動公開政府信息６０５６２０')")
+        == "主动 公开 政府 信息 605620"
+    )
 
 
 def test_url_follows_typing_and_results_link_to_reports(page, base, seed_build):
@@ -111,13 +118,19 @@ def test_url_follows_typing_and_results_link_to_reports(page, base, seed_build):
 
 def test_filters_by_year_level_and_province(page, base):
     _search(page, base, "政府信息公开")
-    names = page.eval_on_selector_all(".pagefind-ui__filter-name", "els => els.map(e => e.textContent.trim())")
+    names = page.eval_on_selector_all(
+        ".pagefind-ui__filter-name", "els => els.map(e => e.textContent.trim())"
+    )
     assert {"年度", "层级", "省份"} <= set(names), names
 
 
 def test_figure_link_scrolls_to_and_highlights_its_sentence(page, base, seed_build):
     report = seed_build["by_file"]["000_908af32b971cb386.txt"]
-    anchor = next(s.anchor for s in report.statistics if s.indicator == "applications_received" and s.scope is None)
+    anchor = next(
+        s.anchor
+        for s in report.statistics
+        if s.indicator == "applications_received" and s.scope is None
+    )
     page.goto(_report_url(base, report.report_id), wait_until="networkidle")
     page.locator(f'a.figure-link[href="#{anchor}"]').first.click()
     page.wait_for_function(f"() => location.hash === '#{anchor}'")
@@ -133,7 +146,9 @@ def test_figure_link_scrolls_to_and_highlights_its_sentence(page, base, seed_bui
     assert state["id"] == anchor and "evidence" in state["cls"]
     assert 0 <= state["top"] < state["h"] and state["bottom"] > 0, state
     assert state["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), state
-    header = page.evaluate("() => document.querySelector('.md-header').getBoundingClientRect().bottom")
+    header = page.evaluate(
+        "() => document.querySelector('.md-header').getBoundingClientRect().bottom"
+    )
     assert state["top"] >= header - 1, "the sentence is hidden under the sticky header"
 
 
@@ -147,7 +162,9 @@ def test_every_download_on_the_datasets_page_answers(page, base):
         assert response.status == 200, href
 
 
-@pytest.mark.parametrize("rel", ["", f"reports/{TRADITIONAL_SEED}/", "datasets/", "search/?q=岳塘区", "browse/"])
+@pytest.mark.parametrize(
+    "rel", ["", f"reports/{TRADITIONAL_SEED}/", "datasets/", "search/?q=岳塘区", "browse/"]
+)
 def test_no_request_leaves_the_origin(page, base, rel):
     origin = base.split(f"/{SUBFOLDER}/")[0]
     requests: list[str] = []
@@ -157,11 +174,15 @@ def test_no_request_leaves_the_origin(page, base, rel):
         wait_for_results(page)
         page.wait_for_load_state("networkidle")
     assert requests
-    outside = [u for u in requests if not (u.startswith(origin + "/") or u.startswith(("data:", "blob:")))]
+    outside = [
+        u for u in requests if not (u.startswith(origin + "/") or u.startswith(("data:", "blob:")))
+    ]
     assert not outside, outside
 
 
-@pytest.mark.parametrize("rel", [f"reports/{TRADITIONAL_SEED}/", "", "datasets/", "search/?q=岳塘区"])
+@pytest.mark.parametrize(
+    "rel", [f"reports/{TRADITIONAL_SEED}/", "", "datasets/", "search/?q=岳塘区"]
+)
 def test_phone_layout_has_no_horizontal_overflow(browser, base, rel):
     ctx = browser.new_context(viewport=PHONE)
     page = ctx.new_page()
@@ -169,7 +190,9 @@ def test_phone_layout_has_no_horizontal_overflow(browser, base, rel):
         page.goto(urljoin(base, rel), wait_until="networkidle")
         if rel.startswith("search"):
             wait_for_results(page)
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         assert widths[0] <= widths[1], widths
     finally:
         ctx.close()
@@ -188,7 +211,11 @@ def test_dark_scheme_follows_the_system(browser, base):
 def test_page_weights(browser, base, record_property):
     """HTML + CSS + JS a first visit transfers (figures for the project's notes, with loose bounds)."""
     weights = {}
-    for name, rel in [("home", ""), ("report", f"reports/{TRADITIONAL_SEED}/"), ("search", "search/?q=岳塘区")]:
+    for name, rel in [
+        ("home", ""),
+        ("report", f"reports/{TRADITIONAL_SEED}/"),
+        ("search", "search/?q=岳塘区"),
+    ]:
         ctx = browser.new_context()
         page = ctx.new_page()
         t = Transfer(page)

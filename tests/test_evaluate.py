@@ -23,7 +23,9 @@ def test_scores_never_fall_below_the_floor():
 
 def test_core_tier_is_perfect():
     scores = evaluate(DEFAULT_GOLD, paths.SOURCE_DIR).as_dict()
-    assert scores["statistics.core"]["recall"] == 1.0 and scores["statistics.core"]["precision"] == 1.0
+    assert (
+        scores["statistics.core"]["recall"] == 1.0 and scores["statistics.core"]["precision"] == 1.0
+    )
 
 
 def test_evaluate_reports_misses_for_a_wrong_gold(tmp_path):

@@ -15,17 +15,65 @@ from pipeline.records import Source
 from pipeline.report import StageError, process
 
 EXTENSIONS = ["tables", "attr_list", "md_in_html", "toc"]
-FORBIDDEN_TAGS = {"script", "iframe", "style", "form", "object", "embed", "img", "svg", "math", "input", "link", "meta"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "style",
+    "form",
+    "object",
+    "embed",
+    "img",
+    "svg",
+    "math",
+    "input",
+    "link",
+    "meta",
+}
 
 # Text made of what hostile sources contain: markup, Markdown syntax, Chinese, numbering, URLs.
 fragments = st.sampled_from(
     [
-        "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=//x>", "</span>",
-        "<a href='javascript:alert(1)'>x</a>", "[x](javascript:alert(1))", "![i](data:text/html,x)",
-        "{: onclick=alert(1)}", "{#id .c onmouseover=x}", "<style>*{}</style>", "<form>", "&lt;b&gt;",
-        "| a | b |", "| --- | --- |", "# ", "## ", "- ", "1. ", "> ", "```", "~~~", "***", "___", "\\",
-        "一、概述", "（一）", "1.", "。", "，", "主动公开政府信息1200条", "http://x.gov.cn/a?b=1&c=<d>",
-        "<!--", "-->", "<![CDATA[", "&#x3C;script&#x3E;", "\u3000", "\u200b", "\t", " ", "\n", "\n\n",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<iframe src=//x>",
+        "</span>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "[x](javascript:alert(1))",
+        "![i](data:text/html,x)",
+        "{: onclick=alert(1)}",
+        "{#id .c onmouseover=x}",
+        "<style>*{}</style>",
+        "<form>",
+        "&lt;b&gt;",
+        "| a | b |",
+        "| --- | --- |",
+        "# ",
+        "## ",
+        "- ",
+        "1. ",
+        "> ",
+        "```",
+        "~~~",
+        "***",
+        "___",
+        "\\",
+        "一、概述",
+        "（一）",
+        "1.",
+        "。",
+        "，",
+        "主动公开政府信息1200条",
+        "http://x.gov.cn/a?b=1&c=<d>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "&#x3C;script&#x3E;",
+        "\u3000",
+        "\u200b",
+        "\t",
+        " ",
+        "\n",
+        "\n\n",
     ]
 )
 hostile_text = st.lists(st.one_of(fragments, st.text(max_size=20)), max_size=40).map("".join)
@@ -44,7 +92,10 @@ class LiveMarkupFinder(HTMLParser):
                 self.problems.append(f"{tag}[{name}]")
             if name in {"href", "src", "action", "formaction"} and value:
                 v = value.strip().lower()
-                if not v.startswith(("http://", "https://", "#", "../", "./")) and ":" in v.split("/")[0]:
+                if (
+                    not v.startswith(("http://", "https://", "#", "../", "./"))
+                    and ":" in v.split("/")[0]
+                ):
                     self.problems.append(f"{tag}[{name}={value}]")
 
 

@@ -42,7 +42,10 @@ def test_metadata(seed_build, entry):
     assert m.admin_level == entry["admin_level"]
     region = entry["region"]
     assert (m.region.province, m.region.prefecture, m.region.county, m.region.division_code) == (
-        region["province"], region["prefecture"], region["county"], region["code"]
+        region["province"],
+        region["prefecture"],
+        region["county"],
+        region["code"],
     )
     assert m.year == entry["year"]
     assert m.published_date == entry["published_date"]
@@ -61,7 +64,9 @@ def test_core_statistics(seed_build, entry):
         assert len(found) == 1, f"{expected['indicator']}: {found}"
         got = found[0]
         assert (got.value, got.unit, got.qualifier) == (
-            expected["value"], expected["unit"], expected["qualifier"]
+            expected["value"],
+            expected["unit"],
+            expected["qualifier"],
         ), expected["indicator"]
 
 
@@ -75,7 +80,9 @@ def test_absent_statistics_are_absent(seed_build, entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_evidence_is_verbatim_and_anchored(seed_build, entry):
     report = _report(seed_build, entry)
-    page = (seed_build["site"] / "reports" / report.report_id / "index.html").read_text(encoding="utf-8")
+    page = (seed_build["site"] / "reports" / report.report_id / "index.html").read_text(
+        encoding="utf-8"
+    )
     for s in report.statistics:
         assert s.evidence in report.cleaned.text
         if s.method == "text":
@@ -85,7 +92,9 @@ def test_evidence_is_verbatim_and_anchored(seed_build, entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_boilerplate_removed_and_text_kept(seed_build, entry):
     report = _report(seed_build, entry)
-    text = (seed_build["datasets"] / "texts" / f"{report.report_id}.txt").read_text(encoding="utf-8")
+    text = (seed_build["datasets"] / "texts" / f"{report.report_id}.txt").read_text(
+        encoding="utf-8"
+    )
     for clutter in entry["must_remove"]:
         assert clutter.strip() not in text, clutter
     for keep in entry["must_keep"]:
@@ -103,7 +112,9 @@ def _headings(page: str) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_headings_on_built_page(seed_build, entry):
     report = _report(seed_build, entry)
-    page = (seed_build["site"] / "reports" / report.report_id / "index.html").read_text(encoding="utf-8")
+    page = (seed_build["site"] / "reports" / report.report_id / "index.html").read_text(
+        encoding="utf-8"
+    )
     headings = _headings(page)
     for level, text in entry["headings"]:
         assert (level, text) in headings, (level, text)

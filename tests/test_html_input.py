@@ -43,8 +43,14 @@ def test_saved_gbk_page_builds_into_a_clean_report(tmp_path: Path):
     out = tmp_path / "out"
     (out / "docs" / "assets").mkdir(parents=True)
     result = build_all(
-        source_dir=src, datasets_dir=out / "datasets", docs_dir=out / "docs", site_dir=out / "site",
-        workers=1, cache_dir=None, with_site=True, progress=lambda m: None,
+        source_dir=src,
+        datasets_dir=out / "datasets",
+        docs_dir=out / "docs",
+        site_dir=out / "site",
+        workers=1,
+        cache_dir=None,
+        with_site=True,
+        progress=lambda m: None,
     )
     assert not [p for p in result.problems if p.severity == "error"], result.problems
     (report,) = result.reports

@@ -19,8 +19,14 @@ REPORT = "某县2015年政府信息公开工作年度报告\n一、概述\n2015�
 
 def _build(src: Path, tmp: Path, with_site: bool = False):
     return build_all(
-        source_dir=src, datasets_dir=tmp / "datasets", docs_dir=tmp / "docs", site_dir=tmp / "site",
-        workers=1, cache_dir=None, with_site=with_site, progress=lambda m: None,
+        source_dir=src,
+        datasets_dir=tmp / "datasets",
+        docs_dir=tmp / "docs",
+        site_dir=tmp / "site",
+        workers=1,
+        cache_dir=None,
+        with_site=with_site,
+        progress=lambda m: None,
     )
 
 
@@ -47,10 +53,18 @@ def corpus(tmp_path: Path) -> Path:
         ("utf16.txt", REPORT.encode("utf-16")),
         ("gbk.txt", REPORT.encode("gbk")),
         ("gb18030.txt", REPORT.encode("gb18030")),
-        ("big5.txt", "某縣2015年政府資訊公開工作年度報告\n一、概述\n2015年，全縣主動公開政府資訊1200條。\n".encode("big5")),
+        (
+            "big5.txt",
+            "某縣2015年政府資訊公開工作年度報告\n一、概述\n2015年，全縣主動公開政府資訊1200條。\n".encode(
+                "big5"
+            ),
+        ),
         ("crlf.txt", REPORT.replace("\n", "\r\n").encode()),
         ("cr.txt", REPORT.replace("\n", "\r").encode()),
-        ("spaces.txt", REPORT.replace("一、", "\u3000\u3000一、").replace("全县", "全\u200b县\u00a0").encode()),
+        (
+            "spaces.txt",
+            REPORT.replace("一、", "\u3000\u3000一、").replace("全县", "全\u200b县\u00a0").encode(),
+        ),
     ],
 )
 def test_every_encoding_and_line_end_builds(tmp_path, name, data):
@@ -76,7 +90,9 @@ def test_every_encoding_and_line_end_builds(tmp_path, name, data):
         ("noise.txt", bytes(range(256)) * 8, "not text"),
     ],
 )
-def test_bad_files_are_skipped_with_a_reason_and_the_rest_builds(corpus, tmp_path, name, data, reason):
+def test_bad_files_are_skipped_with_a_reason_and_the_rest_builds(
+    corpus, tmp_path, name, data, reason
+):
     (corpus / name).write_bytes(data)
     result = _build(corpus, tmp_path)
     assert [r.archived.source_file for r in result.reports] == [SEED.name]
@@ -118,7 +134,8 @@ def test_duplicates_are_published_once_with_every_source_listed(corpus, tmp_path
 
 def test_sidecar_overrides_and_is_validated(corpus, tmp_path):
     (corpus / f"{SEED.name}.meta.yml").write_text(
-        "url: https://www.example.gov.cn/a.html\nissuer: 湘潭市岳塘区人民政府\nlicense: CC-BY-4.0\n", encoding="utf-8"
+        "url: https://www.example.gov.cn/a.html\nissuer: 湘潭市岳塘区人民政府\nlicense: CC-BY-4.0\n",
+        encoding="utf-8",
     )
     shutil.copy(SEED, corpus / "other.txt")
     (corpus / "other.txt").write_text(REPORT, encoding="utf-8")
@@ -133,7 +150,11 @@ def test_sidecar_overrides_and_is_validated(corpus, tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("- a\n- b\n", "mapping"), ("colour: red\n", "unknown sidecar keys"), ("url: javascript:alert(1)\n", "http")],
+    [
+        ("- a\n- b\n", "mapping"),
+        ("colour: red\n", "unknown sidecar keys"),
+        ("url: javascript:alert(1)\n", "http"),
+    ],
 )
 def test_sidecar_validation_messages(tmp_path, text, error):
     p = tmp_path / "x.txt.meta.yml"
@@ -142,7 +163,9 @@ def test_sidecar_validation_messages(tmp_path, text, error):
         read_sidecar(p)
 
 
-def test_a_failing_stage_is_reported_with_the_file_and_does_not_affect_others(corpus, tmp_path, monkeypatch):
+def test_a_failing_stage_is_reported_with_the_file_and_does_not_affect_others(
+    corpus, tmp_path, monkeypatch
+):
     import pipeline.report
 
     real = pipeline.report.extract_figures
@@ -153,7 +176,9 @@ def test_a_failing_stage_is_reported_with_the_file_and_does_not_affect_others(co
         return real(text, toc)
 
     monkeypatch.setattr(pipeline.report, "extract_figures", explode)
-    (corpus / "bad.txt").write_text(REPORT.replace("一、概述", "一、概述\n炸药库信息公开。"), encoding="utf-8")
+    (corpus / "bad.txt").write_text(
+        REPORT.replace("一、概述", "一、概述\n炸药库信息公开。"), encoding="utf-8"
+    )
     result = run_stages(corpus, workers=1, cache_dir=None, progress=lambda m: None)
     assert [r.archived.source_file for r in result.reports] == [SEED.name]
     assert _problems(result)["bad.txt"] == ["error:figures:RuntimeError: boom"]
@@ -191,7 +216,14 @@ def test_strict_build_exits_non_zero_on_a_skipped_file(corpus, tmp_path, monkeyp
 
 @pytest.mark.parametrize(
     "name",
-    ["../../etc/passwd.txt", "报告 2019（终稿）.txt", "a" * 150 + ".txt", "CON.txt", "<script>.txt", "x y#z?.txt"],
+    [
+        "../../etc/passwd.txt",
+        "报告 2019（终稿）.txt",
+        "a" * 150 + ".txt",
+        "CON.txt",
+        "<script>.txt",
+        "x y#z?.txt",
+    ],
 )
 def test_report_ids_are_url_safe_and_stay_in_their_folder(name):
     rid = report_id_for(name)
@@ -203,12 +235,23 @@ def test_report_ids_are_url_safe_and_stay_in_their_folder(name):
 def test_hostile_names_never_escape_their_folders(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    for name in ["报告（终稿）.txt", "..hidden.txt", "a;rm -rf.txt", "<img src=x onerror=alert(1)>.txt"]:
+    for name in [
+        "报告（终稿）.txt",
+        "..hidden.txt",
+        "a;rm -rf.txt",
+        "<img src=x onerror=alert(1)>.txt",
+    ]:
         (src / name).write_text(REPORT, encoding="utf-8")
     out = tmp_path / "out"
     result = build_all(
-        source_dir=src, datasets_dir=out / "datasets", docs_dir=out / "docs", site_dir=out / "site",
-        workers=1, cache_dir=None, with_site=True, progress=lambda m: None,
+        source_dir=src,
+        datasets_dir=out / "datasets",
+        docs_dir=out / "docs",
+        site_dir=out / "site",
+        workers=1,
+        cache_dir=None,
+        with_site=True,
+        progress=lambda m: None,
     )
     assert len(result.reports) >= 1
     for p in out.rglob("*"):

@@ -19,7 +19,9 @@ def test_package_validates(seed_build):
 
 
 def test_every_field_has_titles_and_descriptions_in_both_languages(seed_build):
-    descriptor = json.loads((seed_build["datasets"] / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor = json.loads(
+        (seed_build["datasets"] / "datapackage.json").read_text(encoding="utf-8")
+    )
     assert {r["name"] for r in descriptor["resources"]} == set(package.RESOURCES)
     for resource in descriptor["resources"]:
         assert resource["schema"]["primaryKey"]
@@ -32,13 +34,46 @@ def test_contract_field_names_are_present(seed_build):
     pkg = Package(str(seed_build["datasets"] / "datapackage.json"))
     names = {r.name: [f.name for f in r.schema.fields] for r in pkg.resources}
     assert names["reports"][:3] == ["report_id", "source_file", "source_sha256"]
-    for field in ["title", "title_hans", "issuer", "issuer_type", "admin_level", "province", "prefecture",
-                  "county", "division_code", "year", "published_date", "doc_number", "document_type",
-                  "report_format", "script", "char_count", "page"]:
+    for field in [
+        "title",
+        "title_hans",
+        "issuer",
+        "issuer_type",
+        "admin_level",
+        "province",
+        "prefecture",
+        "county",
+        "division_code",
+        "year",
+        "published_date",
+        "doc_number",
+        "document_type",
+        "report_format",
+        "script",
+        "char_count",
+        "page",
+    ]:
         assert field in names["reports"]
-    for field in ["report_id", "indicator", "value", "unit", "qualifier", "scope", "evidence", "anchor"]:
+    for field in [
+        "report_id",
+        "indicator",
+        "value",
+        "unit",
+        "qualifier",
+        "scope",
+        "evidence",
+        "anchor",
+    ]:
         assert field in names["statistics"]
-    assert names["template_cells"] == ["report_id", "table", "row_key", "row_label", "column_key", "column_label", "value"]
+    assert names["template_cells"] == [
+        "report_id",
+        "table",
+        "row_key",
+        "row_label",
+        "column_key",
+        "column_label",
+        "value",
+    ]
     assert names["checks"] == ["report_id", "check", "status", "detail"]
 
 
@@ -72,7 +107,10 @@ def test_parquet_types_are_real(seed_build):
     schema = pq.read_schema(seed_build["datasets"] / "reports.parquet")
     assert str(schema.field("year").type) == "int64"
     assert str(schema.field("published_date").type) == "date32[day]"
-    assert str(pq.read_schema(seed_build["datasets"] / "statistics.parquet").field("value").type) == "double"
+    assert (
+        str(pq.read_schema(seed_build["datasets"] / "statistics.parquet").field("value").type)
+        == "double"
+    )
 
 
 def test_partitioned_parquet_reads_in_place_with_duckdb(seed_build):
@@ -83,7 +121,9 @@ def test_partitioned_parquet_reads_in_place_with_duckdb(seed_build):
         "GROUP BY year ORDER BY year"
     ).fetchall()
     assert sum(n for _, n in parts) == whole
-    assert [y for y, _ in parts] == sorted({r.metadata.year for r in seed_build["result"].reports if r.statistics})
+    assert [y for y, _ in parts] == sorted(
+        {r.metadata.year for r in seed_build["result"].reports if r.statistics}
+    )
 
 
 def test_texts_and_archive(seed_build):

@@ -37,23 +37,34 @@ def test_applications_and_review_tables_decode_completely(sample):
     assert len(cells) >= 7 * 20 + 15
     assert all(c.value is not None for c in cells)
     identities = [c for c in report.checks if c.check.split(":")[0] in {"I1", "I2", "I3", "I4"}]
-    assert identities and all(c.status == "pass" for c in identities), [c for c in identities if c.status != "pass"]
+    assert identities and all(c.status == "pass" for c in identities), [
+        c for c in identities if c.status != "pass"
+    ]
 
 
 def test_derived_statistics_match_the_prose(sample):
     name, report = sample
     stats = {s.indicator: s for s in report.statistics if s.scope is None}
-    for indicator in ("applications_received", "applications_answered", "applications_carried_out",
-                      "reconsideration_cases", "litigation_cases"):
+    for indicator in (
+        "applications_received",
+        "applications_answered",
+        "applications_carried_out",
+        "reconsideration_cases",
+        "litigation_cases",
+    ):
         assert stats[indicator].method == "table"
     prose = [c for c in report.checks if c.check.startswith("prose_vs_table:")]
     assert all(c.status == "pass" for c in prose), prose
     if name.startswith("pingtan-2021"):
         assert {c.check for c in prose} >= {
-            "prose_vs_table:applications_received", "prose_vs_table:applications_answered",
+            "prose_vs_table:applications_received",
+            "prose_vs_table:applications_answered",
             "prose_vs_table:applications_carried_out",
         }
-        assert (stats["applications_received"].value, stats["applications_answered"].value) == (70, 69)
+        assert (stats["applications_received"].value, stats["applications_answered"].value) == (
+            70,
+            69,
+        )
         assert (stats["reconsideration_cases"].value, stats["litigation_cases"].value) == (3, 12)
         assert stats["fees_collected"].value == 0
     else:

@@ -28,8 +28,14 @@ def corpus(tmp_path_factory) -> Path:
 
 def _build(src: Path, out: Path, workers: int, cache: Path | None = None):
     return build_all(
-        source_dir=src, datasets_dir=out / "datasets", docs_dir=out / "docs", site_dir=out / "site",
-        workers=workers, cache_dir=cache, with_site=False, progress=lambda m: None,
+        source_dir=src,
+        datasets_dir=out / "datasets",
+        docs_dir=out / "docs",
+        site_dir=out / "site",
+        workers=workers,
+        cache_dir=cache,
+        with_site=False,
+        progress=lambda m: None,
     )
 
 
@@ -52,7 +58,9 @@ def test_cache_reuses_unchanged_reports_and_recomputes_a_changed_one(corpus, tmp
     assert first.cache_hits == 0
     before = _tree(tmp_path / "out" / "datasets")
     again = _build(src, tmp_path / "out", workers=1, cache=cache)
-    assert "total" in again.timings and "package" not in again.timings  # nothing changed: nothing rewritten
+    assert (
+        "total" in again.timings and "package" not in again.timings
+    )  # nothing changed: nothing rewritten
     assert _tree(tmp_path / "out" / "datasets") == before
     _, data = generate_one(999, 3)
     changed = sorted(src.iterdir())[0]
@@ -76,8 +84,14 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, m
     docs = tmp_path / "docs"
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
     build_all(
-        source_dir=corpus, datasets_dir=tmp_path / "datasets", docs_dir=docs, site_dir=tmp_path / "site",
-        workers=1, cache_dir=None, with_site=True, progress=lambda m: None,
+        source_dir=corpus,
+        datasets_dir=tmp_path / "datasets",
+        docs_dir=docs,
+        site_dir=tmp_path / "site",
+        workers=1,
+        cache_dir=None,
+        with_site=True,
+        progress=lambda m: None,
     )
     monkeypatch.setattr(pipeline.build, "SHARD_MIN_REPORTS", 1)
     build_site(docs, tmp_path / "one", shards=1)

@@ -52,7 +52,9 @@ def _html_pages(site: Path) -> list[Path]:
     """The built pages. 404.html is left out: a server shows it at any address, so mkdocs gives it
     root-relative links (it is the one page that cannot work from a subfolder)."""
     return sorted(
-        p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts and p.name != "404.html"
+        p
+        for p in site.rglob("*.html")
+        if "pagefind" not in p.relative_to(site).parts and p.name != "404.html"
     )
 
 
@@ -150,7 +152,14 @@ def test_nav_is_short_and_lists_no_report(seed_build):
 
 def test_browse_pages_exist(seed_build):
     site = seed_build["site"]
-    for rel in ["browse", "browse/years", "browse/regions", "browse/levels", "browse/types", "reports"]:
+    for rel in [
+        "browse",
+        "browse/years",
+        "browse/regions",
+        "browse/levels",
+        "browse/types",
+        "reports",
+    ]:
         assert (site / rel / "index.html").exists(), rel
     for r in seed_build["result"].reports:
         m = r.metadata
@@ -194,9 +203,16 @@ def test_every_relative_link_resolves(seed_build):
         refs = _parse(page)
         base = _page_url(site, page)
         for _tag, attr, url, _ in refs.refs:
-            if attr == "srcset" or not url or _is_external(url) or url.startswith(("mailto:", "data:", "javascript:")):
+            if (
+                attr == "srcset"
+                or not url
+                or _is_external(url)
+                or url.startswith(("mailto:", "data:", "javascript:"))
+            ):
                 continue
-            assert not url.startswith("/"), f"{page}: root-relative {url} breaks hosting in a subfolder"
+            assert not url.startswith("/"), (
+                f"{page}: root-relative {url} breaks hosting in a subfolder"
+            )
             if url.startswith("#"):
                 if url != "#" and unquote(url[1:]) not in refs.ids:
                     broken.append((page.relative_to(site).as_posix(), url))
@@ -208,8 +224,18 @@ def test_every_relative_link_resolves(seed_build):
 
 def test_no_page_loads_anything_from_another_origin(seed_build):
     site = seed_build["site"]
-    loaded = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src",
-              "embed": "src", "object": "data", "track": "src", "input": "src"}
+    loaded = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "audio": "src",
+        "video": "src",
+        "embed": "src",
+        "object": "data",
+        "track": "src",
+        "input": "src",
+    }
     bad = []
     for page in _html_pages(site):
         raw = page.read_text(encoding="utf-8")
@@ -223,7 +249,10 @@ def test_no_page_loads_anything_from_another_origin(seed_build):
         for m in re.finditer(r"(?:url\(|@import\s)\s*['\"]?((?:https?:)?//[^'\")\s]+)", raw):
             bad.append((page.name, "css", m.group(1)))
     for css in sorted((site / "assets").rglob("*.css")):
-        for m in re.finditer(r"(?:url\(|@import\s)\s*['\"]?((?:https?:)?//[^'\")\s]+)", css.read_text(encoding="utf-8")):
+        for m in re.finditer(
+            r"(?:url\(|@import\s)\s*['\"]?((?:https?:)?//[^'\")\s]+)",
+            css.read_text(encoding="utf-8"),
+        ):
             bad.append((css.name, "css", m.group(1)))
     assert not bad, bad[:20]
     assert "fonts.googleapis" not in (site / "index.html").read_text(encoding="utf-8")
@@ -233,7 +262,10 @@ def test_no_page_loads_anything_from_another_origin(seed_build):
 
 def test_material_search_is_off_and_fonts_are_local(seed_build):
     raw = (seed_build["site"] / "index.html").read_text(encoding="utf-8")
-    assert "search/search_index.json" not in raw and not (seed_build["site"] / "search" / "search_index.json").exists()
+    assert (
+        "search/search_index.json" not in raw
+        and not (seed_build["site"] / "search" / "search_index.json").exists()
+    )
     assert "fonts.gstatic" not in raw and "fonts.googleapis" not in raw
 
 
@@ -271,7 +303,13 @@ def test_jsonld_escapes_script_breaking_text():
 def test_datasets_page_lists_files_with_checksums(seed_build):
     raw = (seed_build["site"] / "datasets" / "index.html").read_text(encoding="utf-8")
     ds = seed_build["datasets"]
-    for name in ["datapackage.json", "reports.csv", "reports.parquet", "statistics.csv", "corpus.zip"]:
+    for name in [
+        "datapackage.json",
+        "reports.csv",
+        "reports.parquet",
+        "statistics.csv",
+        "corpus.zip",
+    ]:
         assert f'href="../downloads/{name}"' in raw
         assert hashlib.sha256((ds / name).read_bytes()).hexdigest() in raw
     for field in ("report_id", "indicator", "evidence"):
@@ -282,17 +320,25 @@ def test_datasets_page_lists_files_with_checksums(seed_build):
 def _snippets(seed_build, kind: str) -> list[str]:
     """The code of the datasets page's examples (``id="snippet-<kind>…"``), as published."""
     raw = (seed_build["site"] / "datasets" / "index.html").read_text(encoding="utf-8")
-    blocks = re.findall(rf'<div id="snippet-{kind}[^"]*" class="[^"]*"><pre>.*?<code>(.*?)</code>', raw, flags=re.S)
+    blocks = re.findall(
+        rf'<div id="snippet-{kind}[^"]*" class="[^"]*"><pre>.*?<code>(.*?)</code>', raw, flags=re.S
+    )
     return [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
 
 
 def test_pandas_snippet_runs(seed_build):
     (code,) = _snippets(seed_build, "pandas")
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=seed_build["datasets"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        cwd=seed_build["datasets"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "1291" in proc.stdout.replace(",", "")  # the Traditional seed's applications (2009, province)
+    assert "1291" in proc.stdout.replace(
+        ",", ""
+    )  # the Traditional seed's applications (2009, province)
 
 
 def test_duckdb_snippets_run(seed_build, monkeypatch):
@@ -324,7 +370,10 @@ def test_feed_is_atom_with_one_entry_per_report(seed_build):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", e.findtext(f"{ATOM}updated"))
     assert root.findtext(f"{ATOM}updated") == dates[0]
     for page in (site / "index.html", site / "reports" / reports[0].report_id / "index.html"):
-        m = re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page.read_text("utf-8"))
+        m = re.search(
+            r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"',
+            page.read_text("utf-8"),
+        )
         assert m and _target(site, _page_url(site, page), m.group(1)) == site / "feed.xml"
 
 
@@ -346,12 +395,20 @@ def test_sitemap_lists_pages_with_relative_addresses(seed_build):
 def test_home_charts_have_text_alternatives(seed_build):
     raw = (seed_build["site"] / "index.html").read_text(encoding="utf-8")
     figures = re.findall(r'<figure class="chart" id="([^"]+)">(.*?)</figure>', raw, flags=re.S)
-    assert [f[0] for f in figures] == ["chart-reports-per-year", "chart-applications", "chart-indicators"]
+    assert [f[0] for f in figures] == [
+        "chart-reports-per-year",
+        "chart-applications",
+        "chart-indicators",
+    ]
     for _, body in figures:
         svg = re.search(r"<svg [^>]*>", body).group(0)
         assert 'role="img"' in svg and 'aria-label="' in svg
         assert re.search(r"<title>[^<]+</title>", body) and "<desc>" in body
-        assert '<details class="chart-data">' in body and "<table>" in body and '<th scope="col">' in body
+        assert (
+            '<details class="chart-data">' in body
+            and "<table>" in body
+            and '<th scope="col">' in body
+        )
     per_year = figures[0][1]
     counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', per_year)]
     assert sum(counts) == len(seed_build["result"].reports)
@@ -391,7 +448,11 @@ def test_charts_are_deterministic_and_escaped():
 
 
 def _tree(root: Path, pattern: str) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob(pattern)) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob(pattern))
+        if p.is_file()
+    }
 
 
 @pytest.mark.slow
@@ -408,8 +469,16 @@ def test_two_builds_are_byte_identical(seed_build, tmp_path):
         progress=lambda msg: None,
     )
     for pattern in ("*.html", "*.xml", "*.json", "*.css", "*.js"):
-        first = {k: v for k, v in _tree(seed_build["site"], pattern).items() if not k.startswith("pagefind/")}
-        second = {k: v for k, v in _tree(tmp_path / "site", pattern).items() if not k.startswith("pagefind/")}
+        first = {
+            k: v
+            for k, v in _tree(seed_build["site"], pattern).items()
+            if not k.startswith("pagefind/")
+        }
+        second = {
+            k: v
+            for k, v in _tree(tmp_path / "site", pattern).items()
+            if not k.startswith("pagefind/")
+        }
         assert first.keys() == second.keys(), pattern
         assert [k for k in first if first[k] != second[k]] == [], pattern
     first, second = _tree(seed_build["datasets"], "*"), _tree(tmp_path / "datasets", "*")

@@ -43,8 +43,13 @@ def test_archive_normalises_line_ends_and_spaces():
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"", "empty"), (b"   \n", "empty"), (b"%PDF-1.4 ...", "PDF"), (b"PK\x03\x04rest", "ZIP"),
-     (b"\x89PNG\r\n", "PNG")],
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"%PDF-1.4 ...", "PDF"),
+        (b"PK\x03\x04rest", "ZIP"),
+        (b"\x89PNG\r\n", "PNG"),
+    ],
 )
 def test_archive_refuses_what_is_not_a_report(data, reason):
     with pytest.raises(SourceError, match=reason):
@@ -52,7 +57,9 @@ def test_archive_refuses_what_is_not_a_report(data, reason):
 
 
 def test_archive_flags_mojibake():
-    garbled = "政府信息公开工作年度报告，主动公开政府信息情况".encode().decode("gbk", errors="replace")
+    garbled = "政府信息公开工作年度报告，主动公开政府信息情况".encode().decode(
+        "gbk", errors="replace"
+    )
     assert looks_like_mojibake(garbled * 3)
     assert not looks_like_mojibake("政府信息公开工作年度报告，主动公开政府信息情况" * 3)
 
@@ -107,14 +114,18 @@ def test_clean_never_drops_a_sentence_that_mentions_an_address():
 def test_header_table_is_read_into_metadata():
     fields = parse_header_line("名称: | 某某通报 | 文号: | 某政办字〔2018〕6号 |")
     assert fields == {"title": "某某通报", "doc_number": "某政办字〔2018〕6号"}
-    assert parse_header_line("索引号: | 组配分类: | 政府办公室文件 | |") == {"category": "政府办公室文件"}
+    assert parse_header_line("索引号: | 组配分类: | 政府办公室文件 | |") == {
+        "category": "政府办公室文件"
+    }
     assert parse_header_line("这是一句正文，发布时间:2016年。") is None
 
 
 def test_clean_peels_a_page_saved_on_one_line():
     one_line = (
         "当前位置： 首页政务公开年报 某区2021年度政府信息公开工作年度报告 来源：某区人民政府 "
-        "时间：2022-02-08 16:34 微信 微博 QQ空间 " + "根据《中华人民共和国政府信息公开条例》，" * 10 + "现予公布。"
+        "时间：2022-02-08 16:34 微信 微博 QQ空间 "
+        + "根据《中华人民共和国政府信息公开条例》，" * 10
+        + "现予公布。"
     )
     c = clean(one_line)
     assert c.text.startswith("某区2021年度政府信息公开工作年度报告\n根据《")
@@ -133,9 +144,18 @@ def test_table_of_contents_line_becomes_headings():
 
 @pytest.mark.parametrize(
     ("line", "level"),
-    [("一、概述", 2), ("十二、其他", 2), ("（一）公开内容", 3), ("(二)主动公开", 3), ("1.重大会议", 4),
-     ("2、人事任免", 4), ("一、这是很长的一句正文，" + "内容" * 30, None), ("（一）结尾是句号。", None),
-     ("2009年工作情况", None), ("正文", None)],
+    [
+        ("一、概述", 2),
+        ("十二、其他", 2),
+        ("（一）公开内容", 3),
+        ("(二)主动公开", 3),
+        ("1.重大会议", 4),
+        ("2、人事任免", 4),
+        ("一、这是很长的一句正文，" + "内容" * 30, None),
+        ("（一）结尾是句号。", None),
+        ("2009年工作情况", None),
+        ("正文", None),
+    ],
 )
 def test_heading_levels(line, level):
     assert heading_level(line) == level
@@ -145,13 +165,20 @@ def test_markdown_headings_paragraphs_and_lead_titles():
     text = "某县2015年报告\n一、概述\n（一）收费情况。全年未收取费用。\n正文。\n二○一六年三月\n"
     out = to_markdown(text, "某县2015年报告")
     assert out.split("\n\n") == [
-        "# 某县2015年报告", "## 一、概述", "### （一）收费情况", "全年未收取费用。", "正文。", "二○一六年三月\n"
+        "# 某县2015年报告",
+        "## 一、概述",
+        "### （一）收费情况",
+        "全年未收取费用。",
+        "正文。",
+        "二○一六年三月\n",
     ]
 
 
 def test_markdown_escapes_source_markup():
     hostile = "<script>alert(1)</script> *bold* [link](javascript:alert(1)) # not a heading"
-    html = md.markdown(to_markdown(hostile + "\n- list\n1. item\n", "t"), extensions=["tables", "md_in_html"])
+    html = md.markdown(
+        to_markdown(hostile + "\n- list\n1. item\n", "t"), extensions=["tables", "md_in_html"]
+    )
     assert "<script" not in html and "<em>" not in html and "<a " not in html
     assert "<li>" not in html and "<h2" not in html
     assert "&lt;script&gt;" in html
@@ -178,10 +205,19 @@ def test_escape_round_trips_through_markdown():
 
 @pytest.mark.parametrize(
     ("raw", "iso"),
-    [("2013-03-20", "2013-03-20"), ("2013-03-20 11:42", "2013-03-20"), ("2009-2-20", "2009-02-20"),
-     ("2010年3月19日", "2010-03-19"), ("二○一○年三月三十日", "2010-03-30"), ("二〇一三年三月二十日", "2013-03-20"),
-     ("2009219", "2009-02-19"), ("20100330", "2010-03-30"), ("2010/3/5", "2010-03-05"),
-     ("不是日期", None), ("2010-13-40", None)],
+    [
+        ("2013-03-20", "2013-03-20"),
+        ("2013-03-20 11:42", "2013-03-20"),
+        ("2009-2-20", "2009-02-20"),
+        ("2010年3月19日", "2010-03-19"),
+        ("二○一○年三月三十日", "2010-03-30"),
+        ("二〇一三年三月二十日", "2013-03-20"),
+        ("2009219", "2009-02-19"),
+        ("20100330", "2010-03-30"),
+        ("2010/3/5", "2010-03-05"),
+        ("不是日期", None),
+        ("2010-13-40", None),
+    ],
 )
 def test_parse_date(raw, iso):
     assert parse_date(raw) == iso
@@ -195,7 +231,10 @@ def test_year_document_type_and_issuer_from_title():
     assert document_type("某市2008年政府信息公开工作年度报告") == "annual_report"
     assert document_type("某市政务公开工作要点") == "other"
     assert issuer_from_title("2012年岳塘区政府信息公开工作年度报告") == "岳塘区人民政府"
-    assert issuer_from_title("内蒙古自治区公安厅2009年度政府信息公开工作年度报告") == "内蒙古自治区公安厅"
+    assert (
+        issuer_from_title("内蒙古自治区公安厅2009年度政府信息公开工作年度报告")
+        == "内蒙古自治区公安厅"
+    )
 
 
 def test_detect_script():
@@ -208,11 +247,22 @@ def test_detect_script():
 
 @pytest.mark.parametrize(
     ("text", "value", "qualifier"),
-    [("605620", 605620, "exact"), ("4.5万", 45000, "exact"), ("4.5萬", 45000, "exact"),
-     ("10万多", 100000, "more_than"), ("近2000", 2000, "nearly"), ("约300", 300, "approximately"),
-     ("300左右", 300, "approximately"), ("20余", 20, "more_than"), ("350多", 350, "more_than"),
-     ("二十五", 25, "exact"), ("两", 2, "exact"), ("一百零八", 108, "exact"), ("1,234", 1234, "exact"),
-     ("超过500", 500, "more_than")],
+    [
+        ("605620", 605620, "exact"),
+        ("4.5万", 45000, "exact"),
+        ("4.5萬", 45000, "exact"),
+        ("10万多", 100000, "more_than"),
+        ("近2000", 2000, "nearly"),
+        ("约300", 300, "approximately"),
+        ("300左右", 300, "approximately"),
+        ("20余", 20, "more_than"),
+        ("350多", 350, "more_than"),
+        ("二十五", 25, "exact"),
+        ("两", 2, "exact"),
+        ("一百零八", 108, "exact"),
+        ("1,234", 1234, "exact"),
+        ("超过500", 500, "more_than"),
+    ],
 )
 def test_parse_number(text, value, qualifier):
     n = parse_number(text)

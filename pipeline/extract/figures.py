@@ -52,7 +52,9 @@ def rules() -> dict[str, Rule]:
     out: dict[str, Rule] = {}
     for name, spec in data["indicators"].items():
         units = {u: float(f) for u, f in spec["units"].items()}
-        unit_alt = "(?P<unit>" + "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True)) + ")"
+        unit_alt = (
+            "(?P<unit>" + "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True)) + ")"
+        )
 
         def expand(p: str, unit_alt: str = unit_alt) -> re.Pattern[str]:
             return re.compile(
@@ -66,7 +68,9 @@ def rules() -> dict[str, Rule]:
             units=units,
             sections=tuple(spec.get("sections", ())),
             clause_requires=re.compile(requires) if requires else None,
-            clause_excludes=re.compile(spec["clause_excludes"]) if spec.get("clause_excludes") else None,
+            clause_excludes=re.compile(spec["clause_excludes"])
+            if spec.get("clause_excludes")
+            else None,
             sentence_patterns=tuple(expand(p) for p in spec.get("sentence_patterns", ())),
             trigger=re.compile(spec["trigger"]),
             patterns=tuple(expand(p) for p in spec.get("patterns", ())),
@@ -131,7 +135,9 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
     for p, para in enumerate(paras):
         section = to_simplified(section_of[p])
         para_simple = to_simplified(para)
-        section_hits = {r.indicator: any(w in section for w in r.sections) for r in rules().values()}
+        section_hits = {
+            r.indicator: any(w in section for w in r.sections) for r in rules().values()
+        }
         # OpenCC keeps the length of these texts; when it does not, convert sentence by sentence.
         same_len = len(para_simple) == len(para)
         offset = 0
@@ -171,8 +177,13 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                         # 220条左右, 500人以上: the qualifier may follow the unit.
                         after = clause[m.end("unit") : m.end("unit") + 2]
                         if qualifier == "exact":
-                            qualifier = next((q for w, q in _AFTER_UNIT.items() if after.startswith(w)), qualifier)
-                        scope = _scope(clause[: m.start()].strip(), seen_in_sentence) or sentence_scope
+                            qualifier = next(
+                                (q for w, q in _AFTER_UNIT.items() if after.startswith(w)),
+                                qualifier,
+                            )
+                        scope = (
+                            _scope(clause[: m.start()].strip(), seen_in_sentence) or sentence_scope
+                        )
                         if scope == NOT_A_SCOPE:
                             break
                         stat = Statistic(
@@ -186,22 +197,41 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                             section=section_of[p] or None,
                         )
                         order += 1
-                        found.setdefault(rule.indicator, []).append(Candidate(stat, in_section, order))
+                        found.setdefault(rule.indicator, []).append(
+                            Candidate(stat, in_section, order)
+                        )
                         seen_in_sentence = True
                         break
                     for pattern in rule.zero if patterns is rule.patterns else ():
                         if pattern.search(clause) and not seen_in_sentence:
                             order += 1
-                            zero = Statistic(rule.indicator, 0.0, rule.unit, "exact", None,
-                                             sentence, anchor, "text", section_of[p] or None)
-                            zeros.setdefault(rule.indicator, []).append(Candidate(zero, in_section, order))
+                            zero = Statistic(
+                                rule.indicator,
+                                0.0,
+                                rule.unit,
+                                "exact",
+                                None,
+                                sentence,
+                                anchor,
+                                "text",
+                                section_of[p] or None,
+                            )
+                            zeros.setdefault(rule.indicator, []).append(
+                                Candidate(zero, in_section, order)
+                            )
                             break
             # "All of them were answered": the figure equals another one of the same sentence.
             for rule in rules().values():
                 for other, pattern in rule.same_as:
-                    base = [c for c in found.get(other, ()) if c.stat.anchor == anchor and c.stat.scope is None]
-                    if base and pattern.search(simple) and not any(
-                        c.stat.anchor == anchor for c in found.get(rule.indicator, ())
+                    base = [
+                        c
+                        for c in found.get(other, ())
+                        if c.stat.anchor == anchor and c.stat.scope is None
+                    ]
+                    if (
+                        base
+                        and pattern.search(simple)
+                        and not any(c.stat.anchor == anchor for c in found.get(rule.indicator, ()))
                     ):
                         order += 1
                         stat = replace(base[0].stat, indicator=rule.indicator, unit=rule.unit)
@@ -215,7 +245,9 @@ def _best(cands: list[Candidate]) -> Candidate:
     return min(cands, key=lambda c: (not c.in_section, c.order))
 
 
-def _choose(found: dict[str, list[Candidate]], zeros: dict[str, list[Candidate]]) -> tuple[Statistic, ...]:
+def _choose(
+    found: dict[str, list[Candidate]], zeros: dict[str, list[Candidate]]
+) -> tuple[Statistic, ...]:
     out: list[Statistic] = []
     for indicator in rules():
         cands = found.get(indicator, [])
@@ -225,7 +257,9 @@ def _choose(found: dict[str, list[Candidate]], zeros: dict[str, list[Candidate]]
         elif zeros.get(indicator):
             out.append(_best(zeros[indicator]).stat)
         seen_scopes: set[str] = set()
-        for c in sorted((c for c in cands if c.stat.scope), key=lambda c: (not c.in_section, c.order)):
+        for c in sorted(
+            (c for c in cands if c.stat.scope), key=lambda c: (not c.in_section, c.order)
+        ):
             if c.stat.scope not in seen_scopes:
                 seen_scopes.add(c.stat.scope)
                 out.append(c.stat)

@@ -20,11 +20,22 @@ NUMBER_PATTERN = (
 NUMBER_RE = re.compile(NUMBER_PATTERN)
 
 QUALIFIERS = {
-    "近": "nearly", "将近": "nearly", "將近": "nearly", "接近": "nearly",
-    "约": "approximately", "約": "approximately", "大约": "approximately", "大約": "approximately",
+    "近": "nearly",
+    "将近": "nearly",
+    "將近": "nearly",
+    "接近": "nearly",
+    "约": "approximately",
+    "約": "approximately",
+    "大约": "approximately",
+    "大約": "approximately",
     "左右": "approximately",
-    "超过": "more_than", "超過": "more_than", "逾": "more_than", "多": "more_than",
-    "余": "more_than", "餘": "more_than", "以上": "more_than",
+    "超过": "more_than",
+    "超過": "more_than",
+    "逾": "more_than",
+    "多": "more_than",
+    "余": "more_than",
+    "餘": "more_than",
+    "以上": "more_than",
 }
 
 
