@@ -325,6 +325,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
     meta_by_sha: dict[str, tuple[str, str]] = {}
     for r in result.reports:
         meta_by_sha[r.archived.sha256] = (r.archived.encoding, r.archived.media_type)
+    duplicate_names = {d for r in result.reports for d in r.duplicates}
     for name, data in sorted(sources.items()):
         sha = hashlib.sha256(data).hexdigest()
         names_by_sha.setdefault(sha, []).append(name)
@@ -342,7 +343,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
         )
         if sha in published:
             status = "published"
-        elif any(n in {d for r in result.reports for d in r.duplicates} for n in names):
+        elif any(n in duplicate_names for n in names):
             status = "duplicate"
         else:
             status = "skipped"
@@ -452,6 +453,9 @@ def stage_downloads(result: BuildResult, datasets_dir: Path, docs_dir: Path) -> 
 
 SHARD_MIN_REPORTS = 400
 """Below this many report pages one MkDocs process is quicker than several."""
+SHARD_MAX_REPORTS = 1500
+"""MkDocs holds every page of a build in memory: above this many report pages per process,
+more shards are made than there are processes, and run a few at a time."""
 
 
 def _mkdocs(docs_dir: Path, site_dir: Path, strict: bool = True, exclude: str | None = None) -> Any:
@@ -484,6 +488,10 @@ def _shard_build(args: tuple[str, str, str]) -> None:
     _mkdocs(Path(docs), Path(site), exclude=exclude)
 
 
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz_-"
+"""Every character a report id can end with."""
+
+
 def _shard_patterns(shards: int) -> list[str]:
     """``exclude_docs`` for each shard. Report pages are dealt out by the last character of their
     id; every other page is built by shard 0. Excluded pages stay known to MkDocs, so links to
@@ -493,8 +501,7 @@ def _shard_patterns(shards: int) -> list[str]:
     base = yaml.safe_load(paths.MKDOCS_YML.read_text(encoding="utf-8").split("\ntheme:")[0]).get(
         "exclude_docs", ""
     )
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz_-"
-    groups = [alphabet[i::shards] for i in range(shards)]
+    groups = [_ALPHABET[i::shards] for i in range(shards)]
     out = []
     for i in range(shards):
         others = sorted(c for j, g in enumerate(groups) if j != i for c in g)
@@ -534,6 +541,8 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
         work = site_dir.with_name(site_dir.name + ".shards")
         if work.exists():
             shutil.rmtree(work)
+        processes = shards
+        shards = min(len(_ALPHABET), max(shards, -(-n_reports // SHARD_MAX_REPORTS)))
         jobs = [
             (str(docs_dir), str(work / f"site-{i}"), pat)
             for i, pat in enumerate(_shard_patterns(shards))
@@ -542,7 +551,7 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
         import multiprocessing
 
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=shards, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
             list(pool.map(_shard_build, jobs))
         (work / "site-0").rename(site_dir)
         for _, other, _ in jobs[1:]:
@@ -606,15 +615,20 @@ def build_all(
     """The whole build. Outputs are written beside their final place and swapped in at the end,
     so a build that fails part-way leaves the previous datasets/ and site/ untouched."""
     t_all = time.perf_counter()
-    result = run_stages(source_dir, workers, cache_dir, progress)
+    # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
+    # stop before loading a single report; the problems are those of that build.
     stamp = input_fingerprint(source_dir, docs_dir, with_site)
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
-    if all(p.exists() and p.read_text() == stamp for p in stamps):
+    previous = datasets_dir / "build_report.json"
+    if previous.exists() and all(p.exists() and p.read_text() == stamp for p in stamps):
+        problems = json.loads(previous.read_text(encoding="utf-8"))["problems"]
+        result = BuildResult(problems=[Problem(**p) for p in problems])
         result.timings["total"] = time.perf_counter() - t_all
         progress(
             f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
         )
         return result
+    result = run_stages(source_dir, workers, cache_dir, progress)
 
     t0 = time.perf_counter()
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
