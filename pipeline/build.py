@@ -453,7 +453,7 @@ def stage_downloads(result: BuildResult, datasets_dir: Path, docs_dir: Path) -> 
 
 SHARD_MIN_REPORTS = 400
 """Below this many report pages one MkDocs process is quicker than several."""
-SHARD_MAX_REPORTS = 1500
+SHARD_MAX_REPORTS = 5000
 """MkDocs holds every page of a build in memory: above this many report pages per process,
 more shards are made than there are processes, and run a few at a time."""
 
