@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import paths
-from pipeline.build import build_all, build_site, clear_generated_docs
+from pipeline.build import build_all
+from pipeline.site import build_site, clear_generated_docs
 from pipeline.synth import generate, generate_one
 
 

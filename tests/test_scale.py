@@ -77,9 +77,9 @@ def test_cache_reuses_unchanged_reports_and_recomputes_a_changed_one(corpus, tmp
 def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, monkeypatch):
     import shutil
 
-    import pipeline.build
+    import pipeline.site
     from pipeline import paths
-    from pipeline.build import build_site
+    from pipeline.site import build_site
 
     docs = tmp_path / "docs"
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
@@ -93,7 +93,7 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, m
         with_site=True,
         progress=lambda m: None,
     )
-    monkeypatch.setattr(pipeline.build, "SHARD_MIN_REPORTS", 1)
+    monkeypatch.setattr(pipeline.site, "SHARD_MIN_REPORTS", 1)
     build_site(docs, tmp_path / "one", shards=1)
     build_site(docs, tmp_path / "two", shards=2)
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
