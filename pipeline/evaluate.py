@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline import paths
 from pipeline.build import read_sidecar
+from pipeline.package import report_rows
 from pipeline.records import Report, Source
 from pipeline.report import process, report_id_for
 
@@ -72,24 +73,9 @@ class Evaluation:
 
 
 def _predicted(report: Report) -> dict[str, Any]:
-    m = report.metadata
-    return {
-        "title": m.title,
-        "title_simplified": m.title_hans,
-        "script": m.script,
-        "document_type": m.document_type,
-        "report_format": m.report_format,
-        "issuer": m.issuer,
-        "issuer_type": m.issuer_type,
-        "admin_level": m.admin_level,
-        "province": m.region.province,
-        "prefecture": m.region.prefecture,
-        "county": m.region.county,
-        "division_code": m.region.division_code,
-        "year": m.year,
-        "published_date": m.published_date,
-        "doc_number": m.doc_number,
-    }
+    """The report's published row, under the gold file's names."""
+    row = report_rows(report)["reports"][0]
+    return {**row, "title_simplified": row["title_hans"]}
 
 
 def _expected(entry: dict[str, Any]) -> dict[str, Any]:
