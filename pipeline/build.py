@@ -20,6 +20,7 @@ import yaml
 
 from pipeline import PIPELINE_VERSION, htmlsource, package, paths
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
+from pipeline.fileio import write_files
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
 from pipeline.site import build_site, clear_generated_docs, index_search, stage_downloads
@@ -309,13 +310,14 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
     texts = out_dir / "texts"
     texts.mkdir()
     (out_dir / "markdown").mkdir()
+    files: list[tuple[Path, bytes]] = []
     for r in result.reports:
         for name, rows in package.report_rows(r).items():
             tables[name].extend(rows)
-        (texts / f"{r.report_id}.txt").write_text(r.cleaned.text, encoding="utf-8")
+        files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
         if r.text_hans is not None:
-            (texts / f"{r.report_id}.hans.txt").write_text(r.text_hans, encoding="utf-8")
-        (out_dir / "markdown" / f"{r.report_id}.md").write_text(r.markdown, encoding="utf-8")
+            files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
+        files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
     # Archive every source's bytes, published or not: nothing brought is ever lost.
     published = {r.archived.sha256 for r in result.reports}
     names_by_sha: dict[str, list[str]] = {}
@@ -328,9 +330,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
         names_by_sha.setdefault(sha, []).append(name)
     for sha, names in sorted(names_by_sha.items()):
         rel = f"archive/{sha[:2]}/{sha}"
-        dest = out_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(sources[names[0]])
+        files.append((out_dir / rel, sources[names[0]]))
         encoding, media = meta_by_sha.get(
             sha,
             (
@@ -355,6 +355,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
                 "status": status,
             }
         )
+    write_files(files)
     package.write_package(out_dir, tables)
     report = {
         "reports_published": len(result.reports),

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline import charts, package
 from pipeline.extract.figures import indicator_titles
+from pipeline.fileio import write_files
 from pipeline.markdown import escape
 from pipeline.records import Report
 
@@ -1165,11 +1166,16 @@ def write_pages(
     by_issuer: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         by_issuer[r.metadata.issuer or r.report_id].append(r)
-    (docs_dir / "reports").mkdir(parents=True, exist_ok=True)
-    # Report pages are written as they are made, not held: at national scale they are most of it.
+    # Report pages are written in batches as they are made, not all held: at national scale
+    # they are most of the site.
+    batch: list[tuple[Path, bytes]] = []
     for r in reports:
         page = report_page(r, by_issuer[r.metadata.issuer or r.report_id], dl)
-        (docs_dir / "reports" / f"{r.report_id}.md").write_text(page, encoding="utf-8")
+        batch.append((docs_dir / "reports" / f"{r.report_id}.md", page.encode()))
+        if len(batch) >= 500:
+            write_files(batch)
+            batch = []
+    write_files(batch)
     pages.update(browse_pages(reports))
     pages["index.md"] = home_page(reports, len(problems))
     pages["datasets.md"] = datasets_page(datasets_dir, dl, reports)
@@ -1194,9 +1200,7 @@ def write_pages(
     pages_written = len(pages) + len(reports)
     (docs_dir / "feed.xml").write_text(feed_xml(reports), encoding="utf-8")
     per_report = docs_dir / "downloads" / "reports"
-    per_report.mkdir(parents=True, exist_ok=True)
-    for r in reports:
-        (per_report / f"{r.report_id}.csv").write_text(report_csv(r), encoding="utf-8")
+    write_files([(per_report / f"{r.report_id}.csv", report_csv(r).encode()) for r in reports])
     return pages_written
 
 

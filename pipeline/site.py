@@ -4,7 +4,6 @@ corpora), write what MkDocs does not (sitemap, character map) and index the site
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import package, paths
+from pipeline.fileio import link_files
 from pipeline.records import Report
 
 GENERATED_DOCS = (
@@ -26,29 +26,21 @@ GENERATED_DOCS = (
 )
 
 
-def _link_or_copy(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
-
-
 def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Path) -> None:
     """Put the files the pages offer for download under ``docs_dir/downloads``."""
     dl = docs_dir / "downloads"
-    for name in ["datapackage.json", "build_report.json", "corpus.zip"] + [
+    names = ["datapackage.json", "build_report.json", "corpus.zip"] + [
         f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")
-    ]:
-        _link_or_copy(datasets_dir / name, dl / name)
+    ]
+    pairs = [(datasets_dir / name, dl / name) for name in names]
     for sub in ("texts", "markdown"):
-        for p in sorted((datasets_dir / sub).iterdir()):
-            _link_or_copy(p, dl / sub / p.name)
+        pairs += [(p, dl / sub / p.name) for p in sorted((datasets_dir / sub).iterdir())]
     for r in reports:
         # Originals are offered as .txt so that a saved web page is never served as live HTML.
         ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
         src = datasets_dir / "archive" / r.archived.sha256[:2] / r.archived.sha256
-        _link_or_copy(src, dl / "originals" / f"{r.archived.sha256}.{ext}")
+        pairs.append((src, dl / "originals" / f"{r.archived.sha256}.{ext}"))
+    link_files(pairs)
 
 
 T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FA1F))
