@@ -145,11 +145,8 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
             (str(docs_dir), str(work / f"site-{i}"), pat)
             for i, pat in enumerate(_shard_patterns(shards))
         ]
-        # A fresh interpreter per shard: forked ones would carry this process's whole heap.
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+        # Forked shards share this process's pages until they write to them (copy on write).
+        with ProcessPoolExecutor(max_workers=processes) as pool:
             list(pool.map(_shard_build, jobs))
         (work / "site-0").rename(site_dir)
         for _, other, _ in jobs[1:]:
