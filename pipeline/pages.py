@@ -848,6 +848,13 @@ GROUP BY ALL
 ORDER BY ALL;
 """
 
+DUCKDB_PARTITIONED_SNIPPET = """\
+SELECT year, indicator, count(*) AS figures
+FROM read_parquet('parquet/statistics/*/*.parquet', hive_partitioning = true)
+GROUP BY ALL
+ORDER BY ALL;
+"""
+
 DUCKDB_CSV_SNIPPET = """\
 -- 也可以读 CSV：未通过的一致性检查及其说明
 SELECT c.report_id, r.title_hans, c."check", c.detail
@@ -1023,6 +1030,13 @@ def datasets_page(out_dir: Path, dl: str, reports: Sequence[Report] = ()) -> str
         "",
         "```{.sql #snippet-duckdb-csv}",
         DUCKDB_CSV_SNIPPET.rstrip("\n"),
+        "```",
+        "",
+        "`invoke build` 还把 statistics 与 template_cells 按年度分区写成 Parquet"
+        "（`datasets/parquet/<表>/year=<年度>/`，hive 分区），DuckDB、Spark、BigQuery 可就地读取：",
+        "",
+        "```{.sql #snippet-duckdb-partitioned}",
+        DUCKDB_PARTITIONED_SNIPPET.rstrip("\n"),
         "```",
         "",
         "## 数据字典 {#dictionary}",
