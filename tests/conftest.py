@@ -23,21 +23,29 @@ def copy_docs_assets(docs: Path) -> None:
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
 
 
+def build_into(
+    src: Path, out: Path, *, with_site: bool = False, workers: int = 1, cache: Path | None = None
+) -> BuildResult:
+    """Build ``src`` into ``out/datasets``, ``out/docs`` and ``out/site``, quietly."""
+    return build_all(
+        source_dir=src,
+        datasets_dir=out / "datasets",
+        docs_dir=out / "docs",
+        site_dir=out / "site",
+        workers=workers,
+        cache_dir=cache,
+        with_site=with_site,
+        progress=lambda msg: None,
+    )
+
+
 @pytest.fixture(scope="session")
 def seed_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Build the five seeds (data + site) into a temporary folder, once."""
     root = tmp_path_factory.mktemp("seedbuild")
     docs = root / "docs"
     copy_docs_assets(docs)
-    result: BuildResult = build_all(
-        source_dir=paths.SOURCE_DIR,
-        datasets_dir=root / "datasets",
-        docs_dir=docs,
-        site_dir=root / "site",
-        workers=1,
-        cache_dir=None,
-        progress=lambda msg: None,
-    )
+    result = build_into(paths.SOURCE_DIR, root, with_site=True)
     return {
         "root": root,
         "result": result,

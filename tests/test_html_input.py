@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.build import build_all
+from tests.conftest import build_into
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
@@ -42,16 +42,7 @@ def test_saved_gbk_page_builds_into_a_clean_report(tmp_path: Path):
     (src / "page.html").write_bytes(PAGE.encode("gb18030"))
     out = tmp_path / "out"
     (out / "docs" / "assets").mkdir(parents=True)
-    result = build_all(
-        source_dir=src,
-        datasets_dir=out / "datasets",
-        docs_dir=out / "docs",
-        site_dir=out / "site",
-        workers=1,
-        cache_dir=None,
-        with_site=True,
-        progress=lambda m: None,
-    )
+    result = build_into(src, out, with_site=True)
     assert not [p for p in result.problems if p.severity == "error"], result.problems
     (report,) = result.reports
     a, m = report.archived, report.metadata

@@ -10,24 +10,16 @@ from pathlib import Path
 import pytest
 
 from pipeline import paths
-from pipeline.build import build_all, read_sidecar, run_stages
+from pipeline.build import read_sidecar, run_stages
 from pipeline.report import report_id_for
+from tests.conftest import build_into
 
 SEED = paths.SOURCE_DIR / "002_1febd801f82f46fd.txt"
 REPORT = "某县2015年政府信息公开工作年度报告\n一、概述\n2015年，全县主动公开政府信息1200条。\n二○一六年三月二十日\n"
 
 
 def _build(src: Path, tmp: Path, with_site: bool = False):
-    return build_all(
-        source_dir=src,
-        datasets_dir=tmp / "datasets",
-        docs_dir=tmp / "docs",
-        site_dir=tmp / "site",
-        workers=1,
-        cache_dir=None,
-        with_site=with_site,
-        progress=lambda m: None,
-    )
+    return build_into(src, tmp, with_site=with_site)
 
 
 def _problems(result) -> dict[str, list[str]]:
@@ -243,16 +235,7 @@ def test_hostile_names_never_escape_their_folders(tmp_path):
     ]:
         (src / name).write_text(REPORT, encoding="utf-8")
     out = tmp_path / "out"
-    result = build_all(
-        source_dir=src,
-        datasets_dir=out / "datasets",
-        docs_dir=out / "docs",
-        site_dir=out / "site",
-        workers=1,
-        cache_dir=None,
-        with_site=True,
-        progress=lambda m: None,
-    )
+    result = _build(src, out, with_site=True)
     assert len(result.reports) >= 1
     for p in out.rglob("*"):
         assert out in p.resolve().parents

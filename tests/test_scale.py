@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build_all
 from pipeline.synth import generate, generate_one
+from tests.conftest import build_into
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -27,16 +27,7 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def _build(src: Path, out: Path, workers: int, cache: Path | None = None):
-    return build_all(
-        source_dir=src,
-        datasets_dir=out / "datasets",
-        docs_dir=out / "docs",
-        site_dir=out / "site",
-        workers=workers,
-        cache_dir=cache,
-        with_site=False,
-        progress=lambda m: None,
-    )
+    return build_into(src, out, workers=workers, cache=cache)
 
 
 def test_serial_and_parallel_builds_are_byte_identical(corpus, tmp_path):
@@ -83,16 +74,7 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, m
 
     docs = tmp_path / "docs"
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
-    build_all(
-        source_dir=corpus,
-        datasets_dir=tmp_path / "datasets",
-        docs_dir=docs,
-        site_dir=tmp_path / "site",
-        workers=1,
-        cache_dir=None,
-        with_site=True,
-        progress=lambda m: None,
-    )
+    build_into(corpus, tmp_path, with_site=True)
     monkeypatch.setattr(pipeline.site, "SHARD_MIN_REPORTS", 1)
     build_site(docs, tmp_path / "one", shards=1)
     build_site(docs, tmp_path / "two", shards=2)

@@ -17,8 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from pipeline import pages, paths
-from pipeline.build import build_all
-from tests.conftest import GOLD, copy_docs_assets
+from tests.conftest import GOLD, build_into, copy_docs_assets
 
 ENTRIES = json.loads(GOLD.read_text(encoding="utf-8"))
 IDS = [e["source_file"].split("_")[0] for e in ENTRIES]
@@ -459,15 +458,7 @@ def _tree(root: Path, pattern: str) -> dict[str, bytes]:
 def test_two_builds_are_byte_identical(seed_build, tmp_path):
     docs = tmp_path / "docs"
     copy_docs_assets(docs)
-    build_all(
-        source_dir=paths.SOURCE_DIR,
-        datasets_dir=tmp_path / "datasets",
-        docs_dir=docs,
-        site_dir=tmp_path / "site",
-        workers=1,
-        cache_dir=None,
-        progress=lambda msg: None,
-    )
+    build_into(paths.SOURCE_DIR, tmp_path, with_site=True)
     for pattern in ("*.html", "*.xml", "*.json", "*.css", "*.js"):
         first = {
             k: v
