@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipeline.extract.regions import describe_issuer
+from pipeline.extract.regions import body_from_title, describe_issuer
 from pipeline.extract.template import detect_format
 from pipeline.records import Cleaned, Metadata
 from pipeline.script import detect_script, to_simplified
@@ -24,10 +24,6 @@ _DOC_NUMBER = re.compile(
 )
 _REGION_SUFFIX = re.compile(
     r"(省|自治区|特别行政区|市|地区|自治州|州|盟|县|自治县|区|旗|自治旗|镇|乡|苏木|街道)$"
-)
-_TITLE_BODY = re.compile(
-    r"^(?:(?:19|20)\d{2}\s*年度?)?\s*(?P<body>.+?)\s*(?:关于)?\s*(?:(?:19|20)\d{2}\s*年度?)?\s*"
-    r"(?:(?:本级)?政府信息公开|政务公开|信息公开|政府信息)"
 )
 
 ANNUAL_WORDS = ("年度报告", "年报", "工作报告", "年度工作报告", "情况报告")
@@ -95,11 +91,7 @@ def document_type(title: str) -> str:
 
 def issuer_from_title(title_hans: str) -> str | None:
     """岳塘区 in 2012年岳塘区政府信息公开工作年度报告 → 岳塘区人民政府; 某某厅 stays itself."""
-    m = _TITLE_BODY.match(title_hans)
-    if not m:
-        return None
-    body = re.sub(r"关于.*$", "", m.group("body")).strip(" 　")
-    body = re.sub(r"(?:19|20)\d{2}\s*年度?$", "", body)
+    body = body_from_title(title_hans)
     if not body or len(body) > 30:
         return None
     if body.endswith(("人民政府", "政府办公室", "政府办公厅", "办公室", "办公厅")):

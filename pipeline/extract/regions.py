@@ -414,7 +414,7 @@ def _clean_issuer(issuer: str) -> str:
     return issuer
 
 
-def _body_from_title(title: str) -> str:
+def body_from_title(title: str) -> str:
     """The issuing body a title names before its year or subject (岳塘区, 国家统计局)."""
     words = vocab()
     title = re.sub(r"\s+", "", title)
@@ -549,7 +549,7 @@ def describe_issuer(
     issuer_s = _clean_issuer(to_simplified(issuer or ""))
     title_s = to_simplified(title or "")
     text_s = to_simplified(text or "")
-    body = issuer_s or _body_from_title(title_s) or _body_from_text(text_s)
+    body = issuer_s or body_from_title(title_s) or _body_from_text(text_s)
     issuer_type, township = classify(body)
     own = _locate([body], year) if body else _Located(Region())
     if own.found:
