@@ -91,9 +91,14 @@ def test(c, k="", browser=True):
 )
 def evaluate(c, gold="", sources="", synthetic=0):
     """Score extraction against a gold file: precision and recall per field and tier, and misses."""
-    from pipeline.evaluate import main
+    if int(synthetic):
+        from tests.tools.evaluate_synthetic import main as synthetic_main
 
-    code = main(gold or None, sources or None, int(synthetic))
+        code = synthetic_main(int(synthetic))
+    else:
+        from pipeline.evaluate import main
+
+        code = main(gold or None, sources or None)
     if code:
         raise Exit(code=code)
 
@@ -107,7 +112,7 @@ def evaluate(c, gold="", sources="", synthetic=0):
 )
 def bench(c, reports=1000, workers=0, keep=""):
     """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus."""
-    from pipeline.bench import main
+    from tests.tools.bench import main
 
     main(int(reports), int(workers), keep or None)
 

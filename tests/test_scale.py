@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.synth import generate, generate_one
 from tests.conftest import build_into
+from tests.tools.synth import generate, generate_one
 
 
 def _tree(folder: Path) -> dict[str, str]:

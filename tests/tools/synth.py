@@ -20,9 +20,7 @@ from typing import Any
 import opencc
 import yaml
 
-from pipeline.paths import PACKAGE_DIR
-
-VOCAB_FILE = PACKAGE_DIR / "synth_vocab.yml"
+VOCAB_FILE = Path(__file__).resolve().parent / "synth_vocab.yml"
 
 BLOCK = 100
 """Reports per block; each block holds the counts below, in a seeded order."""

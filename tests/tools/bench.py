@@ -18,7 +18,7 @@ from typing import Any
 from pipeline import paths
 from pipeline.build import build_all
 from pipeline.site import build_site, clear_generated_docs
-from pipeline.synth import generate, generate_one
+from tests.tools.synth import generate, generate_one
 
 
 def _dir_size(path: Path) -> int:
