@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.paths import DATA_DIR
 from pipeline.records import Cleaned
+from pipeline.repair import repair
 from pipeline.script import to_simplified
 
 # A report title: names a year and the kind of document, fits on one line, holds no sentence.
@@ -21,7 +22,12 @@ TITLE_RE = re.compile(
 DATE_LINE_RE = re.compile(
     r"^(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"|[〇○零Ｏ一二三四五六七八九]{4}年[〇○零一二三四五六七八九十]{1,3}月[〇○零一二三四五六七八九十]{1,3}日"
-    r"|(?:19|20)\d{4,6})$"
+    # 2009219, 20100315: a date with its separators lost, never a bare run such as 200000.
+    r"|(?:19|20)\d\d(?:0?[1-9]|1[0-2])(?:0?[1-9]|[12]\d|3[01]))$"
+)
+_NOT_A_TITLE = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]"
+    r"|附表|附件|上一篇|下一篇|上一条|下一条|相关|相關|•|中文名)|根据|根據|如下|编制|編制"
 )
 _SENTENCE_MARK = re.compile(r"[。！？]")
 _TOKEN_SPLIT = re.compile(r"[ \t\u3000]+")
@@ -45,7 +51,8 @@ def vocabulary() -> Vocabulary:
     labels: dict[str, str] = data["header_labels"]
     # Longest label first so that 信息来源 wins over 来源 and 发布时间 over 时间.
     alternation = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
-    header_re = re.compile(rf"(?<![\u4e00-\u9fff])({alternation})\s*[:：]")
+    glued = "|".join(re.escape(k) for k in sorted(data["glued_labels"], key=len, reverse=True))
+    header_re = re.compile(rf"(?:(?<![\u4e00-\u9fff])({alternation})|({glued}))\s*[:：]")
     return Vocabulary(
         exact_lines=frozenset(data["exact_lines"]),
         line_patterns=tuple(re.compile(p) for p in data["line_patterns"]),
@@ -119,6 +126,10 @@ def _resegment(pieces: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _label_key(m: re.Match[str], vocab: Vocabulary) -> str:
+    return vocab.header_labels[m.group(1) or m.group(2)]
+
+
 def parse_header_line(line: str, vocab: Vocabulary | None = None) -> dict[str, str] | None:
     """Read ``label: value`` pairs from a page-header line; None when it is not such a line."""
     vocab = vocab or vocabulary()
@@ -137,7 +148,7 @@ def parse_header_line(line: str, vocab: Vocabulary | None = None) -> dict[str, s
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
         value = line[m.end() : end].strip()
-        key = vocab.header_labels[m.group(1)]
+        key = _label_key(m, vocab)
         if key == "published" or key == "written":
             value = re.split(r"\s{2,}", value)[0]
         elif key != "url":
@@ -158,7 +169,7 @@ def _parse_header_cells(line: str, vocab: Vocabulary) -> dict[str, str] | None:
         if not m:
             continue
         found_label = True
-        key = vocab.header_labels[m.group(1)]
+        key = _label_key(m, vocab)
         inline = cell[m.end() :].strip()
         value = inline
         if (
@@ -183,15 +194,107 @@ def _toc_items(line: str, later: set[str]) -> list[str] | None:
     return None
 
 
-def clean(text: str, known_title: str | None = None) -> Cleaned:
-    """Remove clutter from a decoded report text; keep every sentence, the signature and date."""
-    vocab = vocabulary()
+_INLINE_HEADING = re.compile(
+    r"(?:(?<=\s)|(?<=^))(?=(?:[一二三四五六七八九十]{1,2}、|[（(][一二三四五六七八九十]{1,2}[）)])"
+    r"[^\s。；;，,]{2,38}?[:：]?(?:\s|$))"
+)
+_PIPES_ONLY = re.compile(r"^[|\s]*$")
+
+
+def _one_cell(line: str) -> str:
+    """``汤浦镇2009年政府信息公开工作年报 |``: a line of a layout table holding one cell is that
+    cell; a line holding several cells stays a table row."""
+    if "|" not in line or _PIPES_ONLY.match(line):
+        return line
+    cells = [c.strip() for c in line.split("|") if c.strip()]
+    return cells[0] if len(cells) == 1 else line
+
+
+def _split_inline_headings(line: str) -> list[str]:
+    """A page saved as one long line with its outline inline and set off by spaces
+    (… 如下: 一、政府信息主动公开情况 2009年度我镇…): each heading on a line of its own."""
+    if len(line) < 120:
+        return [line]
+    starts = [m.start() for m in _INLINE_HEADING.finditer(line)]
+    if len(starts) < 2:
+        return [line]
+    out: list[str] = []
+    pieces = [line[a:b] for a, b in zip([0, *starts], [*starts, len(line)], strict=True)]
+    for piece in pieces:
+        piece = _strip(piece)
+        if not piece:
+            continue
+        m = re.match(r"(\S{2,42}?)\s+(\S.*)$", piece)
+        if m and _INLINE_HEADING.match(piece) and not _SENTENCE_MARK.search(m.group(1)):
+            out.extend([m.group(1), m.group(2)])
+        else:
+            out.append(piece)
+    return out
+
+
+_SPACED_SENTENCE_END = re.compile(r"(?<=[。！？])\s+(?=\S)")
+
+
+def _split_paragraphs(line: str) -> list[str]:
+    """In a page flattened to one line, whitespace after a full stop is where a paragraph ended."""
+    return _SPACED_SENTENCE_END.split(line) if len(line) >= 120 else [line]
+
+
+def _split_lines(text: str, vocab: Vocabulary) -> list[str]:
     lines: list[str] = []
     for raw in text.split("\n"):
         for piece in _resegment(_peel(_strip(raw), vocab), vocab):
-            piece = _strip(piece)
-            if piece:
-                lines.append(piece)
+            parts = [
+                p
+                for para in _split_inline_headings(_one_cell(_strip(piece)))
+                for p in _split_paragraphs(para)
+            ]
+            for part in parts:
+                part = _strip(part)
+                if part:
+                    lines.append(part)
+    return lines
+
+
+def _title_like(line: str) -> bool:
+    return bool(TITLE_RE.match(line)) and not _NOT_A_TITLE.search(line)
+
+
+def _find_title(lines: list[str], keep: list[bool], wanted: str | None) -> tuple[int | None, str]:
+    """The report's own title line: the last of the title-like lines at the top of the page (a
+    page title often stands above the document's own, fuller one), or the line the page header
+    named. A title wrapped onto two lines (…信息公开工作 / 年度报告) is joined. Lines before the
+    first paragraph of body text are looked at; (None, "") when the report has no title line."""
+    found: tuple[int | None, str] = (None, "")
+    seen_body = 0
+    for i, line in enumerate(lines[:60]):
+        if not keep[i]:
+            continue
+        if wanted and line == wanted:
+            return i, line
+        nxt = next((j for j in range(i + 1, min(len(lines), i + 3)) if keep[j]), None)
+        if _title_like(line):
+            found = (i, line)
+        elif (
+            nxt is not None
+            and len(lines[nxt]) <= 10
+            and not _SENTENCE_MARK.search(line)
+            and _title_like(line + lines[nxt])
+        ):
+            keep[nxt] = False
+            found = (i, line + lines[nxt])
+        elif len(line) > 40 or _SENTENCE_MARK.search(line):
+            # Body text has begun: a title stands above it.
+            seen_body += 1
+            if seen_body >= 1:
+                break
+    return found
+
+
+def clean(text: str, known_title: str | None = None) -> Cleaned:
+    """Remove clutter from a decoded report text; keep every sentence, the signature and date."""
+    vocab = vocabulary()
+    lines = _split_lines(repair(text), vocab)
 
     header: dict[str, str] = {}
     removed: list[str] = []
@@ -215,23 +318,8 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             header.setdefault(key, value)
         drop(i)
 
-    # 2. The title: the first title-like line near the top (or the one the page header named).
-    title_index = None
-    wanted = known_title or header.get("title")
-    for i, line in enumerate(lines[:60]):
-        if not keep[i]:
-            continue
-        if (wanted and line == wanted) or TITLE_RE.match(line):
-            title_index = i
-            break
-    if title_index is not None:
-        header.setdefault("title", lines[title_index])
-        # Above the title: menus and breadcrumbs, unless a line is a real sentence.
-        for i in range(title_index):
-            if keep[i] and not _SENTENCE_MARK.search(lines[i]):
-                drop(i)
-
-    # 3. Clutter lines and table-of-contents lines anywhere.
+    # 2. Clutter lines and table-of-contents lines anywhere (before the title is looked for, so
+    # that a breadcrumb or a link to another report is never taken for it).
     standalone = set(lines)
     toc: list[str] = []
     for i, line in enumerate(lines):
@@ -239,9 +327,22 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             continue
         if _is_clutter(line, vocab):
             drop(i)
-        elif i != title_index and (items := _toc_items(line, standalone - {line})):
+        elif items := _toc_items(line, standalone - {line}):
             toc = toc or items
             drop(i)
+
+    # 3. The title, and above it menus and breadcrumbs (unless a line is a real sentence).
+    wanted = known_title or header.get("title")
+    title_index, title = _find_title(lines, keep, wanted)
+    if title_index is not None:
+        lines[title_index] = title
+        header["title"] = title
+        for i in range(title_index):
+            if keep[i] and not _SENTENCE_MARK.search(lines[i]):
+                drop(i)
+    elif header.get("title") and not _title_like(header["title"]):
+        # A page header's 标题 that is no report title (a column name) is not kept as one.
+        header.pop("title")
 
     # 4. After the closing date: the page footer.
     date_index = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 
 from pipeline.extract.regions import body_from_title, describe_issuer
@@ -86,31 +87,189 @@ def document_type(title: str) -> str:
         return "notice"
     if any(w in t for w in ANNUAL_WORDS) or ("年度" in t and "报告" in t):
         return "annual_report"
+    if _TITLE_YEAR.search(t) and "公开" in t and t.endswith("报告"):
+        return "annual_report"
     return "other"
+
+
+def as_body(name: str) -> str:
+    """A division's name read as its government (岳塘区 → 岳塘区人民政府, 新华街道 → 新华街道办事处,
+    某县政府 → 某县人民政府); a body's name stays itself."""
+    if name.endswith(("人民政府", "政府办公室", "政府办公厅", "办公室", "办公厅", "办事处")):
+        return name
+    if name.endswith("政府"):
+        return name[:-2] + "人民政府"
+    if name.endswith("街道"):
+        return name + "办事处"
+    if _REGION_SUFFIX.search(name):
+        return name + "人民政府"
+    return name
 
 
 def issuer_from_title(title_hans: str) -> str | None:
     """岳塘区 in 2012年岳塘区政府信息公开工作年度报告 → 岳塘区人民政府; 某某厅 stays itself."""
     body = body_from_title(title_hans)
-    if not body or len(body) > 30:
+    if not body or len(body) > 30 or not _is_body(body):
         return None
-    if body.endswith(("人民政府", "政府办公室", "政府办公厅", "办公室", "办公厅")):
-        return body
-    if body.endswith("政府"):
-        return body[:-2] + "人民政府"
-    if body.endswith("街道"):
-        return body + "办事处"
-    if _REGION_SUFFIX.search(body):
-        return body + "人民政府"
-    return body
+    return as_body(body)
+
+
+# A name that can be an issuing body: Han characters (brackets allowed) ending like a body or
+# a division, never a phrase of the text (根据…, 我局, 本站原创) or a heading.
+_BODY_END = re.compile(
+    r"(?:人民政府|政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|院|中心|所|站|队|部|处|"
+    r"省|自治区|市|地区|自治州|州|盟|县|自治县|区|旗|镇|乡|苏木|街道)$"
+)
+_BODY_CHARS = re.compile(r"^[\u3400-\u9fff（）()]{2,40}$")
+_NOT_BODY_START = re.compile(
+    r"^(?:根据|根據|依据|按照|我|该|該|其|有关|有關|相关|相關|上级|上級"
+    # 本局, 全县 and 各乡镇 speak of a body without naming it; 本溪县 and 全椒县 are names.
+    r"|[本全各](?=[局委办站院所单机部门级镇乡县区市省州旗盟系行]))"
+)
+_NOT_BODY = frozenset({"本站原创", "本站", "原创", "网站", "管理员", "信息公开", "政府信息公开"})
+
+
+def _is_body(name: str | None) -> bool:
+    if not name:
+        return False
+    name = to_simplified(name.strip())
+    return (
+        bool(_BODY_CHARS.match(name))
+        and bool(_BODY_END.search(name))
+        and not _NOT_BODY_START.match(name)
+        and name not in _NOT_BODY
+        and len(name.rstrip("省市县区镇乡旗盟州")) >= 2
+    )
+
+
+_DATE_ONLY = re.compile(
+    r"^(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[〇○零Ｏ一二三四五六七八九]{4}年.{1,3}月.{1,3}日"
+    r"|(?:19|20)\d{5,6}|[〇○零Ｏ0一二三四五六七八九]{4}年)$"
+)
+
+
+def signature(text: str) -> str | None:
+    """The body that signs the report: a line of its own at the end, above or beside the
+    closing date (桦甸市人民政府新华街道办事处 / 2013年3月7日), or the last word of the last line."""
+    paras = [p.strip() for p in text.split("\n") if p.strip()]
+    for para in reversed(paras[-4:]):
+        if _DATE_ONLY.match(para):
+            continue
+        tokens = para.split()
+        for candidate in (para, tokens[-1] if tokens else ""):
+            candidate = to_simplified(candidate.strip())
+            if len(candidate) <= 30 and _is_body(candidate):
+                return candidate
+        if len(para) > 30:
+            break
+    return None
+
+
+_NAMED_REPORT = re.compile(
+    r"([\u4e00-\u9fff]{2,30})\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年度?"
+    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报|情况)"
+)
+_VERB_BEFORE = re.compile(r"^.*?(?:依据|根据|按照|编制了|编制|现将|公布|公开|汇总|关于|对)")
+_TOWNSHIP_SUBJECT = re.compile(
+    r"(?:^|[，,。；;\s])([\u4e00-\u9fff]{2,3}(?:乡|镇|街道))(?=未|没有|共|全年|主动|在|按照|认真|积极)"
+)
+_FUNCTION_CHARS = set("了将把对向由的据照制布开我本全该在与和及")
+
+
+def issuer_from_text(text_hans: str) -> str | None:
+    """A body the opening of a report names as its author: 依据锡山区司法局2010年政府信息公开工作
+    情况编制, 编制了若笠乡2008年政府信息公开工作年度报告, or a township that is the subject of a
+    sentence (2014年，南薰乡未收取…) in a report that calls itself 我乡."""
+    head = text_hans[:600]
+    for m in _NAMED_REPORT.finditer(head):
+        run = _VERB_BEFORE.sub("", m.group(1))
+        if _is_body(run):
+            return as_body(run)
+        township = re.search(r"([\u4e00-\u9fff]{2,3})(乡|镇|街道)$", run)
+        if township:
+            stem = township.group(1)
+            if len(stem) == 3 and stem[0] in _FUNCTION_CHARS:
+                stem = stem[1:]
+            if len(stem) >= 2 and not set(stem) & _FUNCTION_CHARS:
+                return as_body(stem + township.group(2))
+    own = re.search(r"[我本](乡|镇|街道)", text_hans)
+    if own:
+        for m in _TOWNSHIP_SUBJECT.finditer(text_hans):
+            name = m.group(1)
+            if name.endswith(own.group(1)) and not set(name[:-1]) & _FUNCTION_CHARS:
+                return as_body(name)
+    return None
+
+
+def _header_body(header: dict[str, str], key: str) -> str | None:
+    value = header.get(key)
+    if value:
+        value = to_simplified(value.strip())
+        if _is_body(value):
+            return as_body(value)
+    return None
 
 
 def doc_number(cleaned: Cleaned) -> str | None:
     if value := cleaned.header.get("doc_number"):
-        return to_simplified(value.strip()) or None
+        value = to_simplified(value.strip())
+        # A label the page left empty is followed by the next label, never a number.
+        if value and not value.endswith((":", "：")):
+            return value
+        return None
     for line in cleaned.text.split("\n")[:4]:
         if _DOC_NUMBER.match(to_simplified(line.strip())):
             return to_simplified(line.strip())
+    return None
+
+
+_PERIOD_YEAR = re.compile(
+    r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})(?=\s*年\s*度?\s*(?:[\u4e00-\u9fff]{0,12}?)"
+    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))"
+    r"|(?<=自)(?:19|20)\d{2}(?=\s*年\s*1\s*月\s*1\s*日)"
+    r"|(?:19|20)\d{2}(?=\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*[至到—\-－]+)"
+)
+
+
+_ANY_YEAR = re.compile(r"(?<![\d〔\[［(（])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+
+
+def year_from_text(text_hans: str) -> int | None:
+    """The year a report covers when its title does not say: the year of the report it names
+    itself (现将我乡2014年政府信息公开工作报告公开如下) or of its statistics period (自2014年1月1日起);
+    failing both, a year the opening names far more often than any other (2010年，我局…)."""
+    m = _PERIOD_YEAR.search(text_hans[:1500])
+    if m:
+        return year_from(m.group(0) + "年")
+    counts = Counter(int(y) for y in _ANY_YEAR.findall(text_hans[:1500]))
+    ranked = counts.most_common(2)
+    if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
+# Words of the sections every annual report has: a text with most of them is one, title or not.
+_OUTLINE = ("主动公开", "依申请", "收费", "复议", "诉讼", "存在的", "改进")
+
+
+def document_type_from_text(text_hans: str) -> str:
+    head = text_hans[:800]
+    if any(w in head for w in ANNUAL_WORDS) and ("信息公开" in head or "政务公开" in head):
+        return "annual_report"
+    if sum(w in text_hans for w in _OUTLINE) >= 5:
+        return "annual_report"
+    return "other"
+
+
+def publication_date(header: dict[str, str], year: int | None) -> str | None:
+    """The page's publication date, else the date under the signature. A date before the end of
+    the covered year, or years after it (a re-post of an old report), is not its publication."""
+    for value in (header.get("published"), header.get("written"), header.get("closing_date")):
+        iso = parse_date(value)
+        if iso and (
+            year is None or date(year, 12, 31) < date.fromisoformat(iso) < date(year + 2, 7, 1)
+        ):
+            return iso
     return None
 
 
@@ -118,25 +277,23 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
     """Describe one report from its cleaned text, page header and optional sidecar."""
     sidecar = sidecar or {}
     header = cleaned.header
-    first_line = next((p for p in cleaned.text.split("\n") if p.strip()), "")
-    title = sidecar.get("title") or header.get("title") or first_line[:120]
-    title_hans = to_simplified(title)
+    title = sidecar.get("title") or header.get("title") or None
+    title_hans = to_simplified(title) if title else None
+    text_hans = to_simplified(cleaned.text)
     issuer = (
         sidecar.get("issuer")
-        or header.get("issuer")
-        or issuer_from_title(title_hans)
-        or header.get("source")
+        or _header_body(header, "issuer")
+        or signature(cleaned.text)
+        or (issuer_from_title(title_hans) if title_hans else None)
+        or _header_body(header, "source")
+        or issuer_from_text(text_hans)
     )
     issuer = to_simplified(issuer).strip() if issuer else None
     # The opening lines and the signature are where a body names its place (北京市朝阳区人民政府).
-    head_text = to_simplified(cleaned.text[:300] + "\n" + cleaned.text[-200:])
-    issuer_type, admin_level, region = describe_issuer(issuer, title_hans, head_text)
-    published = (
-        parse_date(header.get("published"))
-        or parse_date(header.get("written"))
-        or parse_date(header.get("closing_date"))
-    )
-    year = year_from(title_hans)
+    head_text = text_hans[:300] + "\n" + text_hans[-200:]
+    issuer_type, admin_level, region = describe_issuer(issuer, title_hans or "", head_text)
+    year = (year_from(title_hans) if title_hans else None) or year_from_text(text_hans)
+    published = publication_date(header, year)
     if year is None and published:
         year = int(published[:4]) - 1
     return Metadata(
@@ -149,7 +306,7 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
         year=year,
         published_date=published,
         doc_number=doc_number(cleaned),
-        document_type=document_type(title),
+        document_type=document_type(title) if title else document_type_from_text(text_hans),
         report_format=detect_format(cleaned.text),
         script=detect_script(cleaned.text),
         url=sidecar.get("url") or header.get("url"),

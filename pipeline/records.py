@@ -67,8 +67,9 @@ class Region:
 class Metadata:
     """Descriptive fields of one report (one row of ``reports``)."""
 
-    title: str
-    title_hans: str
+    title: str | None
+    """The report's own title line as written; None when the report has none."""
+    title_hans: str | None
     issuer: str | None
     issuer_type: str
     """``government`` | ``department`` | ``other``."""
@@ -87,6 +88,14 @@ class Metadata:
     """``hans`` | ``hant``."""
     url: str | None = None
     license: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title to show: the report's own, else one made from its issuer and year."""
+        if self.title:
+            return self.title
+        year = f"{self.year}年" if self.year else ""
+        return f"{self.issuer or '未署名机关'}{year}政府信息公开工作报告（原文无标题）"
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
-        markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors)
+        markdown = to_markdown(cleaned.text, metadata.display_title, cleaned.toc, anchors)
     except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(

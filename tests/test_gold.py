@@ -8,18 +8,10 @@ import re
 
 import pytest
 
-from pipeline import paths
 from tests.conftest import GOLD
 
 ENTRIES = json.loads(GOLD.read_text(encoding="utf-8"))
 IDS = [e["source_file"].split("_")[0] for e in ENTRIES]
-
-
-def test_gold_copy_matches_shared():
-    shared = paths.GOLD_FILE
-    if not shared.exists():
-        pytest.skip("the shared gold file is not beside this checkout")
-    assert json.loads(shared.read_text(encoding="utf-8")) == ENTRIES
 
 
 def _report(seed_build, entry):
