@@ -53,29 +53,51 @@ def _escape_with_links(text: str) -> str:
     return "".join(out)
 
 
+_COUNT = re.compile(r"\d+\s*[件条项次人元份个]")
+_CLOSING_MARKS = ("。", "：", ":")
+
+
+def _heading_text_ok(body: str) -> bool:
+    """A heading's words: no sentence inside, at most one comma (围绕重点工作，着力推进主动公开),
+    no count (一、全年共收到申请5件，已全部答复 is a sentence)."""
+    return (
+        not re.search(r"[。；;！？]", body)
+        and len(re.findall(r"[，,]", body)) <= 1
+        and not _COUNT.search(body)
+    )
+
+
 def heading_level(line: str, toc: Collection[str] = ()) -> int | None:
-    """The Markdown level of a line that is a heading by itself, else None."""
+    """The Markdown level of a line that is a heading by itself, else None. 一、 and （一）
+    headings may end with 。 or ：, as many reports write them (二、主动公开政府信息情况。)."""
     if line in toc:
         return 2
-    if len(line) > HEADING_MAX_LEN or line.endswith(("。", "；", ";", "：", ":", "，", ",")):
+    if len(line) > HEADING_MAX_LEN:
+        return None
+    closed = line.endswith(_CLOSING_MARKS)
+    if line.endswith(("；", ";", "，", ",")):
         return None
     for level, pattern in HEADING_PATTERNS:
         if pattern.match(line):
-            return level
+            if not closed:
+                return level if not re.search(r"[。；;]", line) else None
+            if level <= 3 and _heading_text_ok(line[:-1]):
+                return level
+            return None
     return None
 
 
 def split_lead(line: str) -> tuple[int, str] | None:
     """A numbered paragraph that opens with a short title sentence (（三）收费情况。全区…):
-    the heading level and the title, which is the paragraph's first sentence."""
+    the heading level and the title, which is the paragraph's first sentence, 。 included."""
     first = sentences(line)[0]
     if first == line or not first.endswith("。") or len(first) > LEAD_MAX_LEN + 1:
         return None
-    if re.search(r"[，,；;]", first):
+    if not _heading_text_ok(first[:-1]):
         return None
     for level, pattern in HEADING_PATTERNS:
         if pattern.match(first):
-            return level, first[:-1]
+            return level, first
     return None
 
 

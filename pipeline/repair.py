@@ -105,9 +105,15 @@ def _is_wrapped(lines: list[str]) -> tuple[bool, int]:
     lengths = sorted(len(ln) for ln in open_ends)
     width = lengths[len(lengths) // 2]
     # Lines cut at a width cluster near it (digits and Latin letters are narrower, so a line of
-    # them holds more characters); a page of short lines cut anywhere is not wrapped.
-    near = sum(0.8 * width <= n <= 1.4 * width for n in lengths)
-    return near >= 0.7 * len(open_ends) and width >= 16, width
+    # them holds more characters); a page of short lines cut anywhere is not wrapped, and in a
+    # wrapped text no paragraph runs on far past the width: most of its text is in cut lines.
+    near = sum(0.8 * width <= n <= 1.3 * width for n in lengths)
+    overlong = sum(len(ln) > 1.6 * width for ln in body)
+    mass = sum(lengths) / max(1, sum(len(ln) for ln in body))
+    wrapped = (
+        width >= 16 and near >= 0.7 * len(open_ends) and overlong <= 0.1 * len(body) and mass >= 0.6
+    )
+    return wrapped, width
 
 
 def _is_heading(line: str) -> bool:

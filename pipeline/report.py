@@ -97,7 +97,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
     except Exception as exc:
         raise StageError("metadata", f"{type(exc).__name__}: {exc}") from exc
     try:
-        text_stats = extract_figures(cleaned.text, cleaned.toc)
+        text_stats = extract_figures(cleaned.text, cleaned.toc, metadata.issuer)
         cells: tuple = ()
         checks: tuple[Check, ...] = ()
         stats = text_stats

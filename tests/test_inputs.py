@@ -162,10 +162,10 @@ def test_a_failing_stage_is_reported_with_the_file_and_does_not_affect_others(
 
     real = pipeline.report.extract_figures
 
-    def explode(text, toc=()):
+    def explode(text, toc=(), issuer=None):
         if "炸" in text:
             raise RuntimeError("boom")
-        return real(text, toc)
+        return real(text, toc, issuer)
 
     monkeypatch.setattr(pipeline.report, "extract_figures", explode)
     (corpus / "bad.txt").write_text(

@@ -1,4 +1,19 @@
-"""Figures stage: the statistics a free-text report states, each with the sentence it came from."""
+"""Figures stage: the statistics a free-text report states, each with the sentence it came from.
+
+A figure is read only where the text is about government-information disclosure. Every clause
+(the text between ，；。) gets a *topic* from the words it names (``indicators.yml`` →
+``topics``): ``application`` (信息公开申请, 依申请…), ``disclosure`` (政府信息公开…) or
+``other`` (行政审批, 热线, 信访, 咨询…); a clause that names none continues the topic of the
+clause before it in its sentence. Every paragraph gets a *section kind* from the headings above
+it (``section_kinds``: the 依申请 section, the 收费 section…). An indicator states where it may
+be read (``context``); a clause of topic ``other`` never gives a disclosure figure.
+
+Negation has a scope: a number right after 未/没有 (未发生一起…) is no count, a verb right after
+不/未 (不予受理申请2件, 不同意公开) is not the indicator's verb, and a statement of none about an
+outcome (未发生…被行政复议纠错) says nothing about how many cases there were. Statements of
+none (未收取费用, 没有收到…申请) give 0; so does a section whose whole body is a bare none
+(三、…收费情况 / 无). Silence gives nothing.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +32,21 @@ from pipeline.text import anchor_id, paragraphs, sentences
 
 _AFTER_UNIT = {"左右": "approximately", "以上": "more_than", "多": "more_than"}
 _HAS_NUMBER = re.compile(r"[\d零〇○一二两三四五六七八九十百千万]")
-_HAS_NEGATION = re.compile(r"[未没无零不]")
+_HAS_NEGATION = re.compile(r"[未没無无零不]")
 _CLAUSE_SPLIT = re.compile(r"[，；;。！？!?]|,(?!\d{3})")
-# A clause that opens with a part of the reporting body (各盟市, 区直部门, 11个县(市)、区).
-_SCOPE_START = re.compile(
-    r"^(?:其中)?\s*((?:\d+|[一二三四五六七八九十]+)个[^，,；;。]{1,10}(?:县|区|市|旗|盟|部门|单位|乡镇|街道)"
-    r"|各(?!地区|部门|单位|级|类)[^，,；;。、]{1,6}(?:县|区|市|旗|盟|乡镇|街道)"
-    r"|[市区县旗]直(?:各)?部门|[市区县旗]直各单位|[省市区县]本级)"
-)
+NOT_A_SCOPE = "-"
+"""A breakdown by kind or channel (其中机构职能类信息25条): neither the whole body nor a part."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a clause stands: the kind of section above it and the topic it is about."""
+
+    section: str
+    """A key of ``section_kinds``, or ``none`` when no heading stands above the paragraph, or
+    ``other`` when the headings name no kind."""
+    topic: str | None
+    """``application`` | ``disclosure`` | ``other`` | None (the clause names no topic)."""
 
 
 @dataclass(frozen=True)
@@ -32,24 +54,58 @@ class Rule:
     indicator: str
     unit: str
     units: dict[str, float]
+    keep_unit: bool
     sections: tuple[str, ...]
-    clause_requires: re.Pattern[str] | None
+    topics: frozenset[str]
+    section_kinds: frozenset[str]
     clause_excludes: re.Pattern[str] | None
     sentence_patterns: tuple[re.Pattern[str], ...]
     trigger: re.Pattern[str]
     patterns: tuple[re.Pattern[str], ...]
     zero: tuple[re.Pattern[str], ...]
+    zero_excludes: re.Pattern[str] | None
     same_as: tuple[tuple[str, re.Pattern[str]], ...]
     title_en: str
     title_zh: str
 
+    def allowed(self, ctx: Context) -> bool:
+        if ctx.topic == "other":
+            return False
+        return (
+            (ctx.topic is not None and ctx.topic in self.topics)
+            or "*" in self.section_kinds
+            or ctx.section in self.section_kinds
+        )
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    rules: dict[str, Rule]
+    topics: tuple[tuple[str, re.Pattern[str]], ...]
+    section_kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    scope_start: re.Pattern[str]
+    subject_end: re.Pattern[str]
+    channel: re.Pattern[str]
+    verbs: re.Pattern[str]
+    time_words: re.Pattern[str]
+    negated_number: re.Pattern[str]
+    negated_verb: re.Pattern[str]
+    cumulative: re.Pattern[str]
+    total_words: re.Pattern[str]
+    section_none: re.Pattern[str]
+    section_zero: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+
+
+def _compile(p: str | None) -> re.Pattern[str] | None:
+    return re.compile(p) if p else None
+
 
 @lru_cache(maxsize=1)
-def rules() -> dict[str, Rule]:
+def vocabulary() -> Vocabulary:
     """The indicator vocabulary of ``indicators.yml``, compiled."""
     data = yaml.safe_load((EXTRACT_DIR / "indicators.yml").read_text(encoding="utf-8"))
     gap = data["gap"]
-    out: dict[str, Rule] = {}
+    rules: dict[str, Rule] = {}
     for name, spec in data["indicators"].items():
         units = {u: float(f) for u, f in spec["units"].items()}
         unit_alt = (
@@ -61,36 +117,55 @@ def rules() -> dict[str, Rule]:
                 p.replace("{N}", NUMBER_PATTERN).replace("{U}", unit_alt).replace("{G}", gap)
             )
 
-        requires = spec.get("clause_requires")
-        out[name] = Rule(
+        context = spec["context"]
+        rules[name] = Rule(
             indicator=name,
             unit=spec["unit"],
             units=units,
+            keep_unit=bool(spec.get("keep_unit")),
             sections=tuple(spec.get("sections", ())),
-            clause_requires=re.compile(requires) if requires else None,
-            clause_excludes=re.compile(spec["clause_excludes"])
-            if spec.get("clause_excludes")
-            else None,
+            topics=frozenset(context.get("topics", ())),
+            section_kinds=frozenset(context.get("sections", ())),
+            clause_excludes=_compile(spec.get("clause_excludes")),
             sentence_patterns=tuple(expand(p) for p in spec.get("sentence_patterns", ())),
             trigger=re.compile(spec["trigger"]),
             patterns=tuple(expand(p) for p in spec.get("patterns", ())),
             zero=tuple(expand(p) for p in spec.get("zero", ())),
+            zero_excludes=_compile(spec.get("zero_excludes")),
             same_as=tuple((k, expand(v)) for k, v in spec.get("same_as", {}).items()),
             title_en=spec["title"][0],
             title_zh=spec["title"][1],
         )
-    return out
+    scope = data["scope"]
+    return Vocabulary(
+        rules=rules,
+        topics=tuple((k, re.compile(v)) for k, v in data["topics"].items()),
+        section_kinds=tuple((k, re.compile(v)) for k, v in data["section_kinds"].items()),
+        scope_start=re.compile(scope["starts"]),
+        subject_end=re.compile(scope["body_ends"]),
+        channel=re.compile(scope["channels"]),
+        verbs=re.compile(scope["verbs"]),
+        time_words=re.compile(scope["time_words"]),
+        negated_number=re.compile(data["negation"]["before_number"]),
+        negated_verb=re.compile(data["negation"]["before_verb"]),
+        cumulative=re.compile(data["cumulative"]),
+        total_words=re.compile(data["total_words"]),
+        section_none=re.compile(data["section_none"]["body"]),
+        section_zero=tuple(
+            (re.compile(k), tuple(v)) for k, v in data["section_none"]["indicators"].items()
+        ),
+    )
 
 
-@dataclass(frozen=True)
-class Candidate:
-    stat: Statistic
-    in_section: bool
-    order: int
+def rules() -> dict[str, Rule]:
+    return vocabulary().rules
 
 
-def _sections(paras: list[str], toc: tuple[str, ...]) -> list[str]:
-    """For every paragraph, the headings above it (joined), to match against section words."""
+# --------------------------------------------------------------------------- structure
+
+
+def _headings(paras: list[str], toc: tuple[str, ...]) -> list[list[str]]:
+    """For every paragraph, the headings above it, outermost first."""
     current: dict[int, str] = {}
     out = []
     for para in paras:
@@ -100,69 +175,179 @@ def _sections(paras: list[str], toc: tuple[str, ...]) -> list[str]:
             lvl = level if level is not None else lead[0]
             current = {k: v for k, v in current.items() if k < lvl}
             current[lvl] = para if level is not None else lead[1]
-        out.append(" / ".join(current[k] for k in sorted(current)))
+        out.append([current[k] for k in sorted(current)])
     return out
 
 
-_BODY_LIKE = re.compile(r"(?:县|区|市|旗|盟|部门|单位|乡镇|街道|局|委|办)$")
-NOT_A_SCOPE = "-"
+def _section_kind(headings: list[str], vocab: Vocabulary) -> str:
+    """The kind of the innermost heading that has one (三、…/（二）依申请公开情况 → applications)."""
+    if not headings:
+        return "none"
+    for heading in reversed(headings):
+        simple = to_simplified(heading)
+        for kind, pattern in vocab.section_kinds:
+            if pattern.search(simple):
+                return kind
+    return "other"
 
 
-def _scope(clause_before: str, earlier_in_sentence: bool) -> str | None:
-    """The part of the body a figure is about; ``NOT_A_SCOPE`` for a breakdown by kind
-    (其中机构职能类信息25条), which is neither the whole nor a part of the body."""
-    m = _SCOPE_START.match(clause_before)
-    if m:
-        return m.group(1)
-    if earlier_in_sentence:
-        subject = re.sub(r"^[(（]?(?:其中|另外|此外)", "", clause_before).strip()
-        subject = re.split(r"(?:主动|共|累计|全年|受理|收到|召开|举办|组织|发布|公开)", subject)[0]
-        return subject if subject and _BODY_LIKE.search(subject) else NOT_A_SCOPE
+_SEGMENT_END = re.compile(r"[；;。！？!?]")
+_CARRIED = frozenset({"application", "disclosure"})
+
+
+def _clauses(
+    sentence: str, vocab: Vocabulary, carried: str | None = None
+) -> tuple[list[str], list[str | None]]:
+    """The clauses of a sentence and the topic of each: its own, else that of the clause before
+    it; a semicolon starts afresh (在服务中心设置触摸屏；全年召开11次新闻发布会). ``carried`` is
+    the topic the paragraph's previous sentence ended on, when it was about disclosure (共收到
+    申请6件。在已答复的申请中，同意公开4件): it opens the sentence."""
+    clauses: list[str] = []
+    topics: list[str | None] = []
+    for i, segment in enumerate(_SEGMENT_END.split(sentence)):
+        topic: str | None = carried if i == 0 else None
+        for clause in _CLAUSE_SPLIT.split(segment):
+            if not clause.strip():
+                continue
+            topic = _topic(clause, vocab) or topic
+            clauses.append(clause)
+            topics.append(topic)
+    return clauses, topics
+
+
+def _topic(clause: str, vocab: Vocabulary) -> str | None:
+    for topic, pattern in vocab.topics:
+        if pattern.search(clause):
+            return topic
     return None
 
 
-def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ...]:
+# --------------------------------------------------------------------------- scope
+
+
+_BREAK = re.compile(r"[\s\d()（）:：、,，.。\]】>》<《]")
+_SELF = re.compile(r"(?:我|本|全|该|各)[\u4e00-\u9fff]{0,3}$")
+
+
+def _subject(clause_before: str, vocab: Vocabulary) -> str:
+    """The noun phrase right before the clause's verb: 本年度我市 → 我市, (一)基本情况县教育局 →
+    县教育局 (after the last break, after any time words)."""
+    pre = vocab.verbs.split(clause_before, maxsplit=1)[0]
+    pre = _BREAK.split(pre)[-1]
+    times = list(vocab.time_words.finditer(pre))
+    return pre[times[-1].end() :] if times else pre
+
+
+def _scope(clause_before: str, earlier_in_sentence: bool, issuer: str | None) -> str | None:
+    """The part of the body a figure is about (各盟市, 县教育局); None for the whole body;
+    ``NOT_A_SCOPE`` for a breakdown by kind (其中机构职能类信息25条)."""
+    vocab = vocabulary()
+    m = vocab.scope_start.match(clause_before)
+    if m:
+        return m.group(1)
+    breakdown = bool(re.match(r"^[(（]?(?:其中|另外|此外|包括)", clause_before))
+    rest = re.sub(r"^[(（]?(?:其中|另外|此外|包括)[:：]?", "", clause_before).strip()
+    subject = _subject(rest, vocab)
+    whole = vocab.time_words.sub("", rest).lstrip()
+    if _SELF.search(subject) or subject.endswith("政府") or whole.startswith(("我", "本", "全")):
+        return None
+    if subject and vocab.subject_end.search(subject) and not vocab.channel.search(subject):
+        if issuer and (subject in issuer or issuer.endswith(subject)):
+            return None
+        return subject
+    if breakdown or earlier_in_sentence:
+        return NOT_A_SCOPE
+    return None
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    stat: Statistic
+    in_section: bool
+    order: int
+    kind: str = "number"
+    """``number`` | ``zero`` (a statement of none) | ``section_zero`` (a section saying only 无)."""
+    cumulative: bool = False
+    channel: bool = False
+    sentence: str = ""
+
+
+def _rank(c: Candidate) -> tuple:
+    kind_rank = {"number": 0, "zero": 1, "section_zero": 2}[c.kind]
+    return (not c.in_section, c.cumulative, kind_rank, c.order)
+
+
+def _number_negated(clause: str, start: int, vocab: Vocabulary) -> bool:
+    """未发生一起…, 没有一件…: a number right after a negation is no count."""
+    return bool(vocab.negated_number.search(clause[max(0, start - 4) : start]))
+
+
+def _verb_negated(clause: str, start: int, vocab: Vocabulary) -> bool:
+    """不予受理申请2件, 不同意公开2件: the indicator's verb itself is negated."""
+    return bool(vocab.negated_verb.search(clause[max(0, start - 2) : start]))
+
+
+def extract_figures(
+    text: str, toc: tuple[str, ...] = (), issuer: str | None = None
+) -> tuple[Statistic, ...]:
     """Every figure of the indicator vocabulary stated in a cleaned free-text report.
 
-    One whole-body row per indicator (the one in the section the law assigns it to wins, then
-    the first stated), plus one row per named sub-scope. Statements of zero give 0; silence
-    gives nothing."""
+    One whole-body row per indicator (the one in the section the law assigns it to wins, then a
+    number over a statement of none, then the first stated), plus one row per named sub-scope.
+    ``issuer`` (the reporting body) tells its own name from another body's (县教育局…)."""
+    vocab = vocabulary()
     paras = paragraphs(text)
-    section_of = _sections(paras, toc)
+    heading_paths = _headings(paras, toc)
     found: dict[str, list[Candidate]] = {}
-    zeros: dict[str, list[Candidate]] = {}
     order = 0
+    issuer_s = to_simplified(issuer) if issuer else None
+
+    def add(c: Candidate) -> None:
+        found.setdefault(c.stat.indicator, []).append(c)
+
     for p, para in enumerate(paras):
-        section = to_simplified(section_of[p])
+        path = heading_paths[p]
+        section_text = to_simplified(" / ".join(path))
+        section_label = " / ".join(path) or None
+        kind = _section_kind(path, vocab)
         para_simple = to_simplified(para)
         section_hits = {
-            r.indicator: any(w in section for w in r.sections) for r in rules().values()
+            r.indicator: any(w in section_text for w in r.sections) for r in vocab.rules.values()
         }
-        # OpenCC keeps the length of these texts; when it does not, convert sentence by sentence.
         same_len = len(para_simple) == len(para)
         offset = 0
+        carried: str | None = None
         for s, sentence in enumerate(sentences(para)):
             if same_len:
                 simple = para_simple[offset : offset + len(sentence)]
                 offset += len(sentence)
             else:
                 simple = to_simplified(sentence)
+            clauses, topics = _clauses(simple, vocab, carried)
+            carried = topics[-1] if topics and topics[-1] in _CARRIED else None
             if not _HAS_NUMBER.search(simple) and not _HAS_NEGATION.search(simple):
                 continue
             anchor = anchor_id(p, s)
-            clauses = [c for c in _CLAUSE_SPLIT.split(simple) if c.strip()]
-            opening = _SCOPE_START.match(clauses[0].strip()) if clauses else None
+            # 其中，网上公开信息20条: a sentence that opens with 其中 breaks a figure down.
+            breakdown = bool(re.match(r"^[(（]?(?:其中|包括)", simple.strip()))
+            opening = vocab.scope_start.match(clauses[0].strip()) if clauses else None
             sentence_scope = opening.group(1) if opening else None
-            for rule in rules().values():
-                in_section = section_hits[rule.indicator]
+            for rule in vocab.rules.values():
                 if not rule.trigger.search(simple):
                     continue
+                in_section = section_hits[rule.indicator]
                 seen_in_sentence = False
-                units = [(c, rule.patterns) for c in clauses] + [(simple, rule.sentence_patterns)]
-                for clause, patterns in units:
+                units = [(c, rule.patterns, t) for c, t in zip(clauses, topics, strict=True)]
+                # A sentence pattern speaks for the whole sentence: its topic is the first one named.
+                first_topic = next((t for t in topics if t), None)
+                units.append((simple, rule.sentence_patterns, first_topic))
+                for clause, patterns, clause_topic in units:
                     if not patterns or not rule.trigger.search(clause):
                         continue
-                    if rule.clause_requires and not rule.clause_requires.search(clause):
+                    if not rule.allowed(Context(kind, clause_topic)):
                         continue
                     if rule.clause_excludes and rule.clause_excludes.search(clause):
                         continue
@@ -172,7 +357,12 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                         m = pattern.search(clause)
                         if not m or (number := read_number(m)) is None:
                             continue
-                        factor = rule.units.get(m.group("unit"), 1.0)
+                        if _number_negated(clause, m.start("num"), vocab) or _verb_negated(
+                            clause, m.start(), vocab
+                        ):
+                            continue
+                        unit_text = m.group("unit")
+                        factor = rule.units.get(unit_text, 1.0)
                         qualifier = number.qualifier
                         # 220条左右, 500人以上: the qualifier may follow the unit.
                         after = clause[m.end("unit") : m.end("unit") + 2]
@@ -181,52 +371,72 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                                 (q for w, q in _AFTER_UNIT.items() if after.startswith(w)),
                                 qualifier,
                             )
+                        before = clause[: m.start()].strip()
                         scope = (
-                            _scope(clause[: m.start()].strip(), seen_in_sentence) or sentence_scope
+                            _scope(before, seen_in_sentence or breakdown, issuer_s)
+                            or sentence_scope
                         )
                         if scope == NOT_A_SCOPE:
                             break
-                        stat = Statistic(
-                            indicator=rule.indicator,
-                            value=round(number.value * factor, 6),
-                            unit=rule.unit,
-                            qualifier=qualifier,
-                            scope=scope,
-                            evidence=sentence,
-                            anchor=anchor,
-                            section=section_of[p] or None,
-                        )
                         order += 1
-                        found.setdefault(rule.indicator, []).append(
-                            Candidate(stat, in_section, order)
+                        add(
+                            Candidate(
+                                Statistic(
+                                    indicator=rule.indicator,
+                                    value=round(number.value * factor, 6),
+                                    unit=to_simplified(unit_text) if rule.keep_unit else rule.unit,
+                                    qualifier=qualifier,
+                                    scope=scope,
+                                    evidence=sentence,
+                                    anchor=anchor,
+                                    section=section_label,
+                                ),
+                                in_section,
+                                order,
+                                "number",
+                                cumulative=bool(vocab.cumulative.search(clause)),
+                                channel=bool(vocab.channel.search(before)),
+                                sentence=anchor,
+                            )
                         )
                         seen_in_sentence = True
                         break
-                    for pattern in rule.zero if patterns is rule.patterns else ():
-                        if pattern.search(clause) and not seen_in_sentence:
+                    if patterns is rule.patterns and not seen_in_sentence:
+                        for pattern in rule.zero:
+                            zm = pattern.search(clause)
+                            if not zm:
+                                continue
+                            if rule.zero_excludes and rule.zero_excludes.search(
+                                clause[zm.start() :]
+                            ):
+                                continue
                             order += 1
-                            zero = Statistic(
-                                rule.indicator,
-                                0.0,
-                                rule.unit,
-                                "exact",
-                                None,
-                                sentence,
-                                anchor,
-                                "text",
-                                section_of[p] or None,
-                            )
-                            zeros.setdefault(rule.indicator, []).append(
-                                Candidate(zero, in_section, order)
+                            add(
+                                Candidate(
+                                    Statistic(
+                                        rule.indicator,
+                                        0.0,
+                                        rule.unit,
+                                        "exact",
+                                        None,
+                                        sentence,
+                                        anchor,
+                                        "text",
+                                        section_label,
+                                    ),
+                                    in_section,
+                                    order,
+                                    "zero",
+                                )
                             )
                             break
             # "All of them were answered": the figure equals another one of the same sentence.
-            for rule in rules().values():
+            for rule in vocab.rules.values():
                 for other, pattern in rule.same_as:
                     base = [
                         c
                         for c in found.get(other, ())
-                        if c.stat.anchor == anchor and c.stat.scope is None
+                        if c.stat.anchor == anchor and c.stat.scope is None and c.kind == "number"
                     ]
                     if (
                         base
@@ -235,31 +445,93 @@ def extract_figures(text: str, toc: tuple[str, ...] = ()) -> tuple[Statistic, ..
                     ):
                         order += 1
                         stat = replace(base[0].stat, indicator=rule.indicator, unit=rule.unit)
-                        found.setdefault(rule.indicator, []).append(
-                            Candidate(stat, base[0].in_section, order)
+                        add(replace(base[0], stat=stat, order=order))
+    for c in _section_zeros(paras, heading_paths, vocab):
+        order += 1
+        add(replace(c, order=order))
+    return _choose(_drop_channel_parts(found))
+
+
+def _section_zeros(
+    paras: list[str], heading_paths: list[list[str]], vocab: Vocabulary
+) -> list[Candidate]:
+    """A section whose whole body is a bare none (三、…收费和减免情况 / 无; 五、…行政复议… /
+    我镇2016年度无申请): 0 for each indicator its heading names."""
+    out: list[Candidate] = []
+    p = 0
+    while p < len(paras):
+        path = heading_paths[p]
+        if not path or paras[p] != path[-1]:
+            p += 1
+            continue
+        body = []
+        q = p + 1
+        while q < len(paras) and heading_paths[q] == path:
+            body.append(q)
+            q += 1
+        if len(body) == 1:
+            text = to_simplified(paras[body[0]]).strip()
+            heading = to_simplified(path[-1])
+            if len(text) <= 40 and vocab.section_none.search(text):
+                for pattern, indicators in vocab.section_zero:
+                    if not pattern.search(heading):
+                        continue
+                    for indicator in indicators:
+                        rule = vocab.rules[indicator]
+                        out.append(
+                            Candidate(
+                                Statistic(
+                                    indicator,
+                                    0.0,
+                                    rule.unit,
+                                    "exact",
+                                    None,
+                                    paras[body[0]],
+                                    anchor_id(body[0], 0),
+                                    "text",
+                                    " / ".join(path),
+                                ),
+                                True,
+                                0,
+                                "section_zero",
+                            )
                         )
-    return _choose(found, zeros)
+                    break
+        p = q
+    return out
 
 
-def _best(cands: list[Candidate]) -> Candidate:
-    return min(cands, key=lambda c: (not c.in_section, c.order))
+def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+    """Two whole-body figures of one indicator in one sentence, each for a channel (在市政府门户
+    网站主动公开信息60条，在镇门户网站主动公开信息5条) are parts with no total: neither is the body's."""
+    vocab = vocabulary()
+    out: dict[str, list[Candidate]] = {}
+    for indicator, cands in found.items():
+        by_sentence: dict[str, list[Candidate]] = {}
+        for c in cands:
+            if c.kind == "number" and c.stat.scope is None:
+                by_sentence.setdefault(c.sentence, []).append(c)
+        parts = {
+            id(c)
+            for group in by_sentence.values()
+            if len(group) >= 2
+            and all(c.channel for c in group)
+            and not any(vocab.total_words.search(to_simplified(c.stat.evidence)) for c in group)
+            for c in group
+        }
+        out[indicator] = [c for c in cands if id(c) not in parts]
+    return out
 
 
-def _choose(
-    found: dict[str, list[Candidate]], zeros: dict[str, list[Candidate]]
-) -> tuple[Statistic, ...]:
+def _choose(found: dict[str, list[Candidate]]) -> tuple[Statistic, ...]:
     out: list[Statistic] = []
     for indicator in rules():
         cands = found.get(indicator, [])
         whole = [c for c in cands if c.stat.scope is None]
         if whole:
-            out.append(_best(whole).stat)
-        elif zeros.get(indicator):
-            out.append(_best(zeros[indicator]).stat)
+            out.append(min(whole, key=_rank).stat)
         seen_scopes: set[str] = set()
-        for c in sorted(
-            (c for c in cands if c.stat.scope), key=lambda c: (not c.in_section, c.order)
-        ):
+        for c in sorted((c for c in cands if c.stat.scope), key=_rank):
             if c.stat.scope not in seen_scopes:
                 seen_scopes.add(c.stat.scope)
                 out.append(c.stat)
