@@ -117,6 +117,8 @@ class Statistic:
     """How it was obtained: ``text`` (a sentence) or ``table`` (a mandated-table cell)."""
     section: str | None = None
     """Heading of the section the evidence sits in."""
+    check_failed: bool = False
+    """A consistency check involving this figure failed: shown as 待核, left out of totals."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Check:
 
     check: str
     status: str
-    """``pass`` | ``fail`` | ``not_applicable``."""
+    """``pass`` | ``fail`` | ``not_applicable`` | ``unverified``."""
     detail: str = ""
 
 

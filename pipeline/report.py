@@ -9,11 +9,12 @@ from dataclasses import replace
 from pipeline import htmlsource
 from pipeline.archive import archive
 from pipeline.clean import clean
+from pipeline.extract.checks import consistency_checks, mark_failed, prose_vs_table
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.template import parse_template
 from pipeline.markdown import to_markdown
 from pipeline.metadata import extract_metadata
-from pipeline.records import Check, Report, Source, Statistic
+from pipeline.records import Check, Report, Source
 from pipeline.script import to_simplified
 
 _ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
@@ -47,29 +48,6 @@ def report_id_for(name: str) -> str:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
         slug = f"{slug[:36]}-{digest}".strip("-") if slug else f"r-{digest}"
     return slug
-
-
-def _merge(
-    text_stats: tuple[Statistic, ...], table_stats: tuple[Statistic, ...]
-) -> tuple[tuple[Statistic, ...], tuple[Check, ...]]:
-    """A table cell beats a sentence for the same whole-body indicator; disagreements are checks."""
-    checks: list[Check] = []
-    table_whole = {s.indicator: s for s in table_stats if s.scope is None}
-    merged: list[Statistic] = list(table_stats)
-    for s in text_stats:
-        t = table_whole.get(s.indicator)
-        if t is None or s.scope is not None:
-            merged.append(s)
-            continue
-        status = "pass" if abs(t.value - s.value) < 1e-9 or s.qualifier != "exact" else "fail"
-        checks.append(
-            Check(
-                check=f"prose_vs_table:{s.indicator}",
-                status=status,
-                detail=f"table {t.value:g}; prose {s.value:g} ({s.qualifier}) in 「{s.evidence[:80]}」",
-            )
-        )
-    return tuple(merged), tuple(checks)
 
 
 def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:
@@ -111,8 +89,10 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
                 )
                 for s in result.statistics
             )
-            stats, prose_checks = _merge(text_stats, table_stats)
+            stats, prose_checks = prose_vs_table(text_stats, table_stats, result.hinted)
             cells, checks = result.cells, tuple(result.checks) + prose_checks
+        checks += consistency_checks(stats)
+        stats = mark_failed(stats, checks)
     except Exception as exc:
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:

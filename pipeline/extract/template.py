@@ -132,6 +132,9 @@ class TemplateResult:
     checks: tuple[Check, ...]
     statistics: tuple[Statistic, ...]
     """Figures derived from table cells (``method="table"``; anchors left to the caller)."""
+    hinted: frozenset[str] = frozenset()
+    """Indicators whose prose figure chose between splits of the table's digits: for these the
+    table cannot confirm the prose (the comparison would agree by construction)."""
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -601,7 +604,8 @@ def _grid_text(grids: Sequence[Sequence[Sequence[str]]]) -> str:
                 value = _GRID_VALUE.fullmatch(cell)
                 if value:
                     cell = value.group(1).replace(",", "")
-                elif cell in _GRID_BLANK:
+                elif not cell or cell in _GRID_BLANK:
+                    # A blank cell is a cell: never merged with the blank before it.
                     cell = ""
                 elif cells and cell == cells[-1]:
                     continue  # a label repeated by rowspan/colspan
@@ -632,6 +636,7 @@ class _Table:
     ambiguous: list[str] = field(default_factory=list)
     undecoded: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hinted: set[str] = field(default_factory=set)
 
     def set_row(self, key: str, options: Sequence[tuple]) -> None:
         """Store a row from its surviving splits: cells they agree on are known."""
@@ -823,17 +828,21 @@ def _row_figure(cells: tuple) -> float | None:
     return None if None in cells[:-1] else sum(cells[:-1])
 
 
-def _hinted(cands: dict[str, list[tuple]], hints: dict[str, float]) -> tuple[dict, list[str]]:
+def _hinted(
+    cands: dict[str, list[tuple]], hints: dict[str, float]
+) -> tuple[dict, list[str], set[str]]:
     """Keep only the splits whose figure matches one quoted in the prose."""
     narrowed = dict(cands)
     used = []
+    indicators: set[str] = set()
     for indicator, row in _HINT_ROWS.items():
         if indicator in hints and narrowed.get(row):
             keep = [c for c in narrowed[row] if _row_figure(c) == hints[indicator]]
             if keep and len(keep) < len(narrowed[row]):
                 narrowed[row] = keep
                 used.append(f"{indicator}={_fmt(hints[indicator])}")
-    return narrowed, used
+                indicators.add(indicator)
+    return narrowed, used, indicators
 
 
 def _find_applications(doc: _Document, specs: Sequence[_RowSpec]) -> dict[str, _Located]:
@@ -919,10 +928,11 @@ def _solve_attempts(
         if solution.count is None:
             table.notes.append(f"applications: search capped at {STATE_CAP} states")
         elif solution.count > 1 and hints:
-            narrowed, used = _hinted(cands, hints)
+            narrowed, used, indicators = _hinted(cands, hints)
             better = _solve_applications(narrowed, outcome_keys, use_i1, use_i2) if used else None
             if better is not None and better.count:
                 solution = better
+                table.hinted |= indicators
                 table.notes.append("applications tie broken by prose: " + ", ".join(used))
         if note:
             table.notes.append(f"applications decoded with: {note}")
@@ -1061,6 +1071,7 @@ def _review_hints(options: list[tuple], hints: dict[str, float], table: _Table) 
             if narrowed and len(narrowed) < len(keep):
                 keep = narrowed
                 used.append(f"{indicator}={_fmt(hints[indicator])}")
+                table.hinted.add(indicator)
     if used:
         table.notes.append("review_litigation tie broken by prose: " + ", ".join(used))
     return keep
@@ -1256,4 +1267,5 @@ def parse_template(
         cells=tuple(_cells(tables)),
         checks=tuple(checks),
         statistics=tuple(_statistics(tables)),
+        hinted=frozenset().union(*(t.hinted for t in tables)),
     )
