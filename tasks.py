@@ -87,9 +87,11 @@ def test(c, k="", browser=True):
         "gold": "gold expectations file (default ../shared/gold/seeds.json)",
         "sources": "folder of the gold's source files (default source_reports/)",
         "synthetic": "instead, score against N generated reports with known figures",
+        "templates": "instead, decode the 2019/2021-format reports in this folder and print "
+        "which template identities hold (e.g. ../shared/samples)",
     }
 )
-def evaluate(c, gold="", sources="", synthetic=0):
+def evaluate(c, gold="", sources="", synthetic=0, templates=""):
     """Score extraction against a gold file: precision and recall per field and tier, and misses."""
     if int(synthetic):
         from tests.tools.evaluate_synthetic import main as synthetic_main
@@ -98,7 +100,7 @@ def evaluate(c, gold="", sources="", synthetic=0):
     else:
         from pipeline.evaluate import main
 
-        code = main(gold or None, sources or None)
+        code = main(gold or None, sources or None, templates or None)
     if code:
         raise Exit(code=code)
 

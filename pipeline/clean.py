@@ -213,7 +213,7 @@ def _one_cell(line: str) -> str:
 def _split_inline_headings(line: str) -> list[str]:
     """A page saved as one long line with its outline inline and set off by spaces
     (… 如下: 一、政府信息主动公开情况 2009年度我镇…): each heading on a line of its own."""
-    if len(line) < 120:
+    if len(line) < 60:
         return [line]
     starts = [m.start() for m in _INLINE_HEADING.finditer(line)]
     if len(starts) < 2:
@@ -237,7 +237,7 @@ _SPACED_SENTENCE_END = re.compile(r"(?<=[。！？])\s+(?=\S)")
 
 def _split_paragraphs(line: str) -> list[str]:
     """In a page flattened to one line, whitespace after a full stop is where a paragraph ended."""
-    return _SPACED_SENTENCE_END.split(line) if len(line) >= 120 else [line]
+    return _SPACED_SENTENCE_END.split(line)
 
 
 def _split_lines(text: str, vocab: Vocabulary) -> list[str]:

@@ -18,7 +18,7 @@ from pipeline.extract.template import (
     parse_template,
     split_run,
 )
-from pipeline.paths import SAMPLES_DIR, SHARED_DIR
+from pipeline.paths import SOURCE_DIR
 from pipeline.records import Statistic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "template"
@@ -43,10 +43,6 @@ GROUPS = {
     "3.5": "（五）不予处理",
     "3.6": "（六）其他处理",
 }
-
-SAMPLE_2019 = SAMPLES_DIR / "pingtan-2019-annual-report.txt"
-SAMPLE_2021 = SAMPLES_DIR / "pingtan-2021-annual-report.txt"
-needs_samples = pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="shared samples absent")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -258,15 +254,8 @@ def identity_statuses(result: TemplateResult) -> set[str]:
 # --------------------------------------------------------------------------- format detection
 
 
-@needs_samples
-def test_detect_format_of_samples() -> None:
-    assert detect_format(SAMPLE_2019.read_text(encoding="utf-8")) == "template_2019"
-    assert detect_format(SAMPLE_2021.read_text(encoding="utf-8")) == "template_2021"
-
-
-@needs_samples
 def test_detect_format_in_traditional_script() -> None:
-    text = opencc.OpenCC("s2t").convert(SAMPLE_2021.read_text(encoding="utf-8"))
+    text = opencc.OpenCC("s2t").convert(render("county_2021", "flat"))
     assert "結轉下年度" in text
     assert detect_format(text) == "template_2021"
 
@@ -276,7 +265,7 @@ def test_detect_format_of_fixtures(name: str) -> None:
     assert detect_format(render(name, "flat")) == TABLES[name]["format"]
 
 
-SEEDS = sorted((SHARED_DIR / "seeds").glob("*.txt")) if (SHARED_DIR / "seeds").is_dir() else []
+SEEDS = sorted(SOURCE_DIR.glob("*.txt"))
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name)
@@ -294,135 +283,77 @@ def test_free_text_gives_nothing() -> None:
     assert parse_template(text) == TemplateResult("free_text", (), (), ())
 
 
-# --------------------------------------------------------------------------- the samples
+# ------------------------------------------------------------- reports printed like the CMS pages
+
+# The 2019 proactive row 规范性文件 printed 898989: 89·89·89, 8·98·989 … nothing tells them apart.
+AMBIGUOUS_2019 = {
+    **TABLES["department_2019"],
+    "proactive": {
+        **TABLES["department_2019"]["proactive"],
+        "normative_documents": [89, 89, 89],
+    },
+}
 
 
-@needs_samples
-def test_sample_2019_decodes_fully() -> None:
-    result = parse_template(SAMPLE_2019.read_text(encoding="utf-8"))
-    assert result.report_format == "template_2019"
-    apps = rows_of(result, "applications")
-    zero = [0.0] * 7
-    expected = {key: zero for key in apps}
-    expected.update(
-        {
-            "1": [23.0, 0, 0, 0, 0, 0, 23],
-            "3.1": [7.0, 0, 0, 0, 0, 0, 7],
-            "3.2": [1.0, 0, 0, 0, 0, 0, 1],
-            "3.4.1": [7.0, 0, 0, 0, 0, 0, 7],
-            "3.4.3": [5.0, 0, 0, 0, 0, 0, 5],
-            "3.5.2": [3.0, 0, 0, 0, 0, 0, 3],
-            "3.7": [23.0, 0, 0, 0, 0, 0, 23],
-        }
-    )
-    assert list(apps) == [
-        "1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)),
-        *(f"3.4.{i}" for i in range(1, 4)), *(f"3.5.{i}" for i in range(1, 6)), "3.6", "3.7", "4",
-    ]  # fmt: skip
-    assert apps == expected
-    assert rows_of(result, "review_litigation") == {key: [0.0] * 5 for key in REVIEW_ROWS}
-    checks = checks_of(result)
-    identities = {k: v for k, v in checks.items() if k[:2] in ("I1", "I2", "I3", "I4")}
-    assert len(identities) == 7 + 7 + 23 + 3
-    assert {status for status, _ in identities.values()} == {"pass"}
-    assert checks["I1:natural_person"] == ("pass", "1+2=23+0=23; 3.7+4=23+0=23")
-    assert checks["I3:1"] == ("pass", "total=23; 23+0+0+0+0+0=23")
-    assert checks["undecoded_cells"][0] == "pass"
-    assert stats_of(result) == {
-        "applications_received": 23,
-        "applications_carried_in": 0,
-        "applications_granted": 7,
-        "applications_partially_granted": 1,
-        "applications_refused": 0,
-        "applications_answered": 23,
-        "applications_carried_out": 0,
-        "reconsideration_cases": 0,
-        "litigation_cases": 0,
-    }
-
-
-@needs_samples
-def test_sample_2019_proactive_is_reported_not_guessed() -> None:
-    result = parse_template(SAMPLE_2019.read_text(encoding="utf-8"))
-    proactive = rows_of(result, "proactive")
-    assert proactive["regulations"] == [0.0, 0.0, 0.0]
-    # 898989 is 89·89·89 or 8·9·8989 or ...: nothing in the table can tell.
-    assert proactive["normative_documents"] == [None, None, None]
-    status, detail = checks_of(result)["ambiguous_cells"]
-    assert status == "fail"
-    assert "proactive normative_documents:" in detail
-    assert "89·89·89" in detail
-    assert "applications" not in detail
-    assert "review_litigation" not in detail
-
-
-@needs_samples
-def test_sample_2021_decodes_fully() -> None:
-    text = SAMPLE_2021.read_text(encoding="utf-8")
-    result = parse_template(text)
+def test_flattened_2021_report_decodes_fully_with_its_checks() -> None:
+    result = parse_template(render("county_2021", "flat"))
     assert result.report_format == "template_2021"
-    apps = rows_of(result, "applications")
-    assert apps["1"] == [64.0, 0, 0, 2, 0, 4, 70]
-    assert apps["3.1"] == [27.0, 0, 0, 2, 0, 1, 30]
-    assert apps["3.2"] == [5.0, 0, 0, 0, 0, 0, 5]
-    assert apps["3.4.1"] == [22.0, 0, 0, 0, 0, 3, 25]
-    assert apps["3.6.3"] == [1.0, 0, 0, 0, 0, 0, 1]
-    assert apps["3.7"] == [63.0, 0, 0, 2, 0, 4, 69]
-    assert apps["4"] == [1.0, 0, 0, 0, 0, 0, 1]
-    assert "3.6.1" in apps and "3.6" not in apps
-    assert all(v is not None for values in apps.values() for v in values)
-    assert rows_of(result, "review_litigation") == {
-        "reconsideration": [1.0, 0, 2, 0, 3],
-        "litigation_direct": [12.0, 0, 0, 0, 12],
-        "litigation_after_reconsideration": [0.0, 0, 0, 0, 0],
-    }
+    assert rows_of(result, "applications") == expected_apps("county_2021")
+    assert "3.6.1" in rows_of(result, "applications")
     checks = checks_of(result)
     identities = {k: v for k, v in checks.items() if k[:2] in ("I1", "I2", "I3", "I4")}
     assert len(identities) == 7 + 7 + 25 + 3
     assert {status for status, _ in identities.values()} == {"pass"}
-    assert checks["I1:total"] == ("pass", "1+2=70+0=70; 3.7+4=69+1=70")
+    assert checks["I1:total"] == ("pass", "1+2=138+5=143; 3.7+4=131+12=143")
     assert checks["I4:reconsideration"] == ("pass", "total=3; 1+0+2+0=3")
-    assert checks["undecoded_cells"][0] == "pass"
-    stats = stats_of(result)
-    # The prose: 本年度全区共收到70件申请，及时依法依规办结69件，1件结转下年度继续办理.
-    assert (stats["applications_received"], stats["applications_answered"]) == (70, 69)
-    assert stats["applications_carried_out"] == 1
-    assert stats["applications_refused"] == 8
-    assert stats["litigation_cases"] == 12
+    assert stats_of(result) == {
+        "applications_received": 138,
+        "applications_carried_in": 5,
+        "applications_granted": 50,
+        "applications_partially_granted": 11,
+        "applications_refused": 3,
+        "applications_answered": 131,
+        "applications_carried_out": 12,
+        "reconsideration_cases": 3,
+        "litigation_cases": 13,
+    }
+
+
+def test_flattened_2019_proactive_is_reported_not_guessed() -> None:
+    result = parse_template(render(AMBIGUOUS_2019, "flat"))
+    assert result.report_format == "template_2019"
     proactive = rows_of(result, "proactive")
-    assert proactive["regulations"] == [0.0, 0.0, 0.0]
-    assert proactive["administrative_licensing"] == [2293.0]
-    assert proactive["administrative_penalty"] == [1282.0]
-    assert proactive["administrative_enforcement"] == [42.0]
-    assert proactive["administrative_fees"] == [24252.311082]
+    assert proactive["normative_documents"] == [None, None, None]
+    status, detail = checks_of(result)["ambiguous_cells"]
+    assert status == "fail"
+    assert "proactive normative_documents:" in detail and "89·89·89" in detail
+    assert "applications" not in detail and "review_litigation" not in detail
+    assert rows_of(result, "applications") == expected_apps("department_2019")
 
 
-@needs_samples
-def test_sample_statistics_carry_their_row_text() -> None:
-    text = SAMPLE_2021.read_text(encoding="utf-8")
+def test_statistics_carry_their_row_text() -> None:
+    text = render("county_2021", "flat")
     by_indicator = {s.indicator: s for s in parse_template(text).statistics}
     received = by_indicator["applications_received"]
     assert received == Statistic(
         indicator="applications_received",
-        value=70.0,
+        value=138.0,
         unit="件",
-        evidence="一、本年新收政府信息公开申请数量640020470",
+        evidence="一、本年新收政府信息公开申请数量113120517138",
         anchor="",
         method="table",
         section="三、收到和处理政府信息公开申请情况",
     )
-    assert by_indicator["applications_answered"].evidence == "（七）总计630020469"
+    assert by_indicator["applications_answered"].evidence == "（七）总计109110416131"
     refused = by_indicator["applications_refused"].evidence
-    assert refused.startswith("1.属于国家秘密") and refused.endswith("8.属于行政查询事项1000001")
-    assert by_indicator["litigation_cases"].evidence.endswith("总计10203120001200000")
+    assert refused.startswith("1.属于国家秘密") and refused.endswith("8.属于行政查询事项0000000")
     for stat in by_indicator.values():
         assert stat.evidence in text
         assert stat.unit == "件" and stat.method == "table"
 
 
-@needs_samples
-def test_sample_in_traditional_script_decodes_the_same() -> None:
-    simplified = SAMPLE_2021.read_text(encoding="utf-8")
+def test_traditional_script_decodes_the_same() -> None:
+    simplified = render("county_2021", "flat")
     traditional = opencc.OpenCC("s2t").convert(simplified)
     a, b = parse_template(simplified), parse_template(traditional)
     assert [c.value for c in a.cells] == [c.value for c in b.cells]
@@ -430,6 +361,33 @@ def test_sample_in_traditional_script_decodes_the_same() -> None:
     assert stats_of(a) == stats_of(b)
     for stat in b.statistics:
         assert stat.evidence in traditional
+
+
+def test_pdf_conversion_pipe_fragments_decode() -> None:
+    """A table converted from PDF: pipe rows split at a page break, the header repeated on the
+    next page, a page marker between, labels split over two cells, header rows merged."""
+    lines = []
+    for line in render("county_2021", "pipe").split("\n"):
+        if line.startswith("| 一、本年新收"):
+            lines += [
+                "| | 自然人 | 法人或其他组织 | | | | | 总计 |",
+                "| | | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | |",
+            ]
+        if line.startswith("| 4.保护第三方"):
+            lines += [
+                "— 5 —",
+                "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+            ]
+        line = line.replace(
+            "三、本年度办理结果（一）予以公开", "三、本年度办理结果 | （一）予以公开"
+        )
+        lines.append(line.replace("（三）不予公开1.", "（三）不予公开 | 1."))
+    from pipeline.clean import clean
+
+    result = parse_template(clean("\n".join(lines)).text)
+    assert rows_of(result, "applications") == expected_apps("county_2021")
+    assert rows_of(result, "review_litigation") == expected_review("county_2021")
+    assert checks_of(result)["undecoded_cells"] == ("pass", "")
 
 
 # --------------------------------------------------------------------------- round trips

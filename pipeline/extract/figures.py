@@ -92,8 +92,10 @@ class Vocabulary:
     negated_verb: re.Pattern[str]
     cumulative: re.Pattern[str]
     total_words: re.Pattern[str]
+    table_text: re.Pattern[str]
     section_none: re.Pattern[str]
     section_zero: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    table_headers: tuple[tuple[re.Pattern[str], str], ...]
 
 
 def _compile(p: str | None) -> re.Pattern[str] | None:
@@ -150,10 +152,12 @@ def vocabulary() -> Vocabulary:
         negated_verb=re.compile(data["negation"]["before_verb"]),
         cumulative=re.compile(data["cumulative"]),
         total_words=re.compile(data["total_words"]),
+        table_text=re.compile(data["table_text"]),
         section_none=re.compile(data["section_none"]["body"]),
         section_zero=tuple(
             (re.compile(k), tuple(v)) for k, v in data["section_none"]["indicators"].items()
         ),
+        table_headers=tuple((re.compile(k), v) for k, v in data["table_headers"].items()),
     )
 
 
@@ -238,14 +242,18 @@ def _subject(clause_before: str, vocab: Vocabulary) -> str:
     return pre[times[-1].end() :] if times else pre
 
 
-def _scope(clause_before: str, earlier_in_sentence: bool, issuer: str | None) -> str | None:
+def _scope(
+    clause_before: str, earlier: bool, issuer: str | None, opens_breakdown: bool = False
+) -> str | None:
     """The part of the body a figure is about (各盟市, 县教育局); None for the whole body;
-    ``NOT_A_SCOPE`` for a breakdown by kind (其中机构职能类信息25条)."""
+    ``NOT_A_SCOPE`` for a breakdown of a figure already stated (其中机构职能类信息25条).
+    ``earlier``: the same indicator was stated before, in this sentence or (when the sentence
+    opens with 其中) in this paragraph."""
     vocab = vocabulary()
     m = vocab.scope_start.match(clause_before)
     if m:
         return m.group(1)
-    breakdown = bool(re.match(r"^[(（]?(?:其中|另外|此外|包括)", clause_before))
+    breakdown = opens_breakdown or bool(re.match(r"^[(（]?(?:其中|另外|此外|包括)", clause_before))
     rest = re.sub(r"^[(（]?(?:其中|另外|此外|包括)[:：]?", "", clause_before).strip()
     subject = _subject(rest, vocab)
     whole = vocab.time_words.sub("", rest).lstrip()
@@ -255,7 +263,11 @@ def _scope(clause_before: str, earlier_in_sentence: bool, issuer: str | None) ->
         if issuer and (subject in issuer or issuer.endswith(subject)):
             return None
         return subject
-    if breakdown or earlier_in_sentence:
+    if earlier and breakdown:
+        return NOT_A_SCOPE
+    if earlier and subject and vocab.channel.search(subject) and not breakdown:
+        return None  # a channel beside another channel: kept, to be seen as a part below
+    if earlier:
         return NOT_A_SCOPE
     return None
 
@@ -320,6 +332,7 @@ def extract_figures(
         same_len = len(para_simple) == len(para)
         offset = 0
         carried: str | None = None
+        stated_in_paragraph: set[str] = set()
         for s, sentence in enumerate(sentences(para)):
             if same_len:
                 simple = para_simple[offset : offset + len(sentence)]
@@ -329,6 +342,8 @@ def extract_figures(
             clauses, topics = _clauses(simple, vocab, carried)
             carried = topics[-1] if topics and topics[-1] in _CARRIED else None
             if not _HAS_NUMBER.search(simple) and not _HAS_NEGATION.search(simple):
+                continue
+            if vocab.table_text.search(simple):
                 continue
             anchor = anchor_id(p, s)
             # 其中，网上公开信息20条: a sentence that opens with 其中 breaks a figure down.
@@ -372,10 +387,10 @@ def extract_figures(
                                 qualifier,
                             )
                         before = clause[: m.start()].strip()
-                        scope = (
-                            _scope(before, seen_in_sentence or breakdown, issuer_s)
-                            or sentence_scope
+                        earlier = seen_in_sentence or (
+                            breakdown and rule.indicator in stated_in_paragraph
                         )
+                        scope = _scope(before, earlier, issuer_s, breakdown) or sentence_scope
                         if scope == NOT_A_SCOPE:
                             break
                         order += 1
@@ -400,6 +415,7 @@ def extract_figures(
                             )
                         )
                         seen_in_sentence = True
+                        stated_in_paragraph.add(rule.indicator)
                         break
                     if patterns is rule.patterns and not seen_in_sentence:
                         for pattern in rule.zero:
@@ -446,7 +462,7 @@ def extract_figures(
                         order += 1
                         stat = replace(base[0].stat, indicator=rule.indicator, unit=rule.unit)
                         add(replace(base[0], stat=stat, order=order))
-    for c in _section_zeros(paras, heading_paths, vocab):
+    for c in [*_section_zeros(paras, heading_paths, vocab), *_local_tables(paras, vocab)]:
         order += 1
         add(replace(c, order=order))
     return _choose(_drop_channel_parts(found))
@@ -498,6 +514,77 @@ def _section_zeros(
                         )
                     break
         p = q
+    return out
+
+
+_HEADER_LABEL = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?)(?:数|数量|总数)\s*[（(]?\s*(条|件|次|人次|元)\s*[）)]?"
+)
+_FLAT_TABLE = re.compile(
+    r"((?:[\u4e00-\u9fff]{2,12}?(?:数|数量|总数)\s*[（(]?\s*(?:条|件|次|人次|元)\s*[）)]?\s*){2,})"
+    r"([\d\s]+)$"
+)
+_CELL_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _header_indicator(label: str, vocab: Vocabulary) -> str | None:
+    simple = to_simplified(label)
+    return next((ind for pattern, ind in vocab.table_headers if pattern.search(simple)), None)
+
+
+def _table_candidate(
+    indicator: str, value: float, evidence: str, anchor: str, vocab: Vocabulary
+) -> Candidate:
+    rule = vocab.rules[indicator]
+    return Candidate(
+        Statistic(indicator, value, rule.unit, "exact", None, evidence, anchor, "table"),
+        True,
+        0,
+    )
+
+
+def _local_tables(paras: list[str], vocab: Vocabulary) -> list[Candidate]:
+    """Figures of the local tables 2008–2018 reports print (主动公开信息数（条） | 依申请公开数（件）
+    over a row of numbers), as pipe rows or flattened onto one line (行政复议数条行政诉讼数条00,
+    read only when its digits split one way: as many as there are headers)."""
+    out: list[Candidate] = []
+    for p, para in enumerate(paras):
+        simple = to_simplified(para).strip()
+        m = _FLAT_TABLE.search(simple)
+        if m and not simple.startswith("|"):
+            labels = [lm.group(1) for lm in _HEADER_LABEL.finditer(m.group(1))]
+            raw = m.group(2).strip()
+            tokens = raw.split()
+            if len(tokens) != len(labels):
+                tokens = list(raw) if len(raw) == len(labels) and " " not in raw else []
+            for label, token in zip(labels, tokens, strict=False):
+                indicator = _header_indicator(label, vocab)
+                if indicator:
+                    out.append(
+                        _table_candidate(indicator, float(token), para, anchor_id(p, 0), vocab)
+                    )
+            continue
+        if not simple.startswith("|") or p + 1 >= len(paras):
+            continue
+        head = [c.strip() for c in simple.strip("|").split("|")]
+        # The value row, past a |---| rule.
+        q = p + 1
+        if re.fullmatch(r"[|\s:\-]+", paras[q]) and q + 1 < len(paras):
+            q += 1
+        values = [c.strip() for c in paras[q].strip().strip("|").split("|")]
+        if len(values) != len(head) or (p > 0 and paras[p - 1].lstrip().startswith("|")):
+            continue
+        for label, cell in zip(head, values, strict=True):
+            indicator = (
+                _header_indicator(label, vocab)
+                if _HEADER_LABEL.search(to_simplified(label))
+                else None
+            )
+            if indicator and _CELL_NUMBER.match(cell.replace(",", "")):
+                evidence = f"{label}：{cell}"
+                out.append(
+                    _table_candidate(indicator, float(cell.replace(",", "")), evidence, "", vocab)
+                )
     return out
 
 
