@@ -376,3 +376,50 @@ def test_a_2019_table_with_blank_cells_in_a_saved_page_decodes():
     assert cells[("3.1", "total")] == 2
     stats = {s.indicator: s.value for s in report.statistics}
     assert stats["applications_received"] == 3 and stats["applications_answered"] == 3
+
+
+# ------------------------------------------------------------------------ common phrasings
+
+PHRASINGS = {
+    "三、依申请公开情况\n全年共受理依申请公开信息3件，均已在规定时间内予以答复。\n": {
+        "applications_received": 3,
+        "applications_answered": 3,
+    },
+    "三、依申请公开情况\n本机关全年共收到政府信息公开申请15件，其中当面申请3件、网上申请12件。"
+    "已答复15件，其中同意公开10件，同意部分公开2件，不予公开3件。\n": {
+        "applications_received": 15,
+        "applications_answered": 15,
+        "applications_granted": 10,
+        "applications_partially_granted": 2,
+        "applications_refused": 3,
+    },
+    "一、概述\n全年共召开新闻发布会5次，举办培训班3期，培训人员200人次。政府信息公开网站访问量"
+    "达到120万人次。编印《政府公报》12期，共计发行3.6万份。\n": {
+        "press_conferences": 5,
+        "training_sessions": 3,
+        "training_participants": 200,
+        "website_visits": 1_200_000,
+        "gazette_copies": 36_000,
+    },
+    "五、收费情况\n全年收取检索、复制、邮寄费用共计320元。\n": {"fees_collected": 320},
+    "三、依申请公开情况\n通过网络申请10件，信函申请2件，当面申请3件。\n": {},
+    "一、总体情况\n2021年，本机关共收到政府信息公开申请126件，上年结转12件，办结130件，"
+    "结转下年度8件。\n": {
+        "applications_received": 126,
+        "applications_carried_in": 12,
+        "applications_answered": 130,
+        "applications_carried_out": 8,
+    },
+    "二、主动公开情况\n全年通过政府门户网站公开信息856条，通过政务公开栏公开信息120条，"
+    "共计公开信息976条。\n": {"proactive_items": 976},
+    "三、依申请公开情况\n本年度收到依申请公开件2件，均予以公开。\n": {
+        "applications_received": 2,
+        "applications_granted": 2,
+    },
+    "全年主动公开政府信息四百余条。\n": {"proactive_items": 400},
+}
+
+
+@pytest.mark.parametrize("text", list(PHRASINGS), ids=range(len(PHRASINGS)))
+def test_common_phrasings(text: str):
+    assert whole(text) == PHRASINGS[text]

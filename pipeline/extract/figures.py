@@ -265,6 +265,8 @@ def _scope(
         return subject
     if earlier and breakdown:
         return NOT_A_SCOPE
+    if earlier and vocab.total_words.match(rest):
+        return None  # the total of the parts listed before it
     if earlier and subject and vocab.channel.search(subject) and not breakdown:
         return None  # a channel beside another channel: kept, to be seen as a part below
     if earlier:
@@ -284,6 +286,8 @@ class Candidate:
     """``number`` | ``zero`` (a statement of none) | ``section_zero`` (a section saying only 无)."""
     cumulative: bool = False
     channel: bool = False
+    total: bool = False
+    """Stated as the total of what the sentence lists before it (…，共计公开信息976条)."""
     sentence: str = ""
 
 
@@ -411,6 +415,7 @@ def extract_figures(
                                 "number",
                                 cumulative=bool(vocab.cumulative.search(clause)),
                                 channel=bool(vocab.channel.search(before)),
+                                total=bool(vocab.total_words.match(before)),
                                 sentence=anchor,
                             )
                         )
@@ -589,24 +594,24 @@ def _local_tables(paras: list[str], vocab: Vocabulary) -> list[Candidate]:
 
 
 def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
-    """Two whole-body figures of one indicator in one sentence, each for a channel (在市政府门户
-    网站主动公开信息60条，在镇门户网站主动公开信息5条) are parts with no total: neither is the body's."""
-    vocab = vocabulary()
+    """Figures of one indicator for channels in one sentence (在市政府门户网站主动公开信息60条，在
+    镇门户网站主动公开信息5条) are parts: the sentence's stated total (…，共计公开信息976条) is
+    the body's figure, and with no total, none is."""
     out: dict[str, list[Candidate]] = {}
     for indicator, cands in found.items():
         by_sentence: dict[str, list[Candidate]] = {}
         for c in cands:
             if c.kind == "number" and c.stat.scope is None:
                 by_sentence.setdefault(c.sentence, []).append(c)
-        parts = {
-            id(c)
-            for group in by_sentence.values()
-            if len(group) >= 2
-            and all(c.channel for c in group)
-            and not any(vocab.total_words.search(to_simplified(c.stat.evidence)) for c in group)
-            for c in group
-        }
-        out[indicator] = [c for c in cands if id(c) not in parts]
+        drop: set[int] = set()
+        for group in by_sentence.values():
+            if len(group) < 2 or not any(c.channel for c in group):
+                continue
+            if any(c.total for c in group):
+                drop |= {id(c) for c in group if not c.total}
+            elif all(c.channel for c in group):
+                drop |= {id(c) for c in group}
+        out[indicator] = [c for c in cands if id(c) not in drop]
     return out
 
 
