@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from pipeline import PIPELINE_VERSION, htmlsource, package, paths
+from pipeline import PIPELINE_VERSION, htmlsource, package, paths, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.fileio import write_files
 from pipeline.records import Report, Source
@@ -91,7 +91,7 @@ def read_sidecar(path: Path) -> dict[str, str]:
         value = str(value).strip()
         if len(value) > 2000:
             raise ValueError(f"sidecar value of '{key}' is too long")
-        if key == "url" and not value.startswith(("http://", "https://")):
+        if key == "url" and safety.safe_url(value) is None:
             raise ValueError("sidecar 'url' must be an http(s) URL")
         out[key] = value
     return out
@@ -274,6 +274,8 @@ def run_stages(
         assert report is not None
         for w in report.archived.warnings:
             result.problems.append(Problem(s.name, "archive", w, "warning"))
+        for w in report.warnings:
+            result.problems.append(Problem(s.name, "metadata", w, "warning"))
         text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest()
         first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
         if first is not None:
