@@ -34,6 +34,7 @@ ZERO_WIDTH = "\u200b-\u200d\u2060-\u2064\ufeff\u00ad\u180e"
 CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_CONTROLS = re.compile(f"[{CONTROLS}]")
 _INVISIBLE = re.compile(f"[{BIDI_CONTROLS}{ZERO_WIDTH}{CONTROLS}]")
 _LINE_BREAKS = re.compile("[\r\n\u2028\u2029\x85]+")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -115,9 +116,9 @@ _PAGE_ESCAPES = {
     "'": "&#39;",
     **{ch: f"&#{ord(ch)};" for ch in "\\`*{}[]|~#"},
 }
-# "_" opens or closes emphasis only next to a non-word character; inside a word (report_id)
-# it is text to Markdown, and left as it is.
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")
+# "_" opens or closes emphasis only next to a non-word character; between two letters or
+# digits (report_id) it is text to Markdown, and left as it is.
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _PAGE_TABLE = str.maketrans(_PAGE_ESCAPES)
 # What Markdown reads only at the start of a line: list markers, numbered lists, setext rules.
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
@@ -131,7 +132,8 @@ def escape_page_text(value: object) -> Markup:
     Not for URLs (they need ``safe_url`` first), fenced code blocks, JSON or XML."""
     if isinstance(value, Markup):
         return value
-    text = "" if value is None else str(value)
+    # Control characters are not text (and XML and Markdown's own placeholders reject them).
+    text = _CONTROLS.sub("", "" if value is None else str(value))
     text = _EMPHASIS_UNDERSCORE.sub("&#95;", text.translate(_PAGE_TABLE))
     text = _LINE_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)
     return Markup(text)
