@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import safety
+from pipeline import paths, safety
 from pipeline.pages import render
 from pipeline.records import Metadata, Region
 from tests.conftest import build_into, copy_docs_assets
@@ -536,3 +536,36 @@ def test_every_page_kind_is_registered():
     assert registered == modules
     docs = pages.generated_docs()
     assert len(docs) == len(set(docs)) and "reports" in docs and "index.md" in docs
+
+
+def test_theme_scripts_are_materials_inline_scripts():
+    """Material's inline scripts are served as files (so the policy needs no 'unsafe-inline');
+    when a Material upgrade changes them, this says which file to copy again."""
+    import material
+
+    partials = Path(material.__file__).parent / "templates" / "partials" / "javascripts"
+    ours = paths.PACKAGE_DIR / "theme" / "assets" / "javascripts"
+
+    def code(name: str) -> str:
+        lines = (ours / name).read_text(encoding="utf-8").splitlines()
+        return "\n".join(line for line in lines if not line.startswith("//"))
+
+    def inline(name: str) -> list[str]:
+        return re.findall(r"<script>(.*?)</script>", (partials / name).read_text("utf-8"), re.S)
+
+    scope = '"{{ config.extra.scope | d(base_url) }}"'
+    assert inline("base.html") == [
+        code("md-base.js").replace("document.currentScript.dataset.mdScope", scope)
+    ]
+    assert inline("content.html") == [code("md-content-tabs.js"), code("md-content.js")]
+    assert inline("palette.html") == [code("md-palette.js")]
+
+
+def test_the_style_hash_of_the_policy_is_of_the_one_style_attribute():
+    import base64
+    import hashlib
+
+    theme = (paths.PACKAGE_DIR / "theme" / "main.html").read_text(encoding="utf-8")
+    (allowed,) = ALLOWED_STYLES
+    digest = base64.b64encode(hashlib.sha256(allowed.encode()).digest()).decode()
+    assert f"'unsafe-hashes' 'sha256-{digest}'" in theme
