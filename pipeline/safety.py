@@ -122,6 +122,10 @@ _EMPHASIS_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _PAGE_TABLE = str.maketrans(_PAGE_ESCAPES)
 # What Markdown reads only at the start of a line: list markers, numbered lists, setext rules.
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+# A value with none of the characters above, not starting a line with a marker: printed as it is.
+_PLAIN = re.compile(
+    f"(?![ \\t]*(?:[-+=]|\\d+[.)]))[^{re.escape(''.join(_PAGE_ESCAPES))}_\n\r{CONTROLS}]*"
+)
 
 
 def escape_page_text(value: object) -> Markup:
@@ -132,8 +136,11 @@ def escape_page_text(value: object) -> Markup:
     Not for URLs (they need ``safe_url`` first), fenced code blocks, JSON or XML."""
     if isinstance(value, Markup):
         return value
+    text = "" if value is None else str(value)
+    if _PLAIN.fullmatch(text):  # most values (Han text, numbers, dates) have nothing to escape
+        return Markup(text)
     # Control characters are not text (and XML and Markdown's own placeholders reject them).
-    text = _CONTROLS.sub("", "" if value is None else str(value))
+    text = _CONTROLS.sub("", text)
     text = _EMPHASIS_UNDERSCORE.sub("&#95;", text.translate(_PAGE_TABLE))
     text = _LINE_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)
     return Markup(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,6 @@ class Site:
     problems: Sequence[Any]
     datasets_dir: Path
     downloads: str = DOWNLOADS
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def by_issuer(self) -> dict[str, list[Report]]:

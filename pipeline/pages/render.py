@@ -86,6 +86,7 @@ def _xml_text(value: Any) -> Any:
 def page_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,  # templates do not change during a build
         autoescape=True,
         # Every printed value, whatever the template: the one escape of generated pages.
         finalize=safety.escape_page_text,
@@ -110,6 +111,7 @@ def page_env() -> jinja2.Environment:
 def xml_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,
         autoescape=True,
         finalize=_xml_text,
         undefined=jinja2.StrictUndefined,
