@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+
 from invoke import Exit, task
+
+
+def _run(c, args: list[str]) -> None:
+    """Run a command given as its argument list: each argument is quoted for the shell, so no
+    value (a test expression, a path) can add a command or expand ``$(…)``."""
+    c.run(shlex.join(args), pty=False)
 
 
 @task(
@@ -45,7 +53,19 @@ def serve(c, port=8000):
 
     if not SITE_DIR.is_dir():
         raise Exit("site/ does not exist: run `invoke build` first", code=1)
-    c.run(f"python -m http.server {int(port)} --bind 127.0.0.1 --directory {SITE_DIR}", pty=False)
+    _run(
+        c,
+        [
+            "python",
+            "-m",
+            "http.server",
+            str(int(port)),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(SITE_DIR),
+        ],
+    )
 
 
 @task
@@ -55,9 +75,21 @@ def setup(c):
 
     if shutil.which("chromium"):
         return
-    sudo = "" if _is_root() else "sudo "
-    c.run(f"{sudo}apt-get update -q", pty=False)
-    c.run(f"{sudo}apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk", pty=False)
+    sudo = [] if _is_root() else ["sudo"]
+    _run(c, [*sudo, "apt-get", "update", "-q"])
+    _run(
+        c,
+        [
+            *sudo,
+            "apt-get",
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-noto-cjk",
+        ],
+    )
 
 
 def _is_root() -> bool:
@@ -76,10 +108,10 @@ def test(c, k="", browser=True):
     """Run the test suite (pytest), browser tests included."""
     args = ["python", "-m", "pytest", "-q"]
     if k:
-        args += ["-k", repr(k)]
+        args += ["-k", k]
     if not browser:
-        args += ["-m", "'not browser'"]
-    c.run(" ".join(args), pty=False)
+        args += ["-m", "not browser"]
+    _run(c, args)
 
 
 @task(

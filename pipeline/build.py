@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import sys
 import time
@@ -18,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from pipeline import PIPELINE_VERSION, htmlsource, package, paths
+from pipeline import PIPELINE_VERSION, htmlsource, package, paths, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
+from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.fileio import write_files
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
@@ -61,7 +61,7 @@ def code_fingerprint() -> str:
     h = hashlib.sha256(PIPELINE_VERSION.encode())
     for p in sorted(paths.PACKAGE_DIR.rglob("*")):
         if (
-            p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css"}
+            p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css", ".j2"}
             and "__pycache__" not in p.parts
         ):
             h.update(p.relative_to(paths.PACKAGE_DIR).as_posix().encode())
@@ -91,7 +91,7 @@ def read_sidecar(path: Path) -> dict[str, str]:
         value = str(value).strip()
         if len(value) > 2000:
             raise ValueError(f"sidecar value of '{key}' is too long")
-        if key == "url" and not value.startswith(("http://", "https://")):
+        if key == "url" and safety.safe_url(value) is None:
             raise ValueError("sidecar 'url' must be an http(s) URL")
         out[key] = value
     return out
@@ -166,37 +166,6 @@ def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]
         return source.name, None, Problem(source.name, exc.stage, exc.message)
     except Exception as exc:  # noqa: BLE001 - one report's failure must not stop the build
         return source.name, None, Problem(source.name, "unknown", f"{type(exc).__name__}: {exc}")
-
-
-class Cache:
-    """Per-report results keyed by the source bytes, sidecar, id and the pipeline's code."""
-
-    def __init__(self, root: Path, fingerprint: str) -> None:
-        self.root = root / fingerprint
-        self.enabled = True
-
-    def key(self, source: Source, report_id: str) -> str:
-        h = hashlib.sha256(source.data)
-        h.update(json.dumps([source.name, report_id, source.sidecar], sort_keys=True).encode())
-        return h.hexdigest()
-
-    def get(self, key: str) -> Any:
-        p = self.root / key[:2] / key
-        if not self.enabled or not p.exists():
-            return None
-        try:
-            return pickle.loads(p.read_bytes())
-        except Exception:  # noqa: BLE001 - a corrupt entry is a miss
-            return None
-
-    def put(self, key: str, value: Any) -> None:
-        if not self.enabled:
-            return
-        p = self.root / key[:2] / key
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(p)
 
 
 def _assign_ids(names: list[str]) -> dict[str, str]:
@@ -274,6 +243,8 @@ def run_stages(
         assert report is not None
         for w in report.archived.warnings:
             result.problems.append(Problem(s.name, "archive", w, "warning"))
+        for w in report.warnings:
+            result.problems.append(Problem(s.name, "metadata", w, "warning"))
         text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest()
         first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
         if first is not None:
@@ -414,8 +385,10 @@ def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
 
 
 def input_fingerprint(source_dir: Path, docs_dir: Path, with_site: bool) -> str:
-    """Everything a build's output depends on: the sources, the code and the site's setup."""
-    h = hashlib.sha256(code_fingerprint().encode())
+    """Everything a build's output depends on: the sources, the code, the versions of Python and
+    the libraries, and the site's setup."""
+    libraries = LIBRARIES + SITE_LIBRARIES if with_site else LIBRARIES
+    h = hashlib.sha256(environment_fingerprint(code_fingerprint(), libraries).encode())
     h.update(b"site" if with_site else b"data")
     files, _ = discover(source_dir)
     sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []

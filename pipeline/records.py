@@ -162,3 +162,5 @@ class Report:
     """Simplified copy of the cleaned text when the report is in Traditional script."""
     duplicates: tuple[str, ...] = ()
     """Other source files with the same content."""
+    warnings: tuple[str, ...] = ()
+    """What was removed from the source's metadata before publishing (``safety.safe_metadata``)."""

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import replace
 
-from pipeline import htmlsource
+from pipeline import htmlsource, safety
 from pipeline.archive import archive
 from pipeline.clean import clean
 from pipeline.extract.checks import consistency_checks, mark_failed, prose_vs_table
@@ -72,6 +72,8 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("clean", "no report text is left once the page clutter is removed")
     try:
         metadata = extract_metadata(cleaned, source.sidecar)
+        # Nothing from a source is published unchecked: URL allow-list, invisible characters.
+        metadata, notes = safety.safe_metadata(metadata)
     except Exception as exc:
         raise StageError("metadata", f"{type(exc).__name__}: {exc}") from exc
     try:
@@ -112,4 +114,5 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         checks=tuple(checks),
         markdown=markdown,
         text_hans=to_simplified(cleaned.text) if metadata.script == "hant" else None,
+        warnings=notes,
     )

@@ -11,19 +11,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline import package, paths
+from pipeline import package, pages, paths
 from pipeline.fileio import link_files
 from pipeline.records import Report
 
-GENERATED_DOCS = (
-    "index.md",
-    "reports",
-    "browse",
-    "datasets.md",
-    "search.md",
-    "build-report.md",
-    "downloads",
-)
+# What the page kinds write (pipeline.pages.PAGE_KINDS), and the downloads staged beside them.
+GENERATED_DOCS = (*pages.generated_docs(), "downloads")
 
 
 def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Path) -> None:
@@ -110,15 +103,8 @@ def _shard_patterns(shards: int) -> list[str]:
         if i == 0:
             lines.append("!/reports/index.md")
         else:
-            lines += [
-                "/reports/index.md",
-                "/downloads/",
-                "/browse/",
-                "/index.md",
-                "/datasets.md",
-                "/search.md",
-                "/build-report.md",
-            ]
+            shared = [d for d in GENERATED_DOCS if d != "reports"]
+            lines += [f"/{d}" if "." in d else f"/{d}/" for d in shared]
         out.append("\n".join(x for x in lines if x) + "\n")
     return out
 
@@ -159,7 +145,7 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
         cfg = load_config(str(paths.MKDOCS_YML), docs_dir=str(docs_dir), site_dir=str(site_dir))
     copy_excluded_downloads(docs_dir, site_dir)
     if not cfg.site_url:
-        write_sitemap(site_dir)
+        pages.write_sitemap(site_dir)
     write_t2s_map(site_dir / "assets" / "t2s.json")
 
 
@@ -222,28 +208,3 @@ def copy_excluded_downloads(docs_dir: Path, site_dir: Path) -> None:
         dest = site_dir / p.relative_to(docs_dir)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, dest)
-
-
-def write_sitemap(site_dir: Path) -> None:
-    """``sitemap.xml`` listing every page by its address relative to the site's root, so that it
-    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``)."""
-    import gzip
-    from urllib.parse import quote
-    from xml.sax.saxutils import escape as xml_escape
-
-    locs = []
-    for p in sorted(site_dir.rglob("index.html")):
-        rel = p.parent.relative_to(site_dir).as_posix()
-        if rel.startswith(("pagefind", "downloads", "assets")):
-            continue
-        locs.append("./" if rel == "." else quote(f"{rel}/"))
-    body = "".join(
-        f"<url><loc>{xml_escape(loc)}</loc></url>\n"
-        for loc in sorted(locs, key=lambda u: (u != "./", u))
-    )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
-    ).encode("utf-8")
-    (site_dir / "sitemap.xml").write_bytes(xml)
-    (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))

@@ -241,3 +241,118 @@ def test_page_weights(browser, base, record_property):
     print("page weights (bytes):", weights)
     assert weights["home"] < 600_000 and weights["report"] < 600_000
     assert weights["search_fetch"] < 300_000
+
+
+# --------------------------------------------------------------------------- Content-Security-Policy
+
+CSP_HOOK = """document.addEventListener('securitypolicyviolation', e => {
+  (window.__csp = window.__csp || []).push([e.violatedDirective, e.blockedURI]); });"""
+
+
+@pytest.fixture
+def csp_page(browser):
+    """A page that records CSP violations (events and console messages) of every document."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.add_init_script(CSP_HOOK)
+    pg = ctx.new_page()
+    pg.csp_console = []
+    pg.on(
+        "console",
+        lambda m: pg.csp_console.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield pg
+    ctx.close()
+
+
+def _violations(page) -> list:
+    return page.evaluate("window.__csp || []") + page.csp_console
+
+
+def test_policy_is_enforced(csp_page, base):
+    """The policy is in force: script put into a page afterwards does not run, and is reported."""
+    csp_page.goto(base, wait_until="networkidle")
+    csp_page.evaluate(
+        """() => {
+        document.body.insertAdjacentHTML('beforeend', '<img src="x" onerror="window.__ran=1">');
+        const s = document.createElement('script');
+        s.textContent = 'window.__ran = 2';
+        document.body.appendChild(s);
+    }"""
+    )
+    csp_page.wait_for_timeout(300)
+    assert csp_page.evaluate("window.__ran") is None
+    assert {v[0] for v in csp_page.evaluate("window.__csp")} >= {
+        "script-src-attr",
+        "script-src-elem",
+    }
+
+
+@pytest.mark.parametrize(
+    "rel", ["", f"reports/{TRADITIONAL_SEED}/", "datasets/", "browse/", "browse/years/"]
+)
+def test_our_pages_break_no_rule_of_the_policy(csp_page, base, rel):
+    csp_page.goto(urljoin(base, rel), wait_until="networkidle")
+    csp_page.mouse.wheel(0, 3000)  # navigation.top and toc.follow react to scrolling
+    csp_page.wait_for_timeout(300)
+    assert _violations(csp_page) == []
+
+
+def test_search_works_under_the_policy(csp_page, base, seed_build):
+    target = seed_build["by_file"]["002_1febd801f82f46fd.txt"].report_id
+    links = _search(csp_page, base, "岳塘区")
+    assert _report_url(base, target) in links
+    csp_page.wait_for_function(
+        "() => document.querySelectorAll('.pagefind-ui__filter-name').length"
+    )
+    assert _violations(csp_page) == []
+
+
+def test_palette_toggle_works_under_the_policy(csp_page, base):
+    csp_page.goto(base, wait_until="networkidle")
+    scheme = "() => document.body.getAttribute('data-md-color-scheme')"
+    before = csp_page.evaluate(scheme)
+    csp_page.locator("form[data-md-component='palette'] label:visible").first.click()
+    csp_page.wait_for_function(f"() => ({scheme})() !== {json.dumps(before)}")
+    chosen = csp_page.evaluate(scheme)
+    # The choice is kept (Material's storage script, served as a file) on the next page.
+    csp_page.goto(urljoin(base, "datasets/"), wait_until="networkidle")
+    assert csp_page.evaluate(scheme) == chosen != before
+    assert _violations(csp_page) == []
+
+
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory) -> str:
+    """A site built from sources whose title, issuer, headings and body are markup."""
+    from tests.conftest import build_into, copy_docs_assets
+
+    root = tmp_path_factory.mktemp("hostile")
+    src = root / "src"
+    src.mkdir()
+    payload = '<img src=x onerror="window.__pwned=1">'
+    (src / f"{payload}.txt").write_text(
+        f"2012年岳塘区{payload}政府信息公开工作年度报告\n"
+        f"发布机构：岳塘区{payload}\n原文链接：javascript:window.__pwned=2\n\n"
+        f"一、概述{payload}\n全年主动公开政府信息120条，蝙蝠侠{payload}&lt;b&gt;。\n"
+        f"二、依申请公开\n蝙蝠侠收到申请15件。{payload}\n",
+        encoding="utf-8",
+    )
+    copy_docs_assets(root / "docs")
+    build_into(src, root, with_site=True)
+    www = tmp_path_factory.mktemp("hostile-www")
+    stage_in_subfolder(root / "site", www)
+    with serve(www) as origin:
+        yield f"{origin}/{SUBFOLDER}/"
+
+
+def test_search_results_of_a_hostile_report_are_text(csp_page, hostile_base):
+    """Pagefind shows titles, headings and excerpts of a hostile report as text (checked in the
+    DOM, so that the policy hiding a failure would not hide it from this test)."""
+    links = _search(csp_page, hostile_base, "蝙蝠侠")
+    assert links
+    assert csp_page.eval_on_selector_all("#search img, #search [onerror]", "els => els.length") == 0
+    shown = csp_page.locator("#search").inner_text()
+    assert "onerror" in shown  # the markup is there, as text
+    csp_page.goto(links[0], wait_until="networkidle")
+    assert csp_page.eval_on_selector_all("article img, [onerror]", "els => els.length") == 0
+    assert csp_page.evaluate("window.__pwned") is None
+    assert csp_page.locator("a[href^='javascript']").count() == 0

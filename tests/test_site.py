@@ -173,11 +173,10 @@ def test_browse_pages_exist(seed_build):
         assert (site / "browse" / "level" / m.admin_level / "index.html").exists()
 
 
-def test_large_groups_are_split_by_year(seed_build, monkeypatch):
+def test_large_groups_are_split_by_year(seed_build):
     """Every Markdown link of the browse pages resolves, also when groups are split by year."""
-    monkeypatch.setattr(pages, "LIST_MAX", 1)
     reports = seed_build["result"].reports
-    out = pages.browse_pages(reports)
+    out = pages.browse_pages(reports, list_max=1)
     assert any(k.startswith("browse/level/") and not k.endswith("index.md") for k in out)
     known = set(out) | {f"reports/{r.report_id}.md" for r in reports} | {"search.md"}
     for rel, text in out.items():
@@ -418,7 +417,7 @@ def test_home_has_counts_and_latest(seed_build):
     text = _text(seed_build["site"] / "index.html")
     for word in ("按年度", "按层级", "按省级行政区", "最新收录", "内蒙古自治区"):
         assert word in text
-    newest = pages._newest_first(seed_build["result"].reports)[0]
+    newest = pages.newest_first(seed_build["result"].reports)[0]
     assert newest.metadata.title in text
 
 

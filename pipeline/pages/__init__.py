@@ -1,0 +1,102 @@
+"""Pages stage: the site's Markdown (a page per report, browse indexes, home, datasets, search,
+build report) and the files published beside them (Atom feed, per-report CSV).
+
+Each kind of page is a module here with a template in ``templates/`` and a ``KIND`` listed in
+``PAGE_KINDS``; ``render.py`` holds the one escaping rule every template applies. To add a kind
+of page: write ``pipeline/pages/<kind>.py`` with a function from a ``Site`` to the files it
+writes and a ``templates/<kind>.md.j2``, and add its ``KIND`` to ``PAGE_KINDS`` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.fileio import write_files
+from pipeline.pages import browse, build_report, datasets, feeds, home, report, search
+from pipeline.pages.browse import LIST_MAX, browse_pages
+from pipeline.pages.build_report import build_report_page
+from pipeline.pages.common import (
+    LEVEL_ZH,
+    LICENSE_NAME,
+    LICENSE_URL,
+    SITE_NAME,
+    PageKind,
+    Site,
+    newest_first,
+)
+from pipeline.pages.datasets import dataset_jsonld, datasets_page, json_for_script
+from pipeline.pages.feeds import FEED_MAX, feed_xml, write_sitemap
+from pipeline.pages.home import home_charts, home_page
+from pipeline.pages.report import SEARCH_FILTERS, report_csv, report_page, search_filters
+from pipeline.pages.search import search_page
+from pipeline.records import Report
+
+PAGE_KINDS: tuple[PageKind, ...] = (
+    report.KIND,
+    browse.KIND,
+    home.KIND,
+    datasets.KIND,
+    search.KIND,
+    build_report.KIND,
+    feeds.KIND,
+)
+"""Every kind of generated page, in the order they are written."""
+
+WRITE_BATCH = 500
+"""Files are written in batches as they are made, not all held: report pages are most of a
+national site."""
+
+__all__ = [
+    "FEED_MAX",
+    "LEVEL_ZH",
+    "LICENSE_NAME",
+    "LICENSE_URL",
+    "LIST_MAX",
+    "PAGE_KINDS",
+    "SEARCH_FILTERS",
+    "SITE_NAME",
+    "PageKind",
+    "Site",
+    "browse_pages",
+    "build_report_page",
+    "dataset_jsonld",
+    "datasets_page",
+    "feed_xml",
+    "generated_docs",
+    "home_charts",
+    "home_page",
+    "json_for_script",
+    "newest_first",
+    "report_csv",
+    "report_page",
+    "search_filters",
+    "search_page",
+    "write_pages",
+    "write_sitemap",
+]
+
+
+def generated_docs() -> tuple[str, ...]:
+    """Every top-level entry of the docs folder that some page kind writes."""
+    return tuple(dict.fromkeys(path for kind in PAGE_KINDS for path in kind.docs))
+
+
+def write_pages(
+    docs_dir: Path, reports: Sequence[Report], problems: Sequence[Any], datasets_dir: Path
+) -> int:
+    """Write every generated page and download into ``docs_dir``; returns the number of pages."""
+    site = Site(reports=reports, problems=problems, datasets_dir=datasets_dir)
+    pages = 0
+    batch: list[tuple[Path, bytes]] = []
+    for kind in PAGE_KINDS:
+        for rel, content in kind.outputs(site):
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            batch.append((docs_dir / rel, data))
+            pages += rel.endswith(".md")
+            if len(batch) >= WRITE_BATCH:
+                write_files(batch)
+                batch = []
+    write_files(batch)
+    return pages

@@ -1,0 +1,133 @@
+"""The templates' environments, where the escaping rule lives.
+
+Pages (``templates/*.md.j2``) are Markdown with HTML in it. Every ``{{ value }}`` in a page
+template goes through ``safety.escape_page_text``, which is right in each place a value can sit
+on such a page (Markdown text, a Markdown heading or table cell, HTML text, a quoted attribute),
+so no template decides escaping per field and a new field is escaped without asking.
+A value that is already markup is passed in as ``markupsafe.Markup`` by the page module, which
+names why it is safe (the report body from the Markdown stage, the charts, JSON-LD). Links to
+the site's own pages go through ``|link``, which admits only a path of the site's own names.
+
+Feeds (``templates/*.xml.j2``) have their own environment: XML escaping, and the characters XML
+1.0 forbids removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from pipeline import safety
+from pipeline.paths import PACKAGE_DIR
+
+TEMPLATES = PACKAGE_DIR / "pages" / "templates"
+
+# Paths of the site's own pages and files: report ids, slugs (Han letters kept), folders.
+_SITE_PATH = re.compile(r"[\w./-]+(?:#[\w-]+)?|#[\w-]+")
+_ELEMENT_ID = re.compile(r"[A-Za-z][\w-]*")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters a YAML scalar may not hold as they are (PyYAML: non-printable, or line breaks).
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def link(path: str) -> Markup:
+    """A link to one of the site's own pages or files, or an element id on this page.
+
+    These are made from report ids and slugs, never from source text: anything else is a bug,
+    and fails the build instead of reaching a page."""
+    if (
+        not isinstance(path, str)
+        or not _SITE_PATH.fullmatch(path)
+        or ".." in path.replace("../", "")
+    ):
+        raise ValueError(f"not a path of this site: {path!r}")
+    return Markup(path)
+
+
+def element_id(value: str) -> Markup:
+    """An element id made by the pages (``key-figures``, ``c-5c4f…``)."""
+    if not isinstance(value, str) or not _ELEMENT_ID.fullmatch(value):
+        raise ValueError(f"not an element id: {value!r}")
+    return Markup(value)
+
+
+def external_url(value: str | None) -> Markup:
+    """An http(s) URL for an ``href``, allow-listed again here (see ``safety.safe_url``)."""
+    url = safety.safe_url(value)
+    if url is None:
+        raise ValueError("an external link needs an http(s) URL")
+    return escape(url)
+
+
+def front_matter(value: Any) -> Markup:
+    """A value for the page's YAML front matter. MkDocs hands ``title`` and ``description``
+    to the theme, which prints them raw into ``<title>``, the header and ``<meta>``; so they
+    are escaped for HTML here, then written as a YAML (JSON) string."""
+    text = json.dumps(str(safety.escape_page_text(value)), ensure_ascii=False)
+    return Markup(_YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _xml_text(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    return _XML_FORBIDDEN.sub("", "" if value is None else str(value))
+
+
+@lru_cache(maxsize=1)
+def page_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,  # templates do not change during a build
+        autoescape=True,
+        # Every printed value, whatever the template: the one escape of generated pages.
+        finalize=safety.escape_page_text,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Markdown's attribute lists ({#id}) use Jinja's default comment opener.
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters["e"] = env.filters["escape"] = safety.escape_page_text
+    env.filters["link"] = link
+    env.filters["id"] = element_id
+    env.filters["external_url"] = external_url
+    env.filters["front_matter"] = front_matter
+    env.filters["count"] = count
+    return env
+
+
+@lru_cache(maxsize=1)
+def xml_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,
+        autoescape=True,
+        finalize=_xml_text,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def render(template: str, **values: Any) -> str:
+    """A page template (``*.md.j2``) or feed template (``*.xml.j2``) with ``values``."""
+    env = xml_env() if template.endswith(".xml.j2") else page_env()
+    return env.get_template(template).render(**values)
+
+
+def macro(template: str, name: str) -> Any:
+    """One macro of a page template, for page kinds with several shapes of page."""
+    return getattr(page_env().get_template(template).module, name)

@@ -1,0 +1,145 @@
+"""The per-report cache loads only entries this checkout wrote, and is keyed on the versions of
+the libraries that shape outputs."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline import cache as cache_module
+from pipeline.build import run_stages
+from pipeline.cache import Cache, environment_fingerprint
+from pipeline.records import Source
+
+TEXT = "2012年岳塘区政府信息公开工作年度报告\n\n一、概述\n全年主动公开政府信息120条。\n"
+
+
+class _Planted:
+    """Unpickling this writes a file: proof that an entry was unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def _entry(cache: Cache, source: Source) -> Path:
+    key = cache.key(source, "r1")
+    return cache.root / key[:2] / key
+
+
+def test_an_entry_round_trips(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    source = Source("a.txt", TEXT.encode())
+    key = c.key(source, "r1")
+    c.put(key, {"report": [1, 2, 3]})
+    assert Cache(tmp_path / "cache", "code").get(key) == {"report": [1, 2, 3]}
+
+
+def test_the_secret_is_private_to_its_owner(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    c.put(c.key(Source("a.txt", b"x"), "r1"), 1)
+    mode = stat.S_IMODE(os.stat(tmp_path / "cache" / cache_module.SECRET_NAME).st_mode)
+    assert mode == 0o600
+    assert len(c.secret()) == cache_module.SECRET_BYTES
+
+
+def test_an_entry_of_another_checkout_is_never_unpickled(tmp_path):
+    source = Source("a.txt", TEXT.encode())
+    ours = Cache(tmp_path / "ours", "code")
+    theirs = Cache(tmp_path / "theirs", "code")
+    marker = tmp_path / "unpickled"
+    # Signed by another checkout's secret, with a payload that runs code when unpickled.
+    theirs.put(theirs.key(source, "r1"), _Planted(marker))
+    assert not marker.exists()
+    planted = _entry(theirs, source)
+    dest = _entry(ours, source)
+    ours.secret()  # this checkout has its own secret
+    dest.parent.mkdir(parents=True)
+    shutil.copyfile(planted, dest)
+    assert ours.get(ours.key(source, "r1")) is None
+    assert not marker.exists()
+    # A bare pickle (as the cache wrote before entries were signed) is not loaded either.
+    dest.write_bytes(pickle.dumps(_Planted(marker)))
+    assert ours.get(ours.key(source, "r1")) is None
+    assert not marker.exists()
+
+
+def test_an_entry_moved_under_another_key_is_refused(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    a, b = Source("a.txt", b"a"), Source("b.txt", b"b")
+    c.put(c.key(a, "r1"), "report of a")
+    target = _entry(c, b)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_entry(c, a), target)
+    assert c.get(c.key(b, "r1")) is None
+
+
+def test_a_secret_others_can_read_is_replaced(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    key = c.key(Source("a.txt", b"a"), "r1")
+    c.put(key, "value")
+    secret = tmp_path / "cache" / cache_module.SECRET_NAME
+    old = secret.read_bytes()
+    secret.chmod(0o644)
+    fresh = Cache(tmp_path / "cache", "code")
+    assert fresh.get(key) is None  # signed with the old secret, which is no longer trusted
+    assert fresh.secret() != old
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+
+
+def test_library_versions_are_part_of_the_key(monkeypatch):
+    before = environment_fingerprint("code")
+    versions = cache_module.library_versions()
+    assert set(versions) == set(cache_module.LIBRARIES)
+    assert versions["opencc"] is not None and versions["lxml"] is not None
+    real = cache_module.metadata.version
+
+    def newer_opencc(name: str) -> str:
+        return "99.0" if name == "opencc" else real(name)
+
+    monkeypatch.setattr(cache_module.metadata, "version", newer_opencc)
+    assert environment_fingerprint("code") != before
+    assert environment_fingerprint("other code") != environment_fingerprint("code")
+
+
+def test_a_missing_library_counts_as_absent(monkeypatch):
+    def missing(name: str) -> str:
+        raise cache_module.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(cache_module.metadata, "version", missing)
+    assert set(cache_module.library_versions().values()) == {None}
+
+
+def test_a_build_ignores_a_planted_entry(tmp_path):
+    """End to end: a planted entry where the build would look is a miss, and is replaced."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    first = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert first.cache_hits == 0 and len(first.reports) == 1
+    entries = [p for p in cache_dir.rglob("*") if p.is_file() and p.name != "secret.key"]
+    assert len(entries) == 1
+    marker = tmp_path / "unpickled"
+    entries[0].write_bytes(pickle.dumps(_Planted(marker)))
+    again = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert again.cache_hits == 0 and not marker.exists()
+    assert again.reports[0].markdown == first.reports[0].markdown
+    third = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert third.cache_hits == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to chown")
+def test_a_secret_of_another_user_is_not_trusted(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    c.secret()
+    secret = tmp_path / "cache" / cache_module.SECRET_NAME
+    os.chown(secret, 12345, -1)
+    assert cache_module._read_private(secret) is None
