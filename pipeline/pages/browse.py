@@ -38,7 +38,7 @@ Groups = list[tuple[str, list[dict[str, Any]]]]
 def _item(r: Report, prefix: str) -> dict[str, Any]:
     m = r.metadata
     return {
-        "title": m.title,
+        "title": m.display_title,
         "href": f"{prefix}{r.report_id}.md",
         "hant": m.script == "hant",
         "extra": [x for x in (m.issuer, m.published_date) if x],

@@ -37,7 +37,12 @@ TABLE_ZH = {
     "applications": "收到和处理政府信息公开申请情况",
     "review_litigation": "政府信息公开行政复议、行政诉讼情况",
 }
-STATUS_ZH = {"pass": ("✔", "通过"), "fail": ("✘", "不一致"), "not_applicable": ("–", "不适用")}
+STATUS_ZH = {
+    "pass": ("✔", "通过"),
+    "fail": ("✘", "不一致"),
+    "not_applicable": ("–", "不适用"),
+    "unverified": ("?", "无法验证"),
+}
 LICENSE_NAME = "ODC-BY-1.0"
 LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
 DOWNLOADS = "../downloads"
@@ -128,7 +133,8 @@ def newest_first(reports: Iterable[Report]) -> list[Report]:
 
 def by_title(reports: Iterable[Report]) -> list[Report]:
     return sorted(
-        reports, key=lambda r: (-(r.metadata.year or 0), r.metadata.title_hans, r.report_id)
+        reports,
+        key=lambda r: (-(r.metadata.year or 0), r.metadata.title_hans or "", r.report_id),
     )
 
 

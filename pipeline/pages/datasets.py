@@ -166,6 +166,17 @@ def _code_block(text: str) -> Markup:
     return Markup(text.rstrip("\n"))
 
 
+def _doubtful(reports: Sequence[Report]) -> dict[str, int]:
+    """How many whole-body figures a failed consistency check leaves out of totals and charts."""
+    figures = [s for r in reports for s in r.statistics if s.scope is None]
+    marked = [s for s in figures if s.check_failed]
+    return {
+        "figures": len(figures),
+        "marked": len(marked),
+        "reports": sum(any(s.check_failed for s in r.statistics) for r in reports),
+    }
+
+
 def datasets_page(out_dir: Path, dl: str = DOWNLOADS, reports: Sequence[Report] = ()) -> str:
     """Downloads with sizes and checksums, the data dictionary, usage, license and citation."""
     head, schemas = package.schemas()
@@ -205,6 +216,7 @@ def datasets_page(out_dir: Path, dl: str = DOWNLOADS, reports: Sequence[Report] 
         description=head["description"],
         reports=len(reports),
         years=(years[0], years[-1]) if years else None,
+        doubtful=_doubtful(reports),
         downloads=[
             {
                 "name": name,

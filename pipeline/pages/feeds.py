@@ -48,7 +48,7 @@ def feed_xml(reports: Sequence[Report]) -> str:
         updated=max((_feed_time(r) for r in entries), default=_EPOCH),
         entries=[
             {
-                "title": r.metadata.title,
+                "title": r.metadata.display_title,
                 "id": f"urn:uuid:{uuid.uuid5(FEED_NS, r.report_id)}",
                 "href": f"reports/{r.report_id}/",
                 "time": _feed_time(r),

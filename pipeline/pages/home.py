@@ -28,9 +28,10 @@ LATEST = 10
 
 
 def _whole_body(r: Report, indicator: str) -> float | None:
+    """The body's own figure, unless a consistency check casts doubt on it (待核)."""
     for s in r.statistics:
         if s.indicator == indicator and s.scope is None:
-            return s.value
+            return None if s.check_failed else s.value
     return None
 
 
@@ -126,7 +127,7 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
         latest=[
             {
                 "date": r.metadata.published_date or "日期未知",
-                "title": r.metadata.title,
+                "title": r.metadata.display_title,
                 "href": f"reports/{r.report_id}.md",
                 "issuer": r.metadata.issuer,
             }

@@ -58,6 +58,7 @@ def _figures(r: Report) -> list[dict[str, Any]]:
             "see_tables": s.method == "table" and bool(r.cells),
             "from_table": s.method == "table",
             "scope": s.scope or "全部",
+            "check_failed": s.check_failed,
         }
         for s in r.statistics
     ]
@@ -107,8 +108,8 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
     sections.append(("downloads", "下载"))
     ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
     return {
-        "title": m.title,
-        "title_hans": m.title_hans,
+        "title": m.display_title,
+        "title_hans": m.title_hans or m.display_title,
         "description": (
             f"{m.issuer or '未知机关'}{m.year or ''}年度政府信息公开工作报告全文、主要数字与原始文件。"
         ),
@@ -160,7 +161,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         "same_issuer": [
             {
                 "year": o.metadata.year or "未知",
-                "title": o.metadata.title,
+                "title": o.metadata.display_title,
                 "href": f"{o.report_id}.md",
             }
             for o in sorted(
