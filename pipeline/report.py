@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import replace
 
-from pipeline import htmlsource
+from pipeline import htmlsource, readers
 from pipeline.archive import archive
 from pipeline.clean import clean
 from pipeline.extract.figures import extract_figures
@@ -74,8 +74,13 @@ def _merge(
 
 def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:
     """Run every per-report stage on one source (raises ``SourceError`` or ``StageError``)."""
-    archived = archive(source, declared_charset)
-    grids: tuple = ()
+    document = readers.read(source)  # PDF and Word files; None for text and web pages
+    if document is not None:
+        archived, doc = document
+        grids: tuple = doc.grids
+    else:
+        archived, doc = archive(source, declared_charset), None
+        grids = ()
     if archived.media_type == "text/html":
         try:
             doc = htmlsource.extract(archived.text)
@@ -117,7 +122,8 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
-        markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors)
+        levels = doc.headings if doc is not None else None
+        markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors, levels)
     except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(
@@ -127,7 +133,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         archived=replace(archived, text=""),
         cleaned=cleaned,
         metadata=metadata,
-        statistics=stats,
+        statistics=readers.with_pages(stats, doc),
         cells=tuple(cells),
         checks=tuple(checks),
         markdown=markdown,

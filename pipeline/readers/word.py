@@ -1,0 +1,202 @@
+"""Read Word files: ``.docx`` with python-docx (paragraph styles, tables with merged cells),
+``.doc`` (Word 97–2003) through antiword's DocBook output."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.archive import SourceError
+from pipeline.readers import Document, Grid, hints_from, join_pieces, pipe_table, tidy_grid
+
+ANTIWORD = "antiword"
+"""The converter for ``.doc`` files (Debian package antiword, installed by ``invoke setup``)."""
+CONVERT_SECONDS = 60
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+
+
+def read_docx(data: bytes) -> Document:
+    """A ``.docx`` file's paragraphs and tables; Heading 1/2/3 styles (or outline levels) give
+    heading levels 2/3/4, the Title style the title."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise SourceError(
+            f"the Word file is damaged and cannot be opened ({type(exc).__name__})"
+        ) from exc
+    lines: list[str] = []
+    grids: list[Grid] = []
+    headings: dict[str, int] = {}
+    body = document.element.body
+    for element in _blocks(body):
+        if element.tag == _W + "p":
+            paragraph = Paragraph(element, document)
+            for text in _paragraph_lines(paragraph):
+                lines.append(text)
+                level = _heading_level(paragraph)
+                if level is not None:
+                    headings[text] = level
+        elif element.tag == _W + "tbl":
+            table = Table(element, document)
+            grid = tidy_grid(_table_rows(table))
+            if grid is None:
+                lines += [join_pieces(row) for row in _table_rows(table) if any(row)]
+            else:
+                grids.append(grid)
+                lines += pipe_table(grid)
+    props = document.core_properties
+    created = props.created.date().isoformat() if props.created else None
+    return Document(
+        text="\n".join(lines),
+        grids=tuple(grids),
+        hints=hints_from(props.title, props.author, created),
+        headings=headings,
+    )
+
+
+def _blocks(parent: etree._Element) -> Iterator[etree._Element]:
+    """Paragraphs and tables in document order, content controls (w:sdt) opened."""
+    for child in parent.iterchildren():
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _blocks(content)
+
+
+def _paragraph_lines(paragraph) -> list[str]:
+    """A paragraph's text; a manual line break inside it starts a new line, as <br> does."""
+    return [" ".join(part.split()) for part in paragraph.text.split("\n") if part.strip()]
+
+
+def _heading_level(paragraph) -> int | None:
+    style = paragraph.style
+    name = (style.name or "") if style is not None else ""
+    if name.lower() == "title":
+        return None  # the report's title: the Markdown stage makes it the page's title
+    match = _HEADING_STYLE.match(name.strip())
+    if match:
+        return min(6, int(match.group(1)) + 1)
+    # Documents written in Chinese Word often use their own styles with an outline level.
+    for holder in (paragraph._p.pPr, getattr(style, "element", None)):
+        node = holder.find(f"{_W}pPr/{_W}outlineLvl") if holder is not None else None
+        if node is None and holder is not None:
+            node = holder.find(f"{_W}outlineLvl")
+        if node is not None:
+            value = int(node.get(_W + "val", "9"))
+            if value < 9:
+                return min(6, value + 2)
+    return None
+
+
+def _table_rows(table) -> list[list[str]]:
+    """Cell texts row by row; python-docx repeats a merged cell in each grid cell it covers."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            parts = [" ".join(p.text.split()) for p in cell.paragraphs]
+            cells.append(join_pieces(parts))
+        rows.append(cells)
+    return rows
+
+
+# --------------------------------------------------------------------------- .doc
+
+
+def read_doc(data: bytes) -> Document:
+    """A Word 97–2003 file through antiword (``-x db``: DocBook XML, which keeps headings and
+    table rows); a clear error naming the converter when it is not installed."""
+    exe = shutil.which(ANTIWORD)
+    if exe is None:
+        raise SourceError(
+            "the file is a Word 97-2003 document (.doc), which needs antiword to be read: "
+            "run `invoke setup` or install the Debian package antiword"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "source.doc"
+        path.write_bytes(data)
+        try:
+            done = subprocess.run(
+                [exe, "-m", "UTF-8.txt", "-x", "db", str(path)],
+                capture_output=True,
+                timeout=CONVERT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SourceError(f"antiword took over {CONVERT_SECONDS} s on the .doc file") from exc
+    if done.returncode != 0 or not done.stdout.strip():
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(
+            "antiword cannot read the .doc file" + (f": {reason[-1]}" if reason else "")
+        )
+    return parse_docbook(done.stdout)
+
+
+def parse_docbook(xml: bytes) -> Document:
+    """antiword's DocBook: chapter and section titles are headings, ``para`` paragraphs,
+    ``informaltable`` rows tables (one table may come as several ``tgroup`` blocks)."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, recover=True, dtd_validation=False, load_dtd=False
+    )
+    root = etree.fromstring(xml, parser)
+    if root is None:
+        raise SourceError("antiword gave no readable text for the .doc file")
+    lines: list[str] = []
+    grids: list[Grid] = []
+    headings: dict[str, int] = {}
+    hints = hints_from(
+        None,
+        "".join(root.xpath("string(/book/bookinfo/author)")).strip() or None,
+        None,
+    )
+
+    def text_of(node: etree._Element) -> str:
+        return " ".join("".join(node.itertext()).split())
+
+    def walk(node: etree._Element, depth: int) -> None:
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in ("chapter", "section", "sect1", "sect2", "sect3"):
+                walk(child, depth + 1)
+            elif tag == "title":
+                title = text_of(child)
+                if title:
+                    lines.append(title)
+                    headings[title] = min(6, depth + 1)
+            elif tag == "informaltable":
+                rows = [
+                    [text_of(entry) for entry in row.iter("entry")] for row in child.iter("row")
+                ]
+                grid = tidy_grid(rows)
+                if grid is None:
+                    lines.extend(join_pieces(r) for r in rows if any(r))
+                else:
+                    grids.append(grid)
+                    lines.extend(pipe_table(grid))
+            elif tag == "para":
+                if child.find(".//informaltable") is not None:
+                    walk(child, depth)
+                else:
+                    text = text_of(child)
+                    if text:
+                        lines.append(text)
+            elif tag not in ("bookinfo",):
+                walk(child, depth)
+
+    walk(root, 0)
+    return Document(text="\n".join(lines), grids=tuple(grids), hints=hints, headings=headings)
