@@ -50,14 +50,28 @@ def serve(c, port=8000):
 
 @task
 def setup(c):
-    """Install the system packages the tests need (Debian's chromium, CJK fonts) when missing."""
+    """Install the system packages the build and tests need when missing: antiword (reads .doc
+    files), CJK fonts (test PDFs) and Debian's chromium (browser tests)."""
     import shutil
+    from pathlib import Path
 
-    if shutil.which("chromium"):
+    missing = [
+        package
+        for package, present in (
+            ("chromium", shutil.which("chromium")),
+            ("antiword", shutil.which("antiword")),
+            (
+                "fonts-noto-cjk",
+                Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists(),
+            ),
+        )
+        if not present
+    ]
+    if not missing:
         return
     sudo = "" if _is_root() else "sudo "
     c.run(f"{sudo}apt-get update -q", pty=False)
-    c.run(f"{sudo}apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk", pty=False)
+    c.run(f"{sudo}apt-get install -y -q --no-install-recommends {' '.join(missing)}", pty=False)
 
 
 def _is_root() -> bool:

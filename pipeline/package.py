@@ -128,6 +128,7 @@ def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
                 "evidence": s.evidence,
                 "anchor": s.anchor or None,
                 "section": s.section,
+                "page": s.page,
             }
         )
     for c in report.cells:

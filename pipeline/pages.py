@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import charts, package
+from pipeline import charts, package, readers
 from pipeline.extract.figures import indicator_titles
 from pipeline.fileio import write_files
 from pipeline.markdown import escape
@@ -223,7 +223,7 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
             '<p class="hint">点击数值可跳到报告中给出该数字的句子；标“表”的取自法定表格。'
             "“范围”为“全部”指整个报告机关，否则为其中的一部分。</p>"
         )
-        lines += ["", _key_figures(r), "", "</div>", ""]
+        lines += ["", _key_figures(r, f"../{dl}"), "", "</div>", ""]
 
     if r.cells:
         lines += [
@@ -269,9 +269,9 @@ def report_page(r: Report, same_issuer: Sequence[Report], dl: str) -> str:
             "",
         ]
     lines += ["</div>", "", "## 下载 {#downloads}", ""]
-    ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
+    ext = readers.original_suffix(r.archived.media_type)
     lines += [
-        f"- [原始文件]({dl}/originals/{r.archived.sha256}.{ext})（{r.archived.size:,} 字节，{_e(r.archived.encoding)}，"
+        f"- [原始文件]({dl}/originals/{r.archived.sha256}.{ext})（{r.archived.size:,} 字节，{_e(readers.original_note(r.archived))}，"
         f'SHA-256 <code class="hash">{r.archived.sha256}</code>）',
         f"- [清理后文本]({dl}/texts/{rid}.txt)",
         # A raw link: mkdocs would otherwise treat the .md download as a page of the site.
@@ -333,7 +333,7 @@ def _card(r: Report) -> str:
     return f'<dl class="report-card" markdown="0">{items}</dl>'
 
 
-def _key_figures(r: Report) -> str:
+def _key_figures(r: Report, downloads: str = "../../downloads") -> str:
     titles = indicator_titles()
     rows = []
     for s in r.statistics:
@@ -345,6 +345,7 @@ def _key_figures(r: Report) -> str:
             value = f'<a class="figure-link" href="#tables" title="见法定表格">{value}</a>'
         if s.method == "table":
             value += ' <span class="tag" title="取自法定表格">表</span>'
+        value += readers.page_link(r.archived, s, downloads)
         rows.append([_h(name), value, _h(s.scope or "全部")])
     return _table_html("主要数字", ["指标", "数值", "范围"], rows, numeric=(1,), nested=True)
 

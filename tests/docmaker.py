@@ -193,7 +193,6 @@ def to_pdf(
             rows = spec.tables[text]
             pdf.set_font("noto", size=8)
             heads = header_rows(rows)
-            width = len(rows[0])
             widths = _column_widths(rows)
             with pdf.table(
                 col_widths=widths,
@@ -208,10 +207,9 @@ def to_pdf(
                 cells = spans(rows)
                 for r in range(len(rows)):
                     row = table.row()
-                    for rr, c, cell, rowspan, colspan in cells:
+                    for rr, _c, cell, rowspan, colspan in cells:
                         if rr == r:
                             row.cell(cell, colspan=colspan, rowspan=rowspan)
-                del width
             pdf.ln(10)
     flush_columns()
     for _ in range(scanned_pages):
@@ -226,11 +224,13 @@ def _indented(pdf, text: str, size: float, line: float) -> None:
     """A paragraph whose first line is indented by two characters (as Chinese documents are)."""
     from fpdf.enums import Align, WrapMode
 
-    with pdf.text_columns(
-        ncols=1, text_align=Align.L, wrapmode=WrapMode.CHAR, line_height=line / size
-    ) as cols:
-        with cols.paragraph(first_line_indent=2 * size) as par:
-            par.write(text)
+    with (
+        pdf.text_columns(
+            ncols=1, text_align=Align.L, wrapmode=WrapMode.CHAR, line_height=line / size
+        ) as cols,
+        cols.paragraph(first_line_indent=2 * size) as par,
+    ):
+        par.write(text)
 
 
 def _column_widths(rows: list[list[str]]) -> list[float]:

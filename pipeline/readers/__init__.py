@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -235,3 +236,29 @@ def with_pages(stats: Sequence[Statistic], doc: Document | None) -> tuple[Statis
     if doc is None or not doc.page_starts:
         return tuple(stats)
     return tuple(replace(s, page=page_of(doc, s.evidence)) for s in stats)
+
+
+# --------------------------------------------------------------------------- on the site
+
+
+def original_suffix(media_type: str) -> str:
+    """The extension an original is served under (a web page as text, never as live HTML)."""
+    return SUFFIXES.get(media_type, "txt")
+
+
+def original_note(archived: Archived) -> str:
+    """What the download link of an original says about the file: its format or encoding."""
+    return FORMAT_NAMES.get(archived.media_type) or archived.encoding
+
+
+def page_link(archived: Archived, statistic: Statistic, downloads: str) -> str:
+    """A link to the original PDF at the page a figure was read from (``#page=N`` opens it
+    there in browsers' PDF viewers); empty for other sources. ``downloads`` is the
+    downloads folder as seen from the page's own URL."""
+    if statistic.page is None or archived.media_type != "application/pdf":
+        return ""
+    href = f"{downloads}/originals/{archived.sha256}.pdf#page={int(statistic.page)}"
+    return (
+        f' <a class="page-link" href="{html.escape(href)}" title="在原始 PDF 中打开此页">'
+        f"第 {int(statistic.page)} 页</a>"
+    )

@@ -143,9 +143,10 @@ def _lines(chars: Sequence[Char]) -> list[list[Char]]:
 
 
 def _line_text(line: Sequence[Char]) -> str:
-    """Glyphs with spaces where the file has them, except between two Chinese characters
-    (justification), and where a wide gap separates two Latin words; a space the line ends
-    on is kept, so that the next line is joined to it with one."""
+    """Glyphs with a space where the file has one (several collapsed), and where a wide gap
+    without one separates two Latin words (justified Chinese text spreads its characters
+    apart with no space meant); a space the line ends on is kept, so that the next line is
+    joined to it with one."""
     out: list[str] = []
     pending_space = False
     prev: Char | None = None
@@ -155,7 +156,7 @@ def _line_text(line: Sequence[Char]) -> str:
             continue
         if prev is not None and out:
             wide = ch.x0 - prev.x1 > 0.6 * max(ch.size, 1.0)
-            if (pending_space or wide) and not (is_cjk(out[-1][-1]) and is_cjk(ch.text)):
+            if pending_space or (wide and not (is_cjk(out[-1][-1]) and is_cjk(ch.text))):
                 out.append(" ")
         out.append(ch.text)
         prev = ch
@@ -226,7 +227,7 @@ def _edge_lines(page: PageContent) -> list[tuple[str, list[Char]]]:
     return out
 
 
-def _furniture(pages: Sequence[PageContent]) -> set[int]:
+def furniture(pages: Sequence[PageContent]) -> set[int]:
     """ids of the characters of running headers, footers and page numbers."""
     candidates: list[tuple[PageContent, str, list[Char], str]] = []
     for page in pages:
@@ -407,9 +408,11 @@ def _continue_table(first: _Table, region: TableRegion, page: int) -> bool:
     return True
 
 
-def assemble(pages: Sequence[PageContent]) -> tuple[str, tuple[Grid, ...], tuple[int, ...]]:
-    """Text (paragraphs and pipe tables), grids and where each page starts in the text."""
-    drop = _furniture(pages)
+def assemble(
+    pages: Sequence[PageContent], drop: set[int]
+) -> tuple[str, tuple[Grid, ...], tuple[int, ...]]:
+    """Text (paragraphs and pipe tables), grids and where each page starts in the text;
+    ``drop`` holds the ids of the characters of running headers and footers."""
     body = [c for p in pages for c in p.chars if id(c) not in drop]
     if body:
         left = min(c.x0 for c in body)

@@ -18,7 +18,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.archive import SourceError
 from pipeline.readers import Document, hints_from
-from pipeline.readers.layout import Char, PageContent, TableRegion, assemble
+from pipeline.readers.layout import Char, PageContent, TableRegion, assemble, furniture
 
 MIN_RULES = 4
 """A page with fewer drawn paths than this holds no ruled table (the finder is not run)."""
@@ -64,12 +64,16 @@ def _read(pdf: pdfium.PdfDocument, data: bytes) -> Document:
             ruled.append(index)
     if not pages:
         raise SourceError("the PDF has no pages")
-    texts = [p for p in pages if p.chars]
-    if not texts:
-        if any(p.images for p in pages):
+    # A page whose only text is its running header or page number is a scan when it shows
+    # an image (scanners' software adds page numbers as text).
+    drop = furniture(pages)
+    body = {p.number: [c for c in p.chars if id(c) not in drop] for p in pages}
+    scanned = [p.number for p in pages if p.images and not body[p.number]]
+    if not any(body.values()):
+        if scanned:
             raise SourceError("a scanned PDF (no text layer); OCR is not supported")
         raise SourceError("the PDF holds no text")
-    glyphs = "".join(c.text for p in texts for c in p.chars)
+    glyphs = "".join(c.text for chars in body.values() for c in chars)
     if len(_ODD.findall(glyphs)) > 0.1 * len(glyphs):
         raise SourceError(
             "the PDF's text layer cannot be decoded (its fonts map glyphs to no characters); "
@@ -78,7 +82,6 @@ def _read(pdf: pdfium.PdfDocument, data: bytes) -> Document:
     if ruled:
         _find_tables(data, pages, ruled)
     warnings: list[str] = []
-    scanned = [p.number for p in pages if not p.chars and p.images]
     if scanned:
         listed = ", ".join(map(str, scanned))
         warnings.append(
@@ -86,7 +89,7 @@ def _read(pdf: pdfium.PdfDocument, data: bytes) -> Document:
             f"{'are scanned images' if len(scanned) > 1 else 'is a scanned image'} "
             "without a text layer; that text is missing (OCR is not supported)"
         )
-    text, grids, page_starts = assemble(pages)
+    text, grids, page_starts = assemble(pages, drop)
     meta = pdf.get_metadata_dict(skip_empty=True)
     return Document(
         text=text,
