@@ -92,9 +92,18 @@ def detect(name: str, data: bytes) -> str | None:
     return None
 
 
+_REFUSED_TYPES = {
+    "wps": "application/octet-stream",
+    "ofd": "application/ofd",
+    "rtf": "application/rtf",
+}
+
+
 def media_type_of(name: str, data: bytes) -> str | None:
-    """The media type of a PDF or Word file, or None for anything else."""
-    return MEDIA_TYPES.get(detect(name, data) or "")
+    """The media type of a PDF or Word file (or of a format refused by name), None for text
+    and web pages."""
+    kind = detect(name, data) or ""
+    return MEDIA_TYPES.get(kind) or _REFUSED_TYPES.get(kind)
 
 
 def read(source: Source) -> tuple[Archived, Document] | None:
