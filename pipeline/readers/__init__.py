@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from pipeline.archive import MAX_BYTES, SourceError, normalise_text
 from pipeline.records import Archived, Source, Statistic
@@ -191,6 +192,31 @@ def tidy_grid(rows: Sequence[Sequence[str]]) -> Grid | None:
     if len(grid) < 2 or len(keep) < 2:
         return None
     return tuple(tuple(r) for r in grid)
+
+
+def borders(values: Sequence[float], tolerance: float = 2.0) -> list[float]:
+    """Distinct positions of cell edges, those closer than ``tolerance`` taken as one."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tolerance:
+            out.append(v)
+    return out
+
+
+def regrid(
+    rows: list[list[str]], columns: Sequence[float], onto: Sequence[float]
+) -> list[list[str]]:
+    """Rows re-cut onto finer column borders: a cell covering several new columns is repeated
+    in each, as a merged cell is."""
+    out = []
+    for row in rows:
+        new = []
+        for a, b in pairwise(onto):
+            middle = (a + b) / 2
+            c = next((i for i, (x0, x1) in enumerate(pairwise(columns)) if x0 <= middle < x1), -1)
+            new.append(row[c] if 0 <= c < len(row) else "")
+        out.append(new)
+    return out
 
 
 _AUTHOR_BODY = re.compile(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from pipeline.readers import Grid, is_cjk, join_pieces, pipe_table, tidy_grid
+from pipeline.readers import Grid, borders, is_cjk, join_pieces, pipe_table, regrid, tidy_grid
 
 MARGIN_ZONE = 0.12
 """Share of the page height at its top and bottom where running headers and footers stand."""
@@ -63,8 +63,8 @@ class TableRegion:
         """A table from its cell boxes (x0, top, x1, bottom); None for a frame around text."""
         if len(cells) < 4:
             return None
-        xs = _borders([c[0] for c in cells] + [c[2] for c in cells])
-        ys = _borders([c[1] for c in cells] + [c[3] for c in cells])
+        xs = borders([c[0] for c in cells] + [c[2] for c in cells])
+        ys = borders([c[1] for c in cells] + [c[3] for c in cells])
         if len(xs) < 3 or len(ys) < 3:
             return None
         grid = [["" for _ in range(len(xs) - 1)] for _ in range(len(ys) - 1)]
@@ -99,16 +99,8 @@ class PageContent:
     tables: list[TableRegion] = field(default_factory=list)
 
 
-def _borders(values: Sequence[float], tolerance: float = 2.0) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > tolerance:
-            out.append(v)
-    return out
-
-
-def _index(borders: Sequence[float], value: float) -> int:
-    return min(range(len(borders)), key=lambda i: abs(borders[i] - value))
+def _index(edges: Sequence[float], value: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
 
 
 # --------------------------------------------------------------------------- lines
@@ -344,22 +336,6 @@ class _Table:
     """Page of each row."""
 
 
-def _regrid(
-    rows: list[list[str]], columns: Sequence[float], onto: Sequence[float]
-) -> list[list[str]]:
-    """Rows re-cut onto finer column borders: a cell covering several new columns is repeated
-    in each, as a merged cell is."""
-    out = []
-    for row in rows:
-        new = []
-        for a, b in pairwise(onto):
-            middle = (a + b) / 2
-            c = next((i for i, (x0, x1) in enumerate(pairwise(columns)) if x0 <= middle < x1), -1)
-            new.append(row[c] if 0 <= c < len(row) else "")
-        out.append(new)
-    return out
-
-
 def _label_columns(rows: Sequence[Sequence[str]]) -> int:
     """Number of leading columns that hold row labels (not figures)."""
     width = len(rows[0]) if rows else 0
@@ -379,9 +355,9 @@ def _continue_table(first: _Table, region: TableRegion, page: int) -> bool:
     if abs(a[0] - b[0]) > 3.0 or abs(a[-1] - b[-1]) > 3.0:
         return False
     if len(a) != len(b) or any(abs(x - y) > 3.0 for x, y in zip(a, b, strict=True)):
-        union = _borders([*a, *b], tolerance=3.0)
-        first.rows = _regrid(first.rows, a, union)
-        rows = _regrid([list(r) for r in region.rows], b, union)
+        union = borders([*a, *b], tolerance=3.0)
+        first.rows = regrid(first.rows, a, union)
+        rows = regrid([list(r) for r in region.rows], b, union)
         first.columns = union
     else:
         rows = [list(r) for r in region.rows]
