@@ -122,13 +122,15 @@ def evaluate(c, gold="", sources="", synthetic=0):
         "reports": "number of synthetic reports (default 1000)",
         "workers": "processes for the per-report stages (default: one per core)",
         "keep": "folder to keep the generated corpus and outputs in (default: a temporary folder)",
+        "pdf_only": "only the PDF reader: pages per second, a 30-page report, table finders",
     }
 )
-def bench(c, reports=1000, workers=0, keep=""):
-    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus."""
+def bench(c, reports=1000, workers=0, keep="", pdf_only=False):
+    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus, and
+    the PDF reader (pages per second, a 30-page report's time, table finders compared)."""
     from tests.tools.bench import main
 
-    main(int(reports), int(workers), keep or None)
+    main(int(reports), int(workers), keep or None, pdf_only=pdf_only)
 
 
 @task(help={"out": "folder for the PNGs (default screenshots/)", "query": "search query to show"})

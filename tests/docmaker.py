@@ -119,8 +119,9 @@ def to_pdf(
     owner_password: str | None = None,
     title: str | None = None,
     author: str | None = None,
+    font: Path | None = None,
 ) -> bytes:
-    """The report as a PDF: running header and page number on every page, paragraphs with a
+    """The report as a PDF (in ``font``, a TrueType file, instead of Noto CJK when given): running header and page number on every page, paragraphs with a
     first-line indent wrapped at any character, ruled tables whose header rows repeat on a
     new page; ``columns=2`` sets the body in two columns; ``scanned_pages`` adds pages that
     are only an image of text."""
@@ -149,7 +150,10 @@ def to_pdf(
         pdf.set_title(title)
     if author:
         pdf.set_author(author)
-    pdf.add_font("noto", fname=str(NOTO), collection_font_number=NOTO_SC)
+    if font is None:
+        pdf.add_font("noto", fname=str(NOTO), collection_font_number=NOTO_SC)
+    else:
+        pdf.add_font("noto", fname=str(font))
     pdf.add_page()
     body_size, line = 10.5, 18.0
     columned: list[Block] = []

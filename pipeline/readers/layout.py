@@ -4,6 +4,7 @@ tables continued on the next page joined to their first part."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 from collections.abc import Sequence
@@ -68,17 +69,26 @@ class TableRegion:
         if len(xs) < 3 or len(ys) < 3:
             return None
         grid = [["" for _ in range(len(xs) - 1)] for _ in range(len(ys) - 1)]
+        spans = []
+        owner: dict[tuple[int, int], int] = {}
         for x0, top, x1, bottom in cells:
-            inside = [
-                c
-                for c in chars
-                if x0 <= (c.x0 + c.x1) / 2 < x1 and top <= (c.top + c.bottom) / 2 < bottom
-            ]
-            text = join_lines([_line_text(line) for line in _lines(inside)])
             c0, c1 = _index(xs, x0), _index(xs, x1)
             r0, r1 = _index(ys, top), _index(ys, bottom)
             for r in range(r0, max(r0 + 1, r1)):
                 for c in range(c0, max(c0 + 1, c1)):
+                    owner.setdefault((r, c), len(spans))
+            spans.append((r0, max(r0 + 1, r1), c0, max(c0 + 1, c1)))
+        # Each character to the cell its centre falls in (by bisection, not cell by cell).
+        inside: list[list[Char]] = [[] for _ in spans]
+        for ch in chars:
+            r = bisect.bisect_right(ys, (ch.top + ch.bottom) / 2) - 1
+            c = bisect.bisect_right(xs, (ch.x0 + ch.x1) / 2) - 1
+            if (r, c) in owner:
+                inside[owner[(r, c)]].append(ch)
+        for (r0, r1, c0, c1), held in zip(spans, inside, strict=True):
+            text = join_lines([_line_text(line) for line in _lines(held)])
+            for r in range(r0, r1):
+                for c in range(c0, c1):
                     grid[r][c] = text
         return cls(xs[0], ys[0], xs[-1], ys[-1], grid, xs)
 
