@@ -74,12 +74,12 @@ def _merge(
 
 def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:
     """Run every per-report stage on one source (raises ``SourceError`` or ``StageError``)."""
-    document = readers.read(source)  # PDF and Word files; None for text and web pages
-    if document is not None:
-        archived, doc = document
-        grids: tuple = doc.grids
+    read = readers.read(source)  # PDF and Word files; None for text and web pages
+    if read is not None:
+        archived, document = read
+        grids: tuple = document.grids
     else:
-        archived, doc = archive(source, declared_charset), None
+        archived, document = archive(source, declared_charset), None
         grids = ()
     if archived.media_type == "text/html":
         try:
@@ -122,7 +122,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
-        levels = doc.headings if doc is not None else None
+        levels = document.headings if document is not None else None
         markdown = to_markdown(cleaned.text, metadata.title, cleaned.toc, anchors, levels)
     except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
@@ -133,7 +133,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         archived=replace(archived, text=""),
         cleaned=cleaned,
         metadata=metadata,
-        statistics=readers.with_pages(stats, doc),
+        statistics=readers.with_pages(stats, document),
         cells=tuple(cells),
         checks=tuple(checks),
         markdown=markdown,

@@ -118,18 +118,14 @@ def read(source: Source) -> tuple[Archived, Document] | None:
     data = source.data
     if len(data) > MAX_BYTES:
         raise SourceError(f"the file is {len(data):,} bytes, larger than a report can be")
-    if kind == "pdf":
-        from pipeline.readers.pdf import read_pdf
-
-        doc = read_pdf(data)
-    elif kind == "docx":
-        from pipeline.readers.word import read_docx
-
-        doc = read_docx(data)
-    else:
-        from pipeline.readers.word import read_doc
-
-        doc = read_doc(data)
+    try:
+        doc = _READERS[kind](data)
+    except SourceError:
+        raise
+    except Exception as exc:  # a file that breaks a reader is reported, not fatal
+        raise SourceError(
+            f"the {kind.upper()} file could not be read ({type(exc).__name__}: {exc})"
+        ) from exc
     text = normalise_text(doc.text)
     if not text.strip():
         raise SourceError(f"the {kind.upper()} file holds no text")
@@ -144,6 +140,28 @@ def read(source: Source) -> tuple[Archived, Document] | None:
         warnings=doc.warnings,
     )
     return archived, replace(doc, text=text)
+
+
+def _read_pdf(data: bytes) -> Document:
+    from pipeline.readers.pdf import read_pdf
+
+    return read_pdf(data)
+
+
+def _read_docx(data: bytes) -> Document:
+    from pipeline.readers.word import read_docx
+
+    return read_docx(data)
+
+
+def _read_doc(data: bytes) -> Document:
+    from pipeline.readers.word import read_doc
+
+    return read_doc(data)
+
+
+# Imported when first needed: a build of text sources never loads PDFium or python-docx.
+_READERS = {"pdf": _read_pdf, "docx": _read_docx, "doc": _read_doc}
 
 
 # --------------------------------------------------------------------------- shared helpers
