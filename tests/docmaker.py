@@ -3,6 +3,7 @@ Noto CJK font from Debian's fonts-noto-cjk) and DOCX (python-docx)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def to_pdf(
     pdf = Report(unit="pt", format="A4")
     pdf.set_margins(72, 80, 72)
     pdf.set_auto_page_break(True, margin=72)
-    pdf.set_creation_date(__import__("datetime").datetime(2022, 2, 8))
+    pdf.set_creation_date(datetime.datetime(2022, 2, 8))
     if title:
         pdf.set_title(title)
     if author:
@@ -276,6 +277,8 @@ def to_docx(spec: Spec, *, title: str | None = None, author: str | None = None) 
     document = docx.Document()
     document.core_properties.title = title or ""
     document.core_properties.author = author or ""
+    document.core_properties.created = datetime.datetime(2022, 2, 8)
+    document.core_properties.modified = datetime.datetime(2022, 2, 8)
     for kind, text, *rest in spec.body:
         if kind == "title":
             document.add_paragraph(text, style="Title")

@@ -280,14 +280,9 @@ def _order(items: list[_Item], left: float, right: float) -> list[_Item]:
     if not gaps:
         return sorted(items, key=lambda i: (i.top, i.x0))
     width = right - left
-    wide = [
-        g
-        for g in gaps
-        if any(
-            (abs(i.bottom - g[0]) < 0.5 or abs(i.top - g[1]) < 0.5) and i.x1 - i.x0 > 0.6 * width
-            for i in items
-        )
-    ]
+    # Gaps that a full-width line bounds (a gap's ends are the edges of the items next to it).
+    edges = {round(e, 1) for i in items if i.x1 - i.x0 > 0.6 * width for e in (i.top, i.bottom)}
+    wide = [g for g in gaps if round(g[0], 1) in edges or round(g[1], 1) in edges]
     start, end = max(wide or gaps, key=lambda g: g[1] - g[0])
     middle = (start + end) / 2
     above = [i for i in items if i.bottom <= middle]

@@ -65,7 +65,9 @@ def read_docx(data: bytes) -> Document:
                 grids.append(grid)
                 lines += pipe_table(grid)
     props = document.core_properties
-    created = props.created.date().isoformat() if props.created else None
+    # Last saved is nearer the publication than created, which a template can carry for years.
+    saved = props.modified or props.created
+    created = saved.date().isoformat() if saved else None
     return Document(
         text="\n".join(lines),
         grids=tuple(grids),
