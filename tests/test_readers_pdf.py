@@ -115,6 +115,14 @@ def test_running_header_and_page_numbers_are_dropped(read2021: Document) -> None
     assert lines[0] == "平潭综合实验区2021年度政府信息公开工作年度报告"
 
 
+def test_long_title_wrapped_over_two_centred_lines_is_whole() -> None:
+    title = "内蒙古自治区呼伦贝尔市鄂温克族自治旗人民政府办公室2021年度政府信息公开工作年度报告"
+    spec = docmaker.Spec([("title", title), ("p", "本年度共收到政府信息公开申请12件。")])
+    report = process(Source("long-title.pdf", docmaker.to_pdf(spec)), "t")
+    assert report.metadata.title == title
+    assert report.metadata.year == 2021
+
+
 def test_table_continued_on_the_next_page_is_one_grid(
     spec2021: docmaker.Spec, read2021: Document
 ) -> None:
