@@ -326,8 +326,10 @@ def _continues(prev: _Item, cur: _Item) -> bool:
         return False
     if prev.x1 < prev.right - 1.5 * size:
         return False  # a short line ends its paragraph
-    if _centred(prev, size) and _centred(cur, size) and cur.x0 > cur.left + 0.5 * size:
-        return True  # a long title wrapped, centred line under centred line
+    if _centred(prev, size) and _centred(cur, size) and cur.x0 > cur.left + 2.5 * size:
+        # A long title wrapped: a centred line under a full one, indented more than the two
+        # characters a paragraph's first line is.
+        return True
     if cur.x0 > cur.left + 0.5 * size:
         return False  # an indented line starts one
     if prev.page == cur.page and prev.right == cur.right and cur.top - prev.bottom > 1.2 * size:
@@ -336,7 +338,7 @@ def _continues(prev: _Item, cur: _Item) -> bool:
 
 
 def _centred(item: _Item, size: float) -> bool:
-    return abs((item.x0 + item.x1) / 2 - (item.left + item.right) / 2) < size
+    return abs((item.x0 + item.x1) / 2 - (item.left + item.right) / 2) < 0.3 * size
 
 
 @dataclass
