@@ -3,6 +3,7 @@ page furniture, two columns, tables across pages, scans, encryption and damage."
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ from pipeline.pages import report_page
 from pipeline.readers import Document
 from pipeline.records import Report, Source
 from pipeline.report import process
+from pipeline.site import stage_downloads
 from tests import docmaker
 from tests.conftest import build_into
 
@@ -239,8 +241,10 @@ def test_unreadable_files_are_reported_and_archived(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     whole = docmaker.to_pdf(SMALL)
+    other = docmaker.Spec([*SMALL.body, ("p", "全年主动公开政府信息356条。")])
     files = {
         "good.pdf": whole,
+        "good.docx": docmaker.to_docx(other),
         "scan.pdf": docmaker.to_pdf(docmaker.Spec([]), scanned_pages=1),
         "locked.pdf": docmaker.to_pdf(SMALL, user_password="secret"),
         "cut.pdf": whole[:2000],
@@ -257,13 +261,20 @@ def test_unreadable_files_are_reported_and_archived(tmp_path: Path) -> None:
     archive = (datasets / "archive.csv").read_text(encoding="utf-8").splitlines()
     for name in files:
         row = next(line for line in archive if f",{name}," in line)
-        assert ",application/pdf," in row
-        assert row.endswith(",published" if name == "good.pdf" else ",skipped")
+        assert f",{readers.media_type_of(name, files[name])}," in row
+        assert row.endswith(",published" if name.startswith("good") else ",skipped")
     for data in files.values():
         sha = hashlib.sha256(data).hexdigest()
         assert (datasets / "archive" / sha[:2] / sha).read_bytes() == data
-    stats = (datasets / "statistics.csv").read_text(encoding="utf-8").splitlines()
-    assert stats[0].endswith(",page") and stats[1].endswith(",1")
+    ids = {r.archived.source_file: r.report_id for r in result.reports}
+    with (datasets / "statistics.csv").open(encoding="utf-8") as f:
+        pages = {(row["report_id"], row["page"]) for row in csv.DictReader(f)}
+    assert pages == {(ids["good.pdf"], "1"), (ids["good.docx"], "")}
+    # The site offers each original under its own extension.
+    docs = tmp_path / "docs"
+    stage_downloads(result.reports, datasets, docs)
+    offered = sorted(p.name.split(".", 1)[1] for p in (docs / "downloads" / "originals").iterdir())
+    assert offered == ["docx", "pdf"]
 
 
 def test_datasets_are_byte_identical_from_the_same_pdf(tmp_path: Path, pdf2021: bytes) -> None:
