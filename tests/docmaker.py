@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.records import Report
+
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_SC = 2
@@ -302,3 +304,27 @@ def to_docx(spec: Spec, *, title: str | None = None, author: str | None = None) 
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- comparing
+
+SMALL = Spec(
+    [("title", "某某县2021年政府信息公开工作年度报告"), ("p", "本年度共收到政府信息公开申请12件。")]
+)
+"""A one-sentence report."""
+
+
+def figures(report: Report) -> list[tuple]:
+    """A report's figures without their evidence (a table's row is quoted differently from a
+    grid than from text)."""
+    return sorted(
+        (s.indicator, s.value, s.unit, s.qualifier, s.scope or "", s.method)
+        for s in report.statistics
+    )
+
+
+def sentences(report: Report) -> list[tuple]:
+    """The figures read from sentences, with the sentence quoted."""
+    return sorted(
+        (s.indicator, s.scope or "", s.evidence) for s in report.statistics if s.method == "text"
+    )

@@ -29,19 +29,6 @@ pytestmark = pytest.mark.skipif(
 SEEDS = sorted(paths.SOURCE_DIR.glob("*.txt"))
 
 
-def figures(report: Report) -> list[tuple]:
-    return sorted(
-        (s.indicator, s.value, s.unit, s.qualifier, s.scope or "", s.method)
-        for s in report.statistics
-    )
-
-
-def sentences(report: Report) -> list[tuple]:
-    return sorted(
-        (s.indicator, s.scope or "", s.evidence) for s in report.statistics if s.method == "text"
-    )
-
-
 @pytest.fixture(scope="module")
 def spec2021() -> docmaker.Spec:
     return docmaker.fixture("report_2021.yml")
@@ -76,8 +63,8 @@ def test_pdf_gives_what_the_text_version_gives(reports2021: dict[str, Report]) -
     assert text.metadata.report_format == "template_2021"
     assert pdf.metadata == text.metadata
     assert pdf.cells == text.cells
-    assert figures(pdf) == figures(text)
-    assert sentences(pdf) == sentences(text)
+    assert docmaker.figures(pdf) == docmaker.figures(text)
+    assert docmaker.sentences(pdf) == docmaker.sentences(text)
     identities = [c for c in pdf.checks if c.check[:2] in ("I1", "I2", "I3", "I4")]
     assert identities and all(c.status == "pass" for c in identities)
     decoded = {(c.table, c.row_key, c.column_key): c.value for c in pdf.cells}
@@ -93,8 +80,8 @@ def test_two_column_pdf_of_a_seed_gives_what_its_text_gives(seed: Path) -> None:
     from_pdf = process(Source(seed.stem + ".pdf", pdf), "r")
     from_text = process(Source(seed.name, raw), "r")
     assert from_pdf.metadata == from_text.metadata
-    assert figures(from_pdf) == figures(from_text)
-    assert sentences(from_pdf) == sentences(from_text)
+    assert docmaker.figures(from_pdf) == docmaker.figures(from_text)
+    assert docmaker.sentences(from_pdf) == docmaker.sentences(from_text)
     assert from_pdf.statistics, "the seed states figures"
 
 
@@ -181,18 +168,15 @@ def test_reading_is_deterministic(pdf2021: bytes, read2021: Document) -> None:
 # --------------------------------------------------------------------------- properties as hints
 
 
-SMALL = docmaker.Spec(
-    [("title", "某某县2021年政府信息公开工作年度报告"), ("p", "本年度共收到政府信息公开申请12件。")]
-)
-
-
 def test_file_properties_are_only_hints() -> None:
-    pdf = docmaker.to_pdf(SMALL, title="Microsoft Word - 年报.docx", author="某某县人民政府办公室")
+    pdf = docmaker.to_pdf(
+        docmaker.SMALL, title="Microsoft Word - 年报.docx", author="某某县人民政府办公室"
+    )
     report = process(Source("small.pdf", pdf), "small")
     m = report.metadata
     assert m.title == "某某县2021年政府信息公开工作年度报告"  # not the editor's file name
     assert m.published_date == "2022-02-08"  # the creation date: the text gives none
-    dated = docmaker.Spec([*SMALL.body, ("sign", "2022年1月20日")])
+    dated = docmaker.Spec([*docmaker.SMALL.body, ("sign", "2022年1月20日")])
     report = process(Source("dated.pdf", docmaker.to_pdf(dated)), "dated")
     assert report.metadata.published_date == "2022-01-20"  # the text's date wins
 
@@ -212,7 +196,7 @@ def test_scanned_pdf_is_refused_by_name() -> None:
 
 
 def test_scanned_page_among_text_pages_is_a_warning() -> None:
-    report = process(Source("mixed.pdf", docmaker.to_pdf(SMALL, scanned_pages=1)), "mixed")
+    report = process(Source("mixed.pdf", docmaker.to_pdf(docmaker.SMALL, scanned_pages=1)), "mixed")
     assert report.archived.warnings == (
         "page 2 of the PDF is a scanned image without a text layer; that text is missing "
         "(OCR is not supported)",
@@ -221,15 +205,17 @@ def test_scanned_page_among_text_pages_is_a_warning() -> None:
 
 
 def test_encrypted_pdf() -> None:
-    locked = docmaker.to_pdf(SMALL, user_password="secret")
+    locked = docmaker.to_pdf(docmaker.SMALL, user_password="secret")
     assert _error(locked) == "the PDF is encrypted and needs a password to open"
     # Encrypted with permissions only (no password to open) is read.
-    report = process(Source("open.pdf", docmaker.to_pdf(SMALL, owner_password="o")), "open")
+    report = process(
+        Source("open.pdf", docmaker.to_pdf(docmaker.SMALL, owner_password="o")), "open"
+    )
     assert [s.value for s in report.statistics] == [12]
 
 
 def test_truncated_and_corrupt_pdfs() -> None:
-    whole = docmaker.to_pdf(SMALL)
+    whole = docmaker.to_pdf(docmaker.SMALL)
     assert "truncated" in _error(whole[: len(whole) // 2])
     corrupt = whole[:300] + b"\x00 not a PDF any more " * 40 + b"\n%%EOF\n"
     assert _error(corrupt) == "the PDF is damaged and cannot be opened"
@@ -240,13 +226,13 @@ def test_unreadable_files_are_reported_and_archived(tmp_path: Path) -> None:
     every file's bytes archived, the good one published with the page of each figure."""
     src = tmp_path / "src"
     src.mkdir()
-    whole = docmaker.to_pdf(SMALL)
-    other = docmaker.Spec([*SMALL.body, ("p", "全年主动公开政府信息356条。")])
+    whole = docmaker.to_pdf(docmaker.SMALL)
+    other = docmaker.Spec([*docmaker.SMALL.body, ("p", "全年主动公开政府信息356条。")])
     files = {
         "good.pdf": whole,
         "good.docx": docmaker.to_docx(other),
         "scan.pdf": docmaker.to_pdf(docmaker.Spec([]), scanned_pages=1),
-        "locked.pdf": docmaker.to_pdf(SMALL, user_password="secret"),
+        "locked.pdf": docmaker.to_pdf(docmaker.SMALL, user_password="secret"),
         "cut.pdf": whole[:2000],
     }
     for name, data in files.items():

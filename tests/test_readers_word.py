@@ -17,7 +17,6 @@ from pipeline.readers import word
 from pipeline.records import Report, Source
 from pipeline.report import process
 from tests import docmaker
-from tests.test_readers_pdf import SMALL, figures, sentences
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +37,8 @@ def text2021(spec2021: docmaker.Spec) -> Report:
 def _same(report: Report, text: Report) -> None:
     assert report.metadata == text.metadata
     assert report.cells == text.cells
-    assert figures(report) == figures(text)
-    assert sentences(report) == sentences(text)
+    assert docmaker.figures(report) == docmaker.figures(text)
+    assert docmaker.sentences(report) == docmaker.sentences(text)
 
 
 def test_docx_gives_what_the_text_version_gives(docx2021: bytes, text2021: Report) -> None:
@@ -185,7 +184,7 @@ def test_doc_gives_what_the_text_version_gives(
         report = process(Source("report.doc", doc), "report")
         assert report.metadata == text2021.metadata
         # Figures the table would have given come from the prose instead.
-        assert set(sentences(text2021)) <= set(sentences(report))
+        assert set(docmaker.sentences(text2021)) <= set(docmaker.sentences(report))
 
 
 def test_doc_without_a_converter_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,6 +218,6 @@ def test_ofd_is_named() -> None:
 
 
 def test_broken_docx_is_named() -> None:
-    whole = docmaker.to_docx(SMALL)
+    whole = docmaker.to_docx(docmaker.SMALL)
     with pytest.raises(SourceError, match="Word file is damaged"):
         process(Source("cut.docx", whole[: len(whole) // 2]), "x")
