@@ -271,3 +271,16 @@ def test_datasets_are_byte_identical_from_the_same_pdf(tmp_path: Path, pdf2021: 
         write_datasets(BuildResult(reports=[report]), {"report.pdf": pdf2021}, out)
         outs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outs[0] == outs[1]
+
+
+def test_page_of_a_sentence_and_of_a_table_row() -> None:
+    doc = Document(
+        text="正文第一页\n| 三、本年度办理结果 | 1.属于国家秘密 | 0 | 0 |\n第二页",
+        page_starts=(0, 6),
+    )
+    assert readers.page_of(doc, "正文第一页") == 1
+    assert readers.page_of(doc, "第二页") == 2
+    # A row quoted from the decoder's grid text is found by its label.
+    assert readers.page_of(doc, "1.属于国家秘密 | 0 | 9 |") == 2
+    assert readers.page_of(doc, "不在文中的句子") is None
+    assert readers.page_of(Document(text="正文第一页"), "正文第一页") is None

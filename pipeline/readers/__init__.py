@@ -269,7 +269,8 @@ def page_of(doc: Document, text: str) -> int | None:
     pos = doc.text.find(text)
     if pos < 0:
         # A table row: its label, as quoted in a figure's evidence, stands in a row of the text.
-        label = re.split(r"[|\d\n]", text.strip().lstrip("|").strip(), maxsplit=1)[0].strip()
+        cells = [c.strip() for c in re.split(r"[|\n]", text)]
+        label = next((c for c in cells if re.search("[\u4e00-\u9fff]", c)), "")
         pos = _table_row(doc.text, label) if len(label) >= 2 else -1
     if pos < 0:
         return None
