@@ -221,3 +221,23 @@ def test_broken_docx_is_named() -> None:
     whole = docmaker.to_docx(docmaker.SMALL)
     with pytest.raises(SourceError, match="Word file is damaged"):
         process(Source("cut.docx", whole[: len(whole) // 2]), "x")
+
+
+def test_report_pasted_into_a_layout_table_is_read_as_text() -> None:
+    import docx
+
+    document = docx.Document()
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    cell.text = "某某县2021年政府信息公开工作年度报告"
+    cell.add_paragraph("一、总体情况")
+    cell.add_paragraph("本年度共收到政府信息公开申请12件，全部按时答复。" * 12)
+    inner = cell.add_table(rows=2, cols=2)
+    for (r, c), text in {(0, 0): "项目", (0, 1): "数量", (1, 0): "申请", (1, 1): "12"}.items():
+        inner.cell(r, c).text = text
+    buf = io.BytesIO()
+    document.save(buf)
+    result = readers.read(Source("pasted.docx", buf.getvalue()))
+    assert result is not None
+    lines = result[1].text.split("\n")
+    assert lines[:2] == ["某某县2021年政府信息公开工作年度报告", "一、总体情况"]
+    assert result[1].grids == ((("项目", "数量"), ("申请", "12")),)

@@ -19,6 +19,8 @@ SEGMENT_GAP = 2.0
 """A horizontal gap wider than this many character sizes splits a line into segments."""
 GUTTER = 1.5
 """A column gutter is at least this many character sizes wide."""
+LAYOUT_CELL_CHARS = 300
+"""A ruled box holding a cell longer than this frames prose; it is no data table."""
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~·•\s]*\d{1,4}[-—–－~·•\s]*"
@@ -87,6 +89,8 @@ class TableRegion:
                 inside[owner[(r, c)]].append(ch)
         for (r0, r1, c0, c1), held in zip(spans, inside, strict=True):
             text = join_lines([_line_text(line) for line in _lines(held)])
+            if len(text) > LAYOUT_CELL_CHARS:
+                return None  # prose in a frame: read as text
             for r in range(r0, r1):
                 for c in range(c0, c1):
                     grid[r][c] = text

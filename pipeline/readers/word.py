@@ -28,6 +28,8 @@ from pipeline.readers import (
 CONVERT_SECONDS = 120
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+LAYOUT_CELL_CHARS = 300
+"""A table with a cell longer than this lays out prose; it is no data table."""
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
@@ -47,23 +49,34 @@ def read_docx(data: bytes) -> Document:
     lines: list[str] = []
     grids: list[Grid] = []
     headings: dict[str, int] = {}
-    body = document.element.body
-    for element in _blocks(body):
-        if element.tag == _W + "p":
-            paragraph = Paragraph(element, document)
-            for text in _paragraph_lines(paragraph):
-                lines.append(text)
+
+    def read(parent: etree._Element) -> None:
+        for element in _blocks(parent):
+            if element.tag == _W + "p":
+                paragraph = Paragraph(element, document)
                 level = _heading_level(paragraph)
-                if level is not None:
-                    headings[text] = level
-        elif element.tag == _W + "tbl":
+                for text in _paragraph_lines(paragraph):
+                    lines.append(text)
+                    if level is not None:
+                        headings[text] = level
+                continue
             table = Table(element, document)
-            grid = tidy_grid(_table_rows(table))
-            if grid is None:
-                lines += [join_pieces(row) for row in _table_rows(table) if any(row)]
-            else:
+            rows = _table_rows(table)
+            grid = tidy_grid(rows)
+            if grid is not None and max(len(c) for row in grid for c in row) <= LAYOUT_CELL_CHARS:
                 grids.append(grid)
-                lines += pipe_table(grid)
+                lines.extend(pipe_table(grid))
+                continue
+            # A table used for layout (a report pasted into one cell, a signature block):
+            # its cells' paragraphs and tables are read in order, once each.
+            seen: set[int] = set()
+            for row in table.rows:
+                for cell in row.cells:
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        read(cell._tc)
+
+    read(document.element.body)
     props = document.core_properties
     # Last saved is nearer the publication than created, which a template can carry for years.
     saved = props.modified or props.created
