@@ -25,7 +25,8 @@ class Archived:
     sha256: str
     size: int
     encoding: str
-    """Codec the bytes were decoded with (``utf-8``, ``utf-8-sig``, ``gb18030``, ``big5``, ``utf-16``)."""
+    """Codec the bytes were decoded with (``utf-8``, ``utf-8-sig``, ``gb18030``, ``big5``, ``utf-16``);
+    empty for PDF and Word files."""
     media_type: str
     """``text/plain``, ``text/html``, ``application/pdf`` or a Word media type."""
     text: str
