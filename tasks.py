@@ -70,26 +70,28 @@ def serve(c, port=8000):
 
 @task
 def setup(c):
-    """Install the system packages the tests need (Debian's chromium, CJK fonts) when missing."""
+    """Install the system packages the build and tests need when missing: antiword (reads .doc
+    files), CJK fonts (test PDFs) and Debian's chromium (browser tests)."""
     import shutil
+    from pathlib import Path
 
-    if shutil.which("chromium"):
+    missing = [
+        package
+        for package, present in (
+            ("chromium", shutil.which("chromium")),
+            ("antiword", shutil.which("antiword")),
+            (
+                "fonts-noto-cjk",
+                Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists(),
+            ),
+        )
+        if not present
+    ]
+    if not missing:
         return
     sudo = [] if _is_root() else ["sudo"]
     _run(c, [*sudo, "apt-get", "update", "-q"])
-    _run(
-        c,
-        [
-            *sudo,
-            "apt-get",
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "chromium",
-            "fonts-noto-cjk",
-        ],
-    )
+    _run(c, [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing])
 
 
 def _is_root() -> bool:
@@ -142,13 +144,15 @@ def evaluate(c, gold="", sources="", synthetic=0, templates=""):
         "reports": "number of synthetic reports (default 1000)",
         "workers": "processes for the per-report stages (default: one per core)",
         "keep": "folder to keep the generated corpus and outputs in (default: a temporary folder)",
+        "pdf_only": "only the PDF reader: pages per second, a 30-page report, table finders",
     }
 )
-def bench(c, reports=1000, workers=0, keep=""):
-    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus."""
+def bench(c, reports=1000, workers=0, keep="", pdf_only=False):
+    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus, and
+    the PDF reader (pages per second, a 30-page report's time, table finders compared)."""
     from tests.tools.bench import main
 
-    main(int(reports), int(workers), keep or None)
+    main(int(reports), int(workers), keep or None, pdf_only=pdf_only)
 
 
 @task(help={"out": "folder for the PNGs (default screenshots/)", "query": "search query to show"})

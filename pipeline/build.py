@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from pipeline import PIPELINE_VERSION, htmlsource, package, paths, safety
+from pipeline import PIPELINE_VERSION, htmlsource, package, paths, readers, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.fileio import write_files
@@ -306,7 +306,8 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
             sha,
             (
                 None,
-                "text/html" if names[0].lower().endswith(HTML_SUFFIXES) else "text/plain",
+                readers.media_type_of(names[0], sources[names[0]])
+                or ("text/html" if names[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
             ),
         )
         if sha in published:
@@ -320,7 +321,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
                 "sha256": sha,
                 "path": rel,
                 "bytes": len(sources[names[0]]),
-                "encoding": encoding,
+                "encoding": encoding or None,
                 "media_type": media,
                 "original_names": "|".join(names),
                 "status": status,

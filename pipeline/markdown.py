@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from pipeline.text import anchor_id, paragraphs, sentences
 
@@ -131,9 +131,11 @@ def to_markdown(
     title: str,
     toc: Collection[str] = (),
     anchors: Collection[str] = (),
+    levels: Mapping[str, int] | None = None,
 ) -> str:
     """Markdown for a cleaned text: title as ``#``, Chinese numbering as headings, paragraphs
-    kept in order; sentences named in ``anchors`` get an id so figures can link to them."""
+    kept in order; sentences named in ``anchors`` get an id so figures can link to them.
+    ``levels`` gives the heading level of lines a Word file styles as headings."""
     blocks: list[str] = [f"# {escape(title)}"]
     paras = paragraphs(text)
     i = 0
@@ -149,7 +151,7 @@ def to_markdown(
             blocks.append("\n".join(_table(paras[i:j])))
             i = j
             continue
-        level = heading_level(para, toc)
+        level = (levels or {}).get(para) or heading_level(para, toc)
         if level is not None:
             blocks.append(f"{'#' * level} {escape(para)}")
         elif (lead := split_lead(para)) is not None and anchor_id(i, 0) not in anchors:

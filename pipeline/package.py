@@ -129,6 +129,7 @@ def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
                 "anchor": s.anchor or None,
                 "section": s.section,
                 "check_failed": s.check_failed,
+                "page": s.page,
             }
         )
     for c in report.cells:

@@ -25,14 +25,16 @@ class Archived:
     sha256: str
     size: int
     encoding: str
-    """Codec the bytes were decoded with (``utf-8``, ``utf-8-sig``, ``gb18030``, ``big5``, ``utf-16``)."""
+    """Codec the bytes were decoded with (``utf-8``, ``utf-8-sig``, ``gb18030``, ``big5``, ``utf-16``);
+    empty for PDF and Word files."""
     media_type: str
-    """``text/plain`` or ``text/html``."""
+    """``text/plain``, ``text/html``, ``application/pdf`` or a Word media type."""
     text: str
     """Decoded text (for HTML sources: the page's visible text, tables as pipe tables); emptied
     in the ``Report`` once cleaned, since the archive keeps the original bytes."""
     html_meta: dict[str, str] = field(default_factory=dict)
-    """Metadata read from an HTML page (``title``, ``published``, ``issuer``, ``doc_number``...)."""
+    """Metadata read from an HTML page (``title``, ``published``, ``issuer``, ``doc_number``...),
+    or hints from a PDF or Word file's properties (used only where the text says nothing)."""
     warnings: tuple[str, ...] = ()
 
 
@@ -119,6 +121,8 @@ class Statistic:
     """Heading of the section the evidence sits in."""
     check_failed: bool = False
     """A consistency check involving this figure failed: shown as 待核, left out of totals."""
+    page: int | None = None
+    """Page of a PDF source the evidence is on (None for other sources)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import replace
 
-from pipeline import htmlsource, safety
+from pipeline import htmlsource, readers, safety
 from pipeline.archive import archive
 from pipeline.clean import clean
 from pipeline.extract.checks import consistency_checks, mark_failed, prose_vs_table
@@ -52,8 +52,13 @@ def report_id_for(name: str) -> str:
 
 def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:
     """Run every per-report stage on one source (raises ``SourceError`` or ``StageError``)."""
-    archived = archive(source, declared_charset)
-    grids: tuple = ()
+    read = readers.read(source)  # PDF and Word files; None for text and web pages
+    if read is not None:
+        archived, document = read
+        grids: tuple = document.grids
+    else:
+        archived, document = archive(source, declared_charset), None
+        grids = ()
     if archived.media_type == "text/html":
         try:
             doc = htmlsource.extract(archived.text)
@@ -99,7 +104,8 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         raise StageError("figures", f"{type(exc).__name__}: {exc}") from exc
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
-        markdown = to_markdown(cleaned.text, metadata.display_title, cleaned.toc, anchors)
+        levels = document.headings if document is not None else None
+        markdown = to_markdown(cleaned.text, metadata.display_title, cleaned.toc, anchors, levels)
     except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(
@@ -109,7 +115,7 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         archived=replace(archived, text=""),
         cleaned=cleaned,
         metadata=metadata,
-        statistics=stats,
+        statistics=readers.with_pages(stats, document),
         cells=tuple(cells),
         checks=tuple(checks),
         markdown=markdown,

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline import package, pages, paths
 from pipeline.fileio import link_files
+from pipeline.readers import original_suffix
 from pipeline.records import Report
 
 # What the page kinds write (pipeline.pages.PAGE_KINDS), and the downloads staged beside them.
@@ -29,8 +30,8 @@ def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Pat
     for sub in ("texts", "markdown"):
         pairs += [(p, dl / sub / p.name) for p in sorted((datasets_dir / sub).iterdir())]
     for r in reports:
-        # Originals are offered as .txt so that a saved web page is never served as live HTML.
-        ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
+        # A saved web page is offered as .txt so that it is never served as live HTML.
+        ext = original_suffix(r.archived.media_type)
         src = datasets_dir / "archive" / r.archived.sha256[:2] / r.archived.sha256
         pairs.append((src, dl / "originals" / f"{r.archived.sha256}.{ext}"))
     link_files(pairs)

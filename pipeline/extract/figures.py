@@ -325,6 +325,8 @@ def extract_figures(
         found.setdefault(c.stat.indicator, []).append(c)
 
     for p, para in enumerate(paras):
+        if para.lstrip().startswith("|"):
+            continue  # a table row: local tables are read below, mandated ones by the decoder
         path = heading_paths[p]
         section_text = to_simplified(" / ".join(path))
         section_label = " / ".join(path) or None

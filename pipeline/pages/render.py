@@ -28,7 +28,7 @@ from pipeline.paths import PACKAGE_DIR
 TEMPLATES = PACKAGE_DIR / "pages" / "templates"
 
 # Paths of the site's own pages and files: report ids, slugs (Han letters kept), folders.
-_SITE_PATH = re.compile(r"[\w./-]+(?:#[\w-]+)?|#[\w-]+")
+_SITE_PATH = re.compile(r"[\w./-]+(?:#[\w-]+|#page=\d+)?|#[\w-]+")
 _ELEMENT_ID = re.compile(r"[A-Za-z][\w-]*")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Characters a YAML scalar may not hold as they are (PyYAML: non-printable, or line breaks).

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipeline import package, safety
+from pipeline import package, readers, safety
 from pipeline.extract.figures import indicator_titles
 from pipeline.markdown import escape
 from pipeline.pages.common import (
@@ -48,8 +48,10 @@ def search_filters(r: Report) -> dict[str, str]:
     }
 
 
-def _figures(r: Report) -> list[dict[str, Any]]:
+def _figures(r: Report, dl: str) -> list[dict[str, Any]]:
     titles = indicator_titles()
+    # Raw links are resolved from the page's own URL (reports/<id>/), one folder deeper than
+    # its Markdown file.
     return [
         {
             "name": titles.get(s.indicator, (s.indicator, s.indicator, ""))[1],
@@ -59,6 +61,8 @@ def _figures(r: Report) -> list[dict[str, Any]]:
             "from_table": s.method == "table",
             "scope": s.scope or "全部",
             "check_failed": s.check_failed,
+            "page": s.page,
+            "page_href": readers.page_href(r.archived, s, f"../{dl}"),
         }
         for s in r.statistics
     ]
@@ -106,7 +110,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
     if r.text_hans is not None:
         sections.append(("simplified", "简体版"))
     sections.append(("downloads", "下载"))
-    ext = "html.txt" if r.archived.media_type == "text/html" else "txt"
+    ext = readers.original_suffix(r.archived.media_type)
     return {
         "title": m.display_title,
         "title_hans": m.title_hans or m.display_title,
@@ -130,7 +134,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         # Checked where metadata is assembled, and again here for a report made elsewhere.
         "url": safety.safe_url(m.url),
         "sections": sections,
-        "figures": _figures(r),
+        "figures": _figures(r, dl),
         "tables": _tables(r),
         "checks": [
             {
@@ -151,7 +155,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         ),
         "original": f"{dl}/originals/{r.archived.sha256}.{ext}",
         "size": r.archived.size,
-        "encoding": r.archived.encoding,
+        "encoding": readers.original_note(r.archived),
         "sha256": r.archived.sha256,
         "text_file": f"{dl}/texts/{rid}.txt",
         "markdown_file": f"{dl}/markdown/{rid}.md",

@@ -196,8 +196,14 @@ def run(
     return out
 
 
-def main(n: int = 1000, workers: int = 0, keep: str | None = None) -> dict[str, Any]:
-    out = run(n, workers=workers, keep=Path(keep) if keep else None)
+def main(
+    n: int = 1000, workers: int = 0, keep: str | None = None, pdf_only: bool = False
+) -> dict[str, Any]:
+    from tests.tools.bench_pdf import run_pdf
+
+    out = {} if pdf_only else run(n, workers=workers, keep=Path(keep) if keep else None)
+    # PDF sources are timed apart from the synthetic corpus (which is all text and HTML).
+    out["pdf"] = run_pdf()
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return out
 
