@@ -101,7 +101,7 @@ def test_running_header_and_page_numbers_are_dropped(read2021: Document) -> None
     assert docmaker.RUNNING_HEADER not in lines
     assert not [line for line in lines if re.fullmatch(r"—\s*\d+\s*—", line)]
     # The title, which the running header repeats part of, stays.
-    assert lines[0] == "平潭综合实验区2021年度政府信息公开工作年度报告"
+    assert lines[0] == "青岚新区2021年度政府信息公开工作年度报告"
 
 
 def test_long_title_wrapped_over_two_centred_lines_is_whole() -> None:
