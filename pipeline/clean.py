@@ -201,6 +201,18 @@ _INLINE_HEADING = re.compile(
 _PIPES_ONLY = re.compile(r"^[|\s]*$")
 
 
+_NUMBER_CELL = re.compile(r"^[-+]?\d[\d,.]*$")
+
+
+def _in_cell_column(lines: list[str], i: int) -> bool:
+    """Whether a line of pipes stands among the cells of a table printed one cell per line:
+    next to a number or another such line, within a few lines."""
+    near = [
+        lines[j] for j in (*range(i - 1, max(-1, i - 8), -1), *range(i + 1, min(len(lines), i + 8)))
+    ]
+    return any(_NUMBER_CELL.match(line) for line in near)
+
+
 def _one_cell(line: str) -> str:
     """``汤浦镇2009年政府信息公开工作年报 |``: a line of a layout table holding one cell is that
     cell; a line holding several cells stays a table row."""
@@ -325,6 +337,8 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
     for i, line in enumerate(lines):
         if not keep[i]:
             continue
+        if _PIPES_ONLY.match(line) and _in_cell_column(lines, i):
+            continue  # a blank cell of a table printed one cell per line
         if _is_clutter(line, vocab):
             drop(i)
         elif items := _toc_items(line, standalone - {line}):

@@ -88,7 +88,12 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         stats = text_stats
         if metadata.report_format != "free_text":
             hints = {s.indicator: s.value for s in text_stats if s.scope is None}
-            result = parse_template(to_simplified(cleaned.text), grids, prose_hints=hints)
+            result = parse_template(
+                to_simplified(cleaned.text),
+                grids,
+                prose_hints=hints,
+                report_format=metadata.report_format,
+            )
             table_stats = tuple(
                 replace(
                     s,

@@ -59,6 +59,7 @@ class Rule:
     topics: frozenset[str]
     section_kinds: frozenset[str]
     clause_excludes: re.Pattern[str] | None
+    part_words: re.Pattern[str] | None
     sentence_patterns: tuple[re.Pattern[str], ...]
     trigger: re.Pattern[str]
     patterns: tuple[re.Pattern[str], ...]
@@ -90,6 +91,8 @@ class Vocabulary:
     time_words: re.Pattern[str]
     negated_number: re.Pattern[str]
     negated_verb: re.Pattern[str]
+    before_one: re.Pattern[str]
+    plans_sections: re.Pattern[str]
     cumulative: re.Pattern[str]
     total_words: re.Pattern[str]
     table_text: re.Pattern[str]
@@ -129,6 +132,7 @@ def vocabulary() -> Vocabulary:
             topics=frozenset(context.get("topics", ())),
             section_kinds=frozenset(context.get("sections", ())),
             clause_excludes=_compile(spec.get("clause_excludes")),
+            part_words=_compile(spec.get("part_words")),
             sentence_patterns=tuple(expand(p) for p in spec.get("sentence_patterns", ())),
             trigger=re.compile(spec["trigger"]),
             patterns=tuple(expand(p) for p in spec.get("patterns", ())),
@@ -150,6 +154,8 @@ def vocabulary() -> Vocabulary:
         time_words=re.compile(scope["time_words"]),
         negated_number=re.compile(data["negation"]["before_number"]),
         negated_verb=re.compile(data["negation"]["before_verb"]),
+        before_one=re.compile(data["negation"]["before_one"]),
+        plans_sections=re.compile(data["plans_sections"]),
         cumulative=re.compile(data["cumulative"]),
         total_words=re.compile(data["total_words"]),
         table_text=re.compile(data["table_text"]),
@@ -324,6 +330,28 @@ def extract_figures(
     def add(c: Candidate) -> None:
         found.setdefault(c.stat.indicator, []).append(c)
 
+    def same_as(p: int, anchor: str, simple: str) -> None:
+        """ "All of them were answered" (均已按时答复, 已依法答复完毕): the figure equals one
+        stated before it in the same paragraph, which is its evidence."""
+        nonlocal order
+        in_paragraph = f"p{p + 1}-"
+        for rule in vocab.rules.values():
+            for other, pattern in rule.same_as:
+                base = [
+                    c
+                    for c in found.get(other, ())
+                    if c.stat.anchor.startswith(in_paragraph)
+                    and c.stat.scope is None
+                    and c.kind == "number"
+                ]
+                stated = any(
+                    c.stat.anchor.startswith(in_paragraph) for c in found.get(rule.indicator, ())
+                )
+                if base and not stated and pattern.search(simple):
+                    order += 1
+                    stat = replace(base[-1].stat, indicator=rule.indicator, unit=rule.unit)
+                    add(replace(base[-1], stat=stat, order=order))
+
     for p, para in enumerate(paras):
         if para.lstrip().startswith("|"):
             continue  # a table row: local tables are read below, mandated ones by the decoder
@@ -332,8 +360,10 @@ def extract_figures(
         section_label = " / ".join(path) or None
         kind = _section_kind(path, vocab)
         para_simple = to_simplified(para)
+        in_plans = any(vocab.plans_sections.search(to_simplified(h)) for h in path)
         section_hits = {
-            r.indicator: any(w in section_text for w in r.sections) for r in vocab.rules.values()
+            r.indicator: not in_plans and any(w in section_text for w in r.sections)
+            for r in vocab.rules.values()
         }
         same_len = len(para_simple) == len(para)
         offset = 0
@@ -347,11 +377,12 @@ def extract_figures(
                 simple = to_simplified(sentence)
             clauses, topics = _clauses(simple, vocab, carried)
             carried = topics[-1] if topics and topics[-1] in _CARRIED else None
+            anchor = anchor_id(p, s)
             if not _HAS_NUMBER.search(simple) and not _HAS_NEGATION.search(simple):
+                same_as(p, anchor, simple)
                 continue
             if vocab.table_text.search(simple):
                 continue
-            anchor = anchor_id(p, s)
             # 其中，网上公开信息20条: a sentence that opens with 其中 breaks a figure down.
             breakdown = bool(re.match(r"^[(（]?(?:其中|包括)", simple.strip()))
             opening = vocab.scope_start.match(clauses[0].strip()) if clauses else None
@@ -382,6 +413,13 @@ def extract_figures(
                             clause, m.start(), vocab
                         ):
                             continue
+                        if m.group("num") == "一" and vocab.before_one.search(
+                            clause[max(0, m.start("num") - 3) : m.start("num")]
+                        ):
+                            continue
+                        part = rule.part_words and rule.part_words.search(
+                            clause[m.start() : m.start("num")]
+                        )
                         unit_text = m.group("unit")
                         factor = rule.units.get(unit_text, 1.0)
                         qualifier = number.qualifier
@@ -397,7 +435,7 @@ def extract_figures(
                             breakdown and rule.indicator in stated_in_paragraph
                         )
                         scope = _scope(before, earlier, issuer_s, breakdown) or sentence_scope
-                        if scope == NOT_A_SCOPE:
+                        if scope == NOT_A_SCOPE or (part and scope is None):
                             break
                         order += 1
                         add(
@@ -453,22 +491,7 @@ def extract_figures(
                                 )
                             )
                             break
-            # "All of them were answered": the figure equals another one of the same sentence.
-            for rule in vocab.rules.values():
-                for other, pattern in rule.same_as:
-                    base = [
-                        c
-                        for c in found.get(other, ())
-                        if c.stat.anchor == anchor and c.stat.scope is None and c.kind == "number"
-                    ]
-                    if (
-                        base
-                        and pattern.search(simple)
-                        and not any(c.stat.anchor == anchor for c in found.get(rule.indicator, ()))
-                    ):
-                        order += 1
-                        stat = replace(base[0].stat, indicator=rule.indicator, unit=rule.unit)
-                        add(replace(base[0], stat=stat, order=order))
+            same_as(p, anchor, simple)
     for c in [*_section_zeros(paras, heading_paths, vocab), *_local_tables(paras, vocab)]:
         order += 1
         add(replace(c, order=order))
@@ -595,6 +618,11 @@ def _local_tables(paras: list[str], vocab: Vocabulary) -> list[Candidate]:
     return out
 
 
+_CHANNEL_PART = re.compile(
+    r"(?:通过|在)[^，,；;。]{0,20}?(?:发布|公开|公布)[^，,；;。\d]{0,12}?\d+\s*[条件项]"
+)
+
+
 def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
     """Figures of one indicator for channels in one sentence (在市政府门户网站主动公开信息60条，在
     镇门户网站主动公开信息5条) are parts: the sentence's stated total (…，共计公开信息976条) is
@@ -607,6 +635,12 @@ def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Can
                 by_sentence.setdefault(c.sentence, []).append(c)
         drop: set[int] = set()
         for group in by_sentence.values():
+            if len(group) == 1 and group[0].channel and not group[0].total:
+                # A channel the patterns did not read stands beside it (通过公示栏等形式发布信息
+                # 108条，通过网站公开信息33条): this one is a part too.
+                if len(_CHANNEL_PART.findall(to_simplified(group[0].stat.evidence))) >= 2:
+                    drop.add(id(group[0]))
+                continue
             if len(group) < 2 or not any(c.channel for c in group):
                 continue
             if any(c.total for c in group):

@@ -162,6 +162,7 @@ class _Section:
 class _Vocabulary:
     markers: dict[str, tuple[str, ...]]
     template_markers: tuple[str, ...]
+    template_headings: tuple[str, ...]
     proactive: dict[str, tuple[_Section, ...]]
     proactive_start: tuple[re.Pattern[str], ...]
     proactive_end: tuple[re.Pattern[str], ...]
@@ -213,6 +214,7 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         markers=markers,
         template_markers=tuple(raw["template_markers"]),
+        template_headings=tuple(raw["template_headings"]),
         proactive=proactive,
         proactive_start=tuple(re.compile(p) for p in raw["proactive"]["start"]),
         proactive_end=tuple(re.compile(p) for p in raw["proactive"]["end"]),
@@ -256,18 +258,24 @@ def _simplify(text: str) -> str:
 # --------------------------------------------------------------------------- format
 
 
-def detect_format(text: str) -> str:
-    """``template_2019`` / ``template_2021`` when the text carries the mandated tables."""
-    return _detect(_simplify(text))
+def detect_format(text: str, year: int | None = None) -> str:
+    """``template_2019`` / ``template_2021`` when the text carries the mandated tables (any of
+    them: a page may show only table 二, or only table 四); ``year``, the year covered, decides
+    between the two formats when the tables shown are common to both."""
+    return _detect(_simplify(text), year)
 
 
-def _detect(work: str) -> str:
+def _detect(work: str, year: int | None = None) -> str:
     vocab = _vocabulary()
     flat = re.sub(r"\s+", "", work)
-    if sum(marker in flat for marker in vocab.template_markers) < 3:
-        return FREE_TEXT
+    common = sum(marker in flat for marker in vocab.template_markers)
     score19 = sum(marker in flat for marker in vocab.markers[TEMPLATE_2019])
     score21 = sum(marker in flat for marker in vocab.markers[TEMPLATE_2021])
+    headed = any(h in flat for h in vocab.template_headings)
+    if common + max(score19, score21) < 3 and not headed:
+        return FREE_TEXT
+    if score19 == score21 and year is not None:
+        return TEMPLATE_2019 if year < 2021 else TEMPLATE_2021
     return TEMPLATE_2019 if score19 > score21 else TEMPLATE_2021
 
 
@@ -398,15 +406,23 @@ def _chunks(run: str, n: int, soft: bool) -> list[str]:
     if "|" not in run:
         parts = run.split()
         return ["".join(parts)] if soft and parts else parts
+    lines = [line.strip() for line in _without_rules(run).splitlines() if line.strip()]
+    # One cell per line (56 | / | / | / 56 |): a line holding only a pipe is a blank cell.
+    one_per_line = len(lines) > 1 and all(
+        line.removeprefix("|").removesuffix("|").count("|") == 0 for line in lines
+    )
     pieces: list[str] = []
-    for line in _without_rules(run).splitlines():
-        line = line.strip()
+    for line in lines:
         if not line.strip("|").strip():
+            if one_per_line:
+                pieces.append("")
             continue
         line = line.removeprefix("|").removesuffix("|")
         pieces.extend(piece.strip() for piece in line.split("|"))
     while len(pieces) > n and not pieces[0]:
         pieces.pop(0)
+    while len(pieces) > n and not pieces[-1]:
+        pieces.pop()  # empty cells a page adds after the last column (| 0 | 0 | ||)
     if len(pieces) > n and all(p == pieces[n - 1] for p in pieces[n:]):
         pieces = pieces[:n]  # a value cell repeated by colspan
     chunks = []
@@ -1228,12 +1244,14 @@ def parse_template(
     grids: Sequence[Sequence[Sequence[str]]] = (),
     *,
     prose_hints: dict[str, float] | None = None,
+    report_format: str | None = None,
 ) -> TemplateResult:
     """Decode the mandated tables of a 2019/2021-format report; grids are preferred to text.
 
     ``text`` is the cleaned report text; ``grids`` are its HTML tables expanded to
     rectangular grids of cell strings. ``prose_hints`` maps indicators to figures quoted in
-    the prose, used only to choose between assignments the identities leave open.
+    the prose, used only to choose between assignments the identities leave open;
+    ``report_format`` the format already detected (with the year covered), else detected here.
     """
     hints = dict(prose_hints or {})
     docs = []
@@ -1241,7 +1259,7 @@ def parse_template(
         grid_text = _grid_text(grids)
         docs.append(_Document(_simplify(grid_text), grid_text))
     docs.append(_Document(_simplify(text), text))
-    fmt = _detect("\n".join(d.work for d in docs))
+    fmt = report_format or _detect("\n".join(d.work for d in docs))
     if fmt == FREE_TEXT:
         return TemplateResult(FREE_TEXT, (), (), ())
 
