@@ -43,6 +43,7 @@ class Vocabulary:
     tail_max_len: int
     section_re: re.Pattern[str]
     section_head_re: re.Pattern[str]
+    spaced_label_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +54,12 @@ def vocabulary() -> Vocabulary:
     alternation = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
     glued = "|".join(re.escape(k) for k in sorted(data["glued_labels"], key=len, reverse=True))
     header_re = re.compile(rf"(?:(?<![\u4e00-\u9fff])({alternation})|({glued}))\s*[:：]")
+    # A label at the start of a line, its characters spaced out and with or without a colon
+    # (索 引 号:…, 名  称 某县2021年…报告, 发布日期 2022-02-19): one field per line.
+    spaced = "|".join(
+        r"\s*".join(map(re.escape, k)) for k in sorted(labels, key=len, reverse=True) if len(k) > 1
+    )
+    spaced_label_re = re.compile(rf"^[-•·*]?\s*({spaced})\s*(?:[:：]\s*|\s+)(\S.*)$")
     return Vocabulary(
         exact_lines=frozenset(data["exact_lines"]),
         line_patterns=tuple(re.compile(p) for p in data["line_patterns"]),
@@ -70,6 +77,7 @@ def vocabulary() -> Vocabulary:
             + r")(?=\s*\S{4})"
         ),
         tail_max_len=int(data["tail_max_len"]),
+        spaced_label_re=spaced_label_re,
     )
 
 
@@ -78,7 +86,7 @@ def _strip(line: str) -> str:
 
 
 def _is_clutter(line: str, vocab: Vocabulary) -> bool:
-    if line in vocab.exact_lines:
+    if line in vocab.exact_lines or re.sub(r"\s+", " ", line) in vocab.exact_lines:
         return True
     if _SENTENCE_MARK.search(line):
         return False
@@ -130,6 +138,17 @@ def _label_key(m: re.Match[str], vocab: Vocabulary) -> str:
     return vocab.header_labels[m.group(1) or m.group(2)]
 
 
+def _spaced_label(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
+    """(key, value) of a line or cell that opens with a label written without a colon or with
+    spaces inside it; None otherwise."""
+    m = vocab.spaced_label_re.match(to_simplified(text.strip()))
+    if not m:
+        return None
+    label = re.sub(r"\s+", "", m.group(1))
+    value = text.strip()[m.start(2) :].strip() if len(text.strip()) == len(m.string) else m.group(2)
+    return vocab.header_labels[label], value
+
+
 def parse_header_line(line: str, vocab: Vocabulary | None = None) -> dict[str, str] | None:
     """Read ``label: value`` pairs from a page-header line; None when it is not such a line."""
     vocab = vocab or vocabulary()
@@ -143,6 +162,9 @@ def parse_header_line(line: str, vocab: Vocabulary | None = None) -> dict[str, s
         line = simple
     matches = list(vocab.header_re.finditer(simple))
     if not matches:
+        spaced = _spaced_label(line, vocab)
+        if spaced and spaced[0] != "title":
+            return {spaced[0]: spaced[1]}
         return None
     fields: dict[str, str] = {}
     for i, m in enumerate(matches):
@@ -166,6 +188,15 @@ def _parse_header_cells(line: str, vocab: Vocabulary) -> dict[str, str] | None:
     for i, cell in enumerate(cells):
         simple = to_simplified(cell)
         m = vocab.header_re.match(simple)
+        bare = re.sub(r"\s+", "", simple)
+        if not m and bare in vocab.header_labels:
+            # A label cell without a colon (名称 | 某县2014年…报告 | 索引号 | …).
+            found_label = True
+            key = vocab.header_labels[bare]
+            nxt = cells[i + 1] if i + 1 < len(cells) else ""
+            if nxt and re.sub(r"\s+", "", to_simplified(nxt)) not in vocab.header_labels:
+                fields.setdefault(key, nxt)
+            continue
         if not m:
             continue
         found_label = True
@@ -272,35 +303,68 @@ def _title_like(line: str) -> bool:
     return bool(TITLE_RE.match(line)) and not _NOT_A_TITLE.search(line)
 
 
-def _find_title(lines: list[str], keep: list[bool], wanted: str | None) -> tuple[int | None, str]:
-    """The report's own title line: the last of the title-like lines at the top of the page (a
-    page title often stands above the document's own, fuller one), or the line the page header
-    named. A title wrapped onto two lines (…信息公开工作 / 年度报告) is joined. Lines before the
-    first paragraph of body text are looked at; (None, "") when the report has no title line."""
-    found: tuple[int | None, str] = (None, "")
-    seen_body = 0
+_TRAILING_DATE = re.compile(
+    r"\s+((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)$"
+)
+_TITLE_LABEL = re.compile(r"^(?:名\s*称|标\s*题|題\s*名|標\s*題|名\s*稱)\s*[:：]?\s*")
+# A line naming a body, above a title that opens with the year (孝感市人民政府办公室 / 2020年…报告).
+_BODY_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|办公室|辦公室|办公厅|辦公廳|办事处|辦事處|委员会|委員會"
+    r"|管委会|管委會|局|委|办|辦|厅|廳|中心|街道|镇|鎮|乡|鄉)$"
+)
+_YEAR_START = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年")
+TITLE_TAIL_MAX = 16
+"""The longest second line of a title wrapped onto two lines (…人民政府2016年 / 政府信息公开工作年度报告)."""
+
+
+@dataclass(frozen=True)
+class _Title:
+    index: int
+    text: str
+    joined: tuple[int, ...] = ()
+    date: str | None = None
+
+
+def _title_at(lines: list[str], keep: list[bool], i: int) -> _Title | None:
+    """The title that line ``i`` starts, if any: the line itself (label and trailing date
+    removed), or the line and the next one when the title was wrapped."""
+    text = _TITLE_LABEL.sub("", lines[i])
+    date = None
+    if m := _TRAILING_DATE.search(text):
+        text, date = text[: m.start()], m.group(1)
+    if _title_like(text):
+        return _Title(i, text, (), date)
+    nxt = next((j for j in range(i + 1, min(len(lines), i + 3)) if keep[j]), None)
+    if nxt is None or _SENTENCE_MARK.search(text) or re.search(r"\s{2,}", text):
+        return None
+    tail = lines[nxt]
+    joined = text + tail
+    if len(tail) <= TITLE_TAIL_MAX and _title_like(joined):
+        return _Title(i, joined, (nxt,), date)
+    if _BODY_LINE.match(text) and _YEAR_START.match(tail) and _title_like(joined):
+        return _Title(i, joined, (nxt,), date)
+    return None
+
+
+def _find_title(lines: list[str], keep: list[bool], wanted: str | None) -> _Title | None:
+    """The report's own title line among the lines above its body text: the one the page
+    header named, else the fullest of the title-like lines (a page title often stands above the
+    document's own, fuller one; a cut copy may follow it). A title wrapped onto two lines is
+    joined. None when the report has no title line."""
+    found: list[_Title] = []
     for i, line in enumerate(lines[:60]):
         if not keep[i]:
             continue
         if wanted and line == wanted:
-            return i, line
-        nxt = next((j for j in range(i + 1, min(len(lines), i + 3)) if keep[j]), None)
-        if _title_like(line):
-            found = (i, line)
-        elif (
-            nxt is not None
-            and len(lines[nxt]) <= 10
-            and not _SENTENCE_MARK.search(line)
-            and _title_like(line + lines[nxt])
-        ):
-            keep[nxt] = False
-            found = (i, line + lines[nxt])
+            return _Title(i, line)
+        title = _title_at(lines, keep, i)
+        if title is not None:
+            found.append(title)
         elif len(line) > 40 or _SENTENCE_MARK.search(line):
-            # Body text has begun: a title stands above it.
-            seen_body += 1
-            if seen_body >= 1:
-                break
-    return found
+            break  # body text has begun: a title stands above it
+    if not found:
+        return None
+    return max(found, key=lambda t: (len(t.text), t.index))
 
 
 def clean(text: str, known_title: str | None = None) -> Cleaned:
@@ -345,14 +409,19 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             toc = toc or items
             drop(i)
 
-    # 3. The title, and above it menus and breadcrumbs (unless a line is a real sentence).
+    # 3. The title, and above it menus and breadcrumbs (unless a line is a real sentence, or
+    # names the body: a body's name above its title is kept, as the title's first line).
     wanted = known_title or header.get("title")
-    title_index, title = _find_title(lines, keep, wanted)
-    if title_index is not None:
-        lines[title_index] = title
-        header["title"] = title
-        for i in range(title_index):
-            if keep[i] and not _SENTENCE_MARK.search(lines[i]):
+    title = _find_title(lines, keep, wanted)
+    if title is not None:
+        lines[title.index] = title.text
+        header["title"] = title.text
+        if title.date:
+            header.setdefault("published", title.date)
+        for j in title.joined:
+            keep[j] = False
+        for i in range(title.index):
+            if keep[i] and not _SENTENCE_MARK.search(lines[i]) and not _BODY_LINE.match(lines[i]):
                 drop(i)
     elif header.get("title") and not _title_like(header["title"]):
         # A page header's 标题 that is no report title (a column name) is not kept as one.

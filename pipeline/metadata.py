@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from datetime import date
 
-from pipeline.extract.regions import body_from_title, describe_issuer
+from pipeline.extract.regions import body_from_title, describe_issuer, only_places
 from pipeline.extract.template import detect_format
 from pipeline.records import Cleaned, Metadata
 from pipeline.script import detect_script, to_simplified
@@ -101,9 +101,30 @@ def as_body(name: str) -> str:
         return name[:-2] + "人民政府"
     if name.endswith("街道"):
         return name + "办事处"
+    if name.endswith(_ZONES) and not only_places(name):
+        return name  # a zone (蒲纺工业园区) is run by a committee, not a people's government
     if _REGION_SUFFIX.search(name):
         return name + "人民政府"
     return name
+
+
+_ZONES = (
+    "开发区",
+    "园区",
+    "新区",
+    "实验区",
+    "试验区",
+    "示范区",
+    "高新区",
+    "保税区",
+    "合作区",
+    "度假区",
+    "风景区",
+    "管理区",
+    "工业区",
+    "产业园",
+    "港区",
+)
 
 
 def issuer_from_title(title_hans: str) -> str | None:
@@ -122,7 +143,7 @@ _BODY_END = re.compile(
 )
 _BODY_CHARS = re.compile(r"^[\u3400-\u9fff（）()]{2,40}$")
 _NOT_BODY_START = re.compile(
-    r"^(?:根据|根據|依据|按照|我|该|該|其|有关|有關|相关|相關|上级|上級"
+    r"^(?:根据|根據|依据|按照|我|该|該|其|有关|有關|相关|相關|上级|上級|在|于|從|从|经|經|通过|通過|对|對"
     # 本局, 全县 and 各乡镇 speak of a body without naming it; 本溪县 and 全椒县 are names.
     r"|[本全各](?=[局委办站院所单机部门级镇乡县区市省州旗盟系行]))"
 )
@@ -133,13 +154,12 @@ def _is_body(name: str | None) -> bool:
     if not name:
         return False
     name = to_simplified(name.strip())
-    return (
-        bool(_BODY_CHARS.match(name))
-        and bool(_BODY_END.search(name))
-        and not _NOT_BODY_START.match(name)
-        and name not in _NOT_BODY
-        and len(name.rstrip("省市县区镇乡旗盟州")) >= 2
-    )
+    if not (_BODY_CHARS.match(name) and _BODY_END.search(name)):
+        return False
+    # What stands before the body's ending must name something: not 人民政府 alone, nor 区人民政府.
+    stem = re.sub(r"(?:人民政府|政府)?(?:办公室|办公厅|办事处)?$", "", name)
+    stem = re.sub(r"(?:人民|省|自治区|市|自治州|州|地区|盟|县|自治县|区|旗|镇|乡|街道)$", "", stem)
+    return not _NOT_BODY_START.match(name) and name not in _NOT_BODY and len(stem) >= 2
 
 
 _DATE_ONLY = re.compile(
@@ -176,11 +196,45 @@ _TOWNSHIP_SUBJECT = re.compile(
 _FUNCTION_CHARS = set("了将把对向由的据照制布开我本全该在与和及")
 
 
+# Where a report names the body that wrote it, besides its title and signature: the contact
+# line (如对本报告有疑问，请与某县财政局联系), the compiler (某县财政局编制了本报告; 由某街道编制的),
+# a report named with its year before the body (现将2021年某县财政局政府信息公开工作年度报告予以公布),
+# or the body opening the first paragraph (2022年，某区房屋征收办公室认真贯彻…).
+_CONTACT = re.compile(r"请与([\u4e00-\u9fff]{2,40}?)(?:联系|联络|咨询)")
+_COMPILED_BY = re.compile(
+    r"(?:由|本报告由)?([\u4e00-\u9fff]{2,30}?)(?:负责)?编制(?:了|的|完成)?(?:本|该|此)?(?:年度)?报告"
+)
+_YEAR_THEN_BODY = re.compile(
+    r"(?:(?:19|20)\d{2})\s*年度?([\u4e00-\u9fff]{2,30}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
+_OPENING_SUBJECT = re.compile(
+    r"^(?:(?:19|20)\d{2}\s*年度?|今年|本年度|全年)\s*[，,]?\s*([\u4e00-\u9fff]{4,30}?)"
+    r"(?=认真|坚持|按照|进一步|深入|全面|积极|严格|紧紧|紧密|始终|切实|不断|以)"
+)
+# Offices a body names for contact or compiling, stripped to reach the body itself.
+_OFFICE_TAIL = re.compile(
+    r"(?:政府信息公开(?:工作)?领导小组办公室|信息公开(?:工作)?领导小组办公室|政务公开(?:工作)?领导小组"
+    r"办公室|政府信息公开办公室|政务公开办公室|信息公开办公室|领导小组办公室|办公室)$"
+)
+
+
+def _body_named(run: str, office: bool = False) -> str | None:
+    """The body a run of text ends with; None when the run is no body's name. ``office``: the
+    run names an office of the body (a contact point), stripped to reach the body (某县财政局
+    办公室 → 某县财政局, 某市人民政府信息公开工作领导小组办公室 → 某市人民政府)."""
+    run = _VERB_BEFORE.sub("", run)
+    for name in (_OFFICE_TAIL.sub("", run), run) if office else (run,):
+        if name and _is_body(name):
+            return as_body(name)
+    return None
+
+
 def issuer_from_text(text_hans: str) -> str | None:
     """A body the opening of a report names as its author: 依据锡山区司法局2010年政府信息公开工作
-    情况编制, 编制了若笠乡2008年政府信息公开工作年度报告, or a township that is the subject of a
-    sentence (2014年，南薰乡未收取…) in a report that calls itself 我乡."""
-    head = text_hans[:600]
+    情况编制, 编制了若笠乡2008年政府信息公开工作年度报告, its compiler or contact office, the body
+    opening the first paragraph, or a township that is the subject of a sentence (2014年，南薰乡未
+    收取…) in a report that calls itself 我乡."""
+    head = text_hans[:800]
     for m in _NAMED_REPORT.finditer(head):
         run = _VERB_BEFORE.sub("", m.group(1))
         if _is_body(run):
@@ -192,6 +246,13 @@ def issuer_from_text(text_hans: str) -> str | None:
                 stem = stem[1:]
             if len(stem) >= 2 and not set(stem) & _FUNCTION_CHARS:
                 return as_body(stem + township.group(2))
+    for pattern in (_YEAR_THEN_BODY, _COMPILED_BY, _CONTACT):
+        for m in pattern.finditer(head):
+            if body := _body_named(m.group(1), office=pattern is _CONTACT):
+                return body
+    for para in text_hans.split("\n")[:6]:
+        if (m := _OPENING_SUBJECT.match(para.strip())) and (body := _body_named(m.group(1))):
+            return body
     own = re.search(r"[我本](乡|镇|街道)", text_hans)
     if own:
         for m in _TOWNSHIP_SUBJECT.finditer(text_hans):
@@ -199,6 +260,31 @@ def issuer_from_text(text_hans: str) -> str | None:
             if name.endswith(own.group(1)) and not set(name[:-1]) & _FUNCTION_CHARS:
                 return as_body(name)
     return None
+
+
+def cover_body(text: str) -> str | None:
+    """A body named alone on one of the first lines, as on a report's cover (广州市人民政府 /
+    2013年3月)."""
+    for para in [p.strip() for p in text.split("\n") if p.strip()][:3]:
+        name = to_simplified(para)
+        if len(name) <= 30 and _is_body(name) and not _YEAR_ANYWHERE.search(name):
+            return as_body(name)
+    return None
+
+
+_YEAR_ANYWHERE = re.compile(r"(?:19|20)\d{2}|年")
+
+
+def _office_of(signed: str, body: str) -> bool:
+    """Whether a signature is an office of the body the title names (城关镇党政办公室 of 醴陵市
+    城关镇人民政府): it ends like an office and holds the body's own name."""
+    if not re.search(r"(?:办公室|党政办|办公厅)$", signed) or signed == body:
+        return False
+    stem = re.sub(r"(?:人民政府|政府|办事处)$", "", body)
+    # Its last unit: 信丰县古城镇 → 古城镇, 韶山市农业局 → 农业局.
+    units = re.findall(r".+?(?:省|自治区|市|自治州|州|盟|地区|县|区|旗|镇|乡|街道|$)", stem)
+    last = units[-1] if units and len(units[-1]) >= 2 else stem
+    return len(last) >= 2 and last in signed
 
 
 def _header_body(header: dict[str, str], key: str) -> str | None:
@@ -243,20 +329,33 @@ def year_from_text(text_hans: str) -> int | None:
         return year_from(m.group(0) + "年")
     counts = Counter(int(y) for y in _ANY_YEAR.findall(text_hans[:1500]))
     ranked = counts.most_common(2)
-    if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
         return ranked[0][0]
     return None
 
 
 # Words of the sections every annual report has: a text with most of them is one, title or not.
 _OUTLINE = ("主动公开", "依申请", "收费", "复议", "诉讼", "存在的", "改进")
+_OUTLINE_2019 = (
+    "总体情况",
+    "收到和处理政府信息公开申请",
+    "政府信息管理",
+    "平台建设",
+    "监督保障",
+    "行政复议",
+    "其他需要报告的事项",
+)
 
 
 def document_type_from_text(text_hans: str) -> str:
     head = text_hans[:800]
-    if any(w in head for w in ANNUAL_WORDS) and ("信息公开" in head or "政务公开" in head):
+    names_itself = any(w in head for w in (*ANNUAL_WORDS, "本报告", "编制本报告"))
+    if names_itself and ("信息公开" in head or "政务公开" in head):
         return "annual_report"
-    if sum(w in text_hans for w in _OUTLINE) >= 5:
+    if (
+        sum(w in text_hans for w in _OUTLINE) >= 5
+        or sum(w in text_hans for w in _OUTLINE_2019) >= 4
+    ):
         return "annual_report"
     return "other"
 
@@ -280,11 +379,16 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
     title = sidecar.get("title") or header.get("title") or None
     title_hans = to_simplified(title) if title else None
     text_hans = to_simplified(cleaned.text)
+    titled = issuer_from_title(title_hans) if title_hans else None
+    signed = signature(cleaned.text)
+    if signed and titled and _office_of(signed, titled):
+        signed = titled  # 韶山市农业局办公室 signs for 韶山市农业局, which the title names
     issuer = (
         sidecar.get("issuer")
         or _header_body(header, "issuer")
-        or signature(cleaned.text)
-        or (issuer_from_title(title_hans) if title_hans else None)
+        or signed
+        or titled
+        or cover_body(cleaned.text)
         or _header_body(header, "source")
         or issuer_from_text(text_hans)
     )

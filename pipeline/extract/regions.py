@@ -478,7 +478,7 @@ def _township_in(body: str) -> bool:
     return False
 
 
-def _only_places(name: str) -> bool:
+def only_places(name: str) -> bool:
     """Whether ``name`` is nothing but division names (内蒙古自治区, 湘潭市岳塘区)."""
     matches = _scan(_index(), name, None)
     covered = sum(m.end - m.start for m in matches)
@@ -488,7 +488,7 @@ def _only_places(name: str) -> bool:
 def _government_unit(unit: str) -> bool:
     """Whether a committee (管委会) manages a zone or a division, i.e. is a government."""
     words = vocab()
-    return not unit or _only_places(unit) or unit.endswith(tuple(words.zones))
+    return not unit or only_places(unit) or unit.endswith(tuple(words.zones))
 
 
 def classify(body: str) -> tuple[str, bool]:
@@ -512,7 +512,7 @@ def classify(body: str) -> tuple[str, bool]:
         return "government", True
     if _strip_suffix(body, words.department_suffixes) or body in words.department_names:
         return "department", _township_in(body)
-    if _only_places(body) or body.endswith(tuple(words.zones)):
+    if only_places(body) or body.endswith(tuple(words.zones)):
         return "government", False
     return "other", False
 
