@@ -273,6 +273,7 @@ def cover_body(text: str) -> str | None:
 
 
 _YEAR_ANYWHERE = re.compile(r"(?:19|20)\d{2}|年")
+_CITED = re.compile(r"《[^《》]{0,80}》")
 
 
 def _office_of(signed: str, body: str) -> bool:
@@ -393,8 +394,10 @@ def extract_metadata(cleaned: Cleaned, sidecar: dict[str, str] | None = None) ->
         or issuer_from_text(text_hans)
     )
     issuer = to_simplified(issuer).strip() if issuer else None
-    # The opening lines and the signature are where a body names its place (北京市朝阳区人民政府).
-    head_text = text_hans[:300] + "\n" + text_hans[-200:]
+    # The opening lines and the signature are where a body names its place (北京市朝阳区人民政府);
+    # the titles of documents it cites (《重庆市人民政府办公厅关于…的通知》) name other bodies.
+    tail = [line for line in text_hans.rstrip().split("\n")[-3:] if len(line) <= 40]
+    head_text = _CITED.sub("》", text_hans[:300] + "\n" + "\n".join(tail))
     issuer_type, admin_level, region = describe_issuer(issuer, title_hans or "", head_text)
     year = (year_from(title_hans) if title_hans else None) or year_from_text(text_hans)
     published = publication_date(header, year)

@@ -226,6 +226,15 @@ def _accept(
     )
     if len(alias) == 2 and not left_ok:
         return None
+    # 《条例》和县委、县政府: after a closing mark, 和/与/及 joins two phrases; the county would be
+    # named by its government (和县人民政府), not its party committee.
+    if (
+        len(alias) == 2
+        and alias[0] in words.conjunctions
+        and before in words.closing_marks
+        and not after.startswith(tuple(words.county_stem_followers))
+    ):
+        return None
     generic = alias in words.generic_names
     accepted: list[tuple[Division, int]] = []
     for division, kind in index.aliases[alias]:
