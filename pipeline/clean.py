@@ -250,7 +250,13 @@ def _one_cell(line: str) -> str:
     if "|" not in line or _PIPES_ONLY.match(line):
         return line
     cells = [c.strip() for c in line.split("|") if c.strip()]
-    return cells[0] if len(cells) == 1 else line
+    if len(cells) == 1:
+        return cells[0]
+    # A table row printed without its outer pipes (规章 | 0 | 0 | 0 | |) is still a table row.
+    stripped = line.strip()
+    if not stripped.startswith("|"):
+        stripped = "| " + stripped
+    return stripped if stripped.endswith("|") else stripped + " |"
 
 
 def _split_inline_headings(line: str) -> list[str]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 
+import yaml
+
+from pipeline.paths import DATA_DIR
+from pipeline.script import to_simplified
 from pipeline.text import anchor_id, paragraphs, sentences
 
 CN_NUM = "一二三四五六七八九十"
@@ -67,12 +72,28 @@ def _heading_text_ok(body: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _not_headings() -> re.Pattern[str]:
+    data = yaml.safe_load((DATA_DIR / "boilerplate.yml").read_text(encoding="utf-8"))
+    return re.compile(data["not_headings"])
+
+
+def _table_label(line: str) -> bool:
+    """A row label of the mandated tables, numbered like a heading (（一）予以公开)."""
+    rest = line
+    for _, pattern in HEADING_PATTERNS:
+        if m := pattern.match(rest):
+            rest = rest[m.end() :].lstrip()
+            break
+    return bool(_not_headings().search(to_simplified(rest)))
+
+
 def heading_level(line: str, toc: Collection[str] = ()) -> int | None:
     """The Markdown level of a line that is a heading by itself, else None. 一、 and （一）
     headings may end with 。 or ：, as many reports write them (二、主动公开政府信息情况。)."""
     if line in toc:
         return 2
-    if len(line) > HEADING_MAX_LEN:
+    if len(line) > HEADING_MAX_LEN or _table_label(line):
         return None
     closed = line.endswith(_CLOSING_MARKS)
     if line.endswith(("；", ";", "，", ",")):
@@ -114,15 +135,29 @@ def _sentence_html(p: int, para: str, anchors: Collection[str], skip: int = 0) -
     return "".join(parts)
 
 
+_RULE_CELL = re.compile(r":?-{3,}:?")
+
+
 def _table(rows: list[str]) -> list[str]:
-    """Re-emit a pipe table from the cleaned text with every cell escaped."""
-    out = []
-    for i, row in enumerate(rows):
+    """Re-emit a pipe table from the cleaned text with every cell escaped, as a table Markdown
+    renders: the first row its header, one rule under it (a table converted from PDF may have
+    none, or repeat its header rule after each page break), every row as wide as the widest."""
+    body: list[list[str]] = []
+    for row in rows:
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
-        if i == 1 and all(re.fullmatch(r":?-{3,}:?", c) for c in cells):
-            out.append("| " + " | ".join("---" for _ in cells) + " |")
+        if all(_RULE_CELL.fullmatch(c) for c in cells):
             continue
+        if any(cells):
+            body.append(cells)
+    if not body:
+        return []
+    width = max(len(cells) for cells in body)
+    out = []
+    for i, cells in enumerate(body):
+        cells = cells + [""] * (width - len(cells))
         out.append("| " + " | ".join(escape(c.replace("\\|", "|")) for c in cells) + " |")
+        if i == 0:
+            out.append("| " + " | ".join("---" for _ in cells) + " |")
     return out
 
 
