@@ -417,9 +417,122 @@ PHRASINGS = {
         "applications_granted": 2,
     },
     "全年主动公开政府信息四百余条。\n": {"proactive_items": 400},
+    "三、依申请公开情况\n今年共收到3条依申请政府信息公开，内容涉及决算数据，我局均已按时答复。\n": {
+        "applications_received": 3,
+        "applications_answered": 3,
+    },
+    "三、依申请公开情况\n本年度共受理信息公开申请1件。申请事项可以公开，已完成答复工作。\n": {
+        "applications_received": 1,
+        "applications_answered": 1,
+    },
+    "四、复议诉讼情况\n政府信息公开行政复议、行政诉讼0条。\n": {
+        "reconsideration_cases": 0,
+        "litigation_cases": 0,
+    },
+    "2014年我镇主动公开政府信息数160条。\n六、存在问题及改进措施\n（三）继续做好主动公开工作。"
+    "坚持把主动公开作为一项常态工作。\n": {"proactive_items": 160},
+    "二、主动公开情况\n全年在市政府网站主动公开市政府规章13件（含新制定5件），行政规范性文件42件，"
+    "其他文件113件。\n": {},
+    "一、概述\n全年共举办191场市政府新闻发布活动。其中，专题新闻发布会累计举行151场。\n": {
+        "press_conferences": 191
+    },
+    "二、主动公开情况\n全年共通过公示栏等形式发布信息108条，通过网站公开信息33条。\n": {},
+    "二、主动公开情况\n2019年度完成政府信息公开301条。\n": {"proactive_items": 301},
+    "（一）主动公开情况\n2021年度，我局已在网站发布政府信息84条，其中财政资金信息31条。\n": {
+        "proactive_items": 84
+    },
+    "三、依申请公开情况\n收到政府信息公开申请2件，均已办结，无下年度结转。\n": {
+        "applications_received": 2,
+        "applications_answered": 2,
+        "applications_carried_out": 0,
+    },
+    "二、主动公开情况\n政务公开专栏全年更新信息120条，访问量已达906万人次，日均浏览量2.4万人次。\n": {
+        "website_visits": 9_060_000
+    },
+    "通过《某市人民政府公报》公开规章和规范性文件68条，全年共印发13期39598册。\n": {
+        "gazette_copies": 39598
+    },
 }
 
 
 @pytest.mark.parametrize("text", list(PHRASINGS), ids=range(len(PHRASINGS)))
 def test_common_phrasings(text: str):
     assert whole(text) == PHRASINGS[text]
+
+
+# ------------------------------------------------------------------ metadata of real page forms
+
+METADATA = [
+    # A body's name on the line above a title that opens with the year.
+    (
+        "某某市人民政府办公室\n2020年政府信息公开工作年度报告\n本报告依据《条例》编制。\n",
+        "title",
+        "某某市人民政府办公室2020年政府信息公开工作年度报告",
+    ),
+    # The page date after the title on one line.
+    (
+        "2012年某某区某某街道办事处政府信息公开工作年度报告 2013-02-15\n一、概述\n工作正常。\n",
+        "published_date",
+        "2013-02-15",
+    ),
+    # A label with spaces inside and no colon before the title.
+    (
+        "名  称 某某县人民政府2021年度政府信息公开工作年度报告\n一、总体情况\n工作正常。\n",
+        "title",
+        "某某县人民政府2021年度政府信息公开工作年度报告",
+    ),
+    # Label cells without colons in a CMS header table.
+    (
+        "| 发布机构 | 某某市人民政府办公室 | 发文日期 | 2018-02-28 |\n一、概述\n2017年工作正常。\n",
+        "published_date",
+        "2018-02-28",
+    ),
+    # The body named only where readers are told whom to contact.
+    (
+        "本报告电子版可在门户网站下载。如对本报告有疑问，请与某某县财政局办公室联系。\n"
+        "一、总体情况\n2021年，我局工作正常。\n",
+        "issuer",
+        "某某县财政局",
+    ),
+    # The body that compiled the report.
+    (
+        "某某县财政局编制了本报告。\n一、总体情况\n2024年，我局工作正常。\n",
+        "issuer",
+        "某某县财政局",
+    ),
+    # A zone is run by its committee, not by a people's government.
+    (
+        "某某工业园区2020年政府信息公开工作年度报告\n一、总体情况\n工作正常。\n",
+        "issuer",
+        "某某工业园区",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "value"), METADATA, ids=range(len(METADATA)))
+def test_metadata_of_real_page_forms(text: str, field: str, value: str):
+    assert getattr(run(text).metadata, field) == value
+
+
+def test_cited_documents_and_conjunctions_do_not_place_the_issuer():
+    text = (
+        "根据《中华人民共和国政府信息公开条例》和县委、县政府有关要求，现将本镇2015年政府信息公开"
+        "工作年度报告公布如下。按照《重庆市人民政府办公厅关于做好年度报告编制工作的通知》要求编制。\n"
+        "一、概述\n本镇工作正常。\n"
+    )
+    region = run(text).metadata.region
+    assert region.province is None and region.county is None
+
+
+def test_a_page_showing_only_table_four_is_a_template_report():
+    text = (
+        "某某区信访局2022年政府信息公开工作年度报告\n"
+        "四、因政府信息公开工作被申请行政复议提起行政诉讼情况\n行政复议 行政诉讼\n"
+        "未经复议直接起诉 复议后起诉\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计 结果 结果 其他 尚未 总 "
+        "结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计 维持 纠正 结果 审结 计\n"
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n五、存在的主要问题及改进情况\n宣传不够。\n"
+    )
+    report = run(text)
+    assert report.metadata.report_format == "template_2021"
+    stats = {s.indicator: s.value for s in report.statistics}
+    assert stats == {"reconsideration_cases": 0, "litigation_cases": 0}
