@@ -86,6 +86,8 @@ class Vocabulary:
     section_kinds: tuple[tuple[str, re.Pattern[str]], ...]
     scope_start: re.Pattern[str]
     subject_end: re.Pattern[str]
+    self_subject: re.Pattern[str]
+    self_start: re.Pattern[str]
     channel: re.Pattern[str]
     verbs: re.Pattern[str]
     time_words: re.Pattern[str]
@@ -149,6 +151,8 @@ def vocabulary() -> Vocabulary:
         section_kinds=tuple((k, re.compile(v)) for k, v in data["section_kinds"].items()),
         scope_start=re.compile(scope["starts"]),
         subject_end=re.compile(scope["body_ends"]),
+        self_subject=re.compile(scope["self_subject"]),
+        self_start=re.compile(scope["self_start"]),
         channel=re.compile(scope["channels"]),
         verbs=re.compile(scope["verbs"]),
         time_words=re.compile(scope["time_words"]),
@@ -236,7 +240,6 @@ def _topic(clause: str, vocab: Vocabulary) -> str | None:
 
 
 _BREAK = re.compile(r"[\s\d()（）:：、,，.。\]】>》<《]")
-_SELF = re.compile(r"(?:我|本|全|该|各)[\u4e00-\u9fff]{0,3}$")
 
 
 def _subject(clause_before: str, vocab: Vocabulary) -> str:
@@ -263,7 +266,7 @@ def _scope(
     rest = re.sub(r"^[(（]?(?:其中|另外|此外|包括)[:：]?", "", clause_before).strip()
     subject = _subject(rest, vocab)
     whole = vocab.time_words.sub("", rest).lstrip()
-    if _SELF.search(subject) or subject.endswith("政府") or whole.startswith(("我", "本", "全")):
+    if vocab.self_subject.search(subject) or vocab.self_start.match(whole):
         return None
     if subject and vocab.subject_end.search(subject) and not vocab.channel.search(subject):
         if issuer and (subject in issuer or issuer.endswith(subject)):
