@@ -134,6 +134,12 @@ def _resegment(pieces: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _labels_only(line: str, vocab: Vocabulary) -> bool:
+    """A header line whose labels were left empty by the page (发布时间: 发文字号:)."""
+    rest = vocab.header_re.sub("", to_simplified(line))
+    return not re.sub(r"[\s|【】\[\]]", "", rest) or bool(vocab.spaced_label_re.match(rest.strip()))
+
+
 def _label_key(m: re.Match[str], vocab: Vocabulary) -> str:
     return vocab.header_labels[m.group(1) or m.group(2)]
 
@@ -309,14 +315,19 @@ def _title_like(line: str) -> bool:
     return bool(TITLE_RE.match(line)) and not _NOT_A_TITLE.search(line)
 
 
+_BRACKETED_DATE = re.compile(
+    r"^[（(]\s*((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})\s*[）)]$"
+)
 _TRAILING_DATE = re.compile(
     r"\s+((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)$"
 )
-_TITLE_LABEL = re.compile(r"^(?:名\s*称|标\s*题|題\s*名|標\s*題|名\s*稱)\s*[:：]?\s*")
+_TITLE_LABEL = re.compile(
+    r"^[\u4e00-\u9fff]{0,4}?(?:名\s*称|标\s*题|題\s*名|標\s*題|名\s*稱)\s*[:：]?\s*(?=\S{6})"
+)
 # A line naming a body, above a title that opens with the year (孝感市人民政府办公室 / 2020年…报告).
 _BODY_LINE = re.compile(
     r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|办公室|辦公室|办公厅|辦公廳|办事处|辦事處|委员会|委員會"
-    r"|管委会|管委會|局|委|办|辦|厅|廳|中心|街道|镇|鎮|乡|鄉)$"
+    r"|管委会|管委會|局|委|办|辦|厅|廳|中心|街道|镇|鎮|乡|鄉|机关|機關)$"
 )
 _YEAR_START = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年")
 TITLE_TAIL_MAX = 16
@@ -394,7 +405,7 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
         fields = parse_header_line(line, vocab)
         if fields is None:
             continue
-        if not fields and "|" not in line:
+        if not fields and "|" not in line and not _labels_only(line, vocab):
             continue
         for key, value in fields.items():
             header.setdefault(key, value)
@@ -426,6 +437,11 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             header.setdefault("published", title.date)
         for j in title.joined:
             keep[j] = False
+        # A date in brackets under the title ((2010年3月5日)) is when the report was issued.
+        below = next((j for j in range(title.index + 1, len(lines)) if keep[j]), None)
+        if below is not None and (m := _BRACKETED_DATE.match(lines[below])):
+            header.setdefault("published", m.group(1))
+            drop(below)
         for i in range(title.index):
             if keep[i] and not _SENTENCE_MARK.search(lines[i]) and not _BODY_LINE.match(lines[i]):
                 drop(i)
@@ -436,8 +452,15 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
     # 4. After the closing date: the page footer.
     date_index = None
     for i in range(len(lines) - 1, max(-1, len(lines) - 40), -1):
-        if keep[i] and DATE_LINE_RE.match(lines[i]):
+        if not keep[i]:
+            continue
+        if DATE_LINE_RE.match(lines[i]):
             date_index = i
+            break
+        own_title = title is not None and i == title.index
+        if not own_title and (_title_like(lines[i]) or _INLINE_HEADING.match(lines[i])):
+            # The report goes on below this line: a date above it (a cover letter's) is not the
+            # report's closing date.
             break
     if date_index is not None:
         header.setdefault("closing_date", lines[date_index])

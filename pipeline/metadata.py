@@ -95,6 +95,7 @@ def document_type(title: str) -> str:
 def as_body(name: str) -> str:
     """A division's name read as its government (岳塘区 → 岳塘区人民政府, 新华街道 → 新华街道办事处,
     某县政府 → 某县人民政府); a body's name stays itself."""
+    name = name.removesuffix("机关")  # 某县人民政府机关: the government and its office
     if name.endswith(("人民政府", "政府办公室", "政府办公厅", "办公室", "办公厅", "办事处")):
         return name
     if name.endswith("政府"):
@@ -138,7 +139,7 @@ def issuer_from_title(title_hans: str) -> str | None:
 # A name that can be an issuing body: Han characters (brackets allowed) ending like a body or
 # a division, never a phrase of the text (根据…, 我局, 本站原创) or a heading.
 _BODY_END = re.compile(
-    r"(?:人民政府|政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|院|中心|所|站|队|部|处|"
+    r"(?:人民政府|政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|院|中心|所|站|队|部|处|机关|"
     r"省|自治区|市|地区|自治州|州|盟|县|自治县|区|旗|镇|乡|苏木|街道)$"
 )
 _BODY_CHARS = re.compile(r"^[\u3400-\u9fff（）()]{2,40}$")
@@ -202,19 +203,20 @@ _FUNCTION_CHARS = set("了将把对向由的据照制布开我本全该在与和
 # or the body opening the first paragraph (2022年，某区房屋征收办公室认真贯彻…).
 _CONTACT = re.compile(r"请与([\u4e00-\u9fff]{2,40}?)(?:联系|联络|咨询)")
 _COMPILED_BY = re.compile(
-    r"(?:由|本报告由)?([\u4e00-\u9fff]{2,30}?)(?:负责)?编制(?:了|的|完成)?(?:本|该|此)?(?:年度)?报告"
+    r"(?:由|本报告由)?([\u4e00-\u9fff（）()]{2,30}?)(?:负责)?编制(?:了|的|完成)?[^。；，,]{0,20}?报告"
+    r"|由([\u4e00-\u9fff（）()]{2,30}?)(?:根据|依据|按照|负责|汇总|综合)"
 )
 _YEAR_THEN_BODY = re.compile(
     r"(?:(?:19|20)\d{2})\s*年度?([\u4e00-\u9fff]{2,30}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
 _OPENING_SUBJECT = re.compile(
-    r"^(?:(?:19|20)\d{2}\s*年度?|今年|本年度|全年)\s*[，,]?\s*([\u4e00-\u9fff]{4,30}?)"
+    r"^(?:(?:19|20)\d{2}\s*年度?|今年|本年度|全年)\s*[，,]?\s*([\u4e00-\u9fff（）()]{4,30}?)"
     r"(?=认真|坚持|按照|进一步|深入|全面|积极|严格|紧紧|紧密|始终|切实|不断|以)"
 )
 # Offices a body names for contact or compiling, stripped to reach the body itself.
 _OFFICE_TAIL = re.compile(
     r"(?:政府信息公开(?:工作)?领导小组办公室|信息公开(?:工作)?领导小组办公室|政务公开(?:工作)?领导小组"
-    r"办公室|政府信息公开办公室|政务公开办公室|信息公开办公室|领导小组办公室|办公室)$"
+    r"办公室|政府信息公开办公室|政务公开办公室|信息公开办公室|领导小组办公室|党政办公室|党政办|办公室)$"
 )
 
 
@@ -248,7 +250,8 @@ def issuer_from_text(text_hans: str) -> str | None:
                 return as_body(stem + township.group(2))
     for pattern in (_YEAR_THEN_BODY, _COMPILED_BY, _CONTACT):
         for m in pattern.finditer(head):
-            if body := _body_named(m.group(1), office=pattern is _CONTACT):
+            named = next(g for g in m.groups() if g)
+            if body := _body_named(named, office=pattern is not _YEAR_THEN_BODY):
                 return body
     for para in text_hans.split("\n")[:6]:
         if (m := _OPENING_SUBJECT.match(para.strip())) and (body := _body_named(m.group(1))):
@@ -315,6 +318,7 @@ _PERIOD_YEAR = re.compile(
     r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))"
     r"|(?<=自)(?:19|20)\d{2}(?=\s*年\s*1\s*月\s*1\s*日)"
     r"|(?:19|20)\d{2}(?=\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*[至到—\-－]+)"
+    r"|(?<=截止|截至)(?:19|20)\d{2}(?=\s*年\s*12\s*月\s*31\s*日)"
 )
 
 
@@ -358,6 +362,8 @@ def document_type_from_text(text_hans: str) -> str:
         or sum(w in text_hans for w in _OUTLINE_2019) >= 4
     ):
         return "annual_report"
+    if detect_format(text_hans) != "free_text":
+        return "annual_report"  # the mandated tables are printed in annual reports only
     return "other"
 
 

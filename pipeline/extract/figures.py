@@ -59,6 +59,9 @@ class Rule:
     topics: frozenset[str]
     section_kinds: frozenset[str]
     clause_excludes: re.Pattern[str] | None
+    other_topic_allowed: re.Pattern[str] | None
+    prefer: re.Pattern[str] | None
+    total: re.Pattern[str]
     part_words: re.Pattern[str] | None
     sentence_patterns: tuple[re.Pattern[str], ...]
     trigger: re.Pattern[str]
@@ -69,9 +72,11 @@ class Rule:
     title_en: str
     title_zh: str
 
-    def allowed(self, ctx: Context) -> bool:
+    def allowed(self, ctx: Context, clause: str = "") -> bool:
         if ctx.topic == "other":
-            return False
+            if not (self.other_topic_allowed and self.other_topic_allowed.search(clause)):
+                return False
+            ctx = Context(ctx.section, None)
         return (
             (ctx.topic is not None and ctx.topic in self.topics)
             or "*" in self.section_kinds
@@ -134,6 +139,10 @@ def vocabulary() -> Vocabulary:
             topics=frozenset(context.get("topics", ())),
             section_kinds=frozenset(context.get("sections", ())),
             clause_excludes=_compile(spec.get("clause_excludes")),
+            other_topic_allowed=_compile(spec.get("other_topic_allowed")),
+            prefer=_compile(spec.get("prefer")),
+            # A clause that only sums up what the sentence listed (…快递17件，合计122件).
+            total=expand("^\\s*(?:合计|共计|总计|总共|共)\\s*{N}\\s*{U}"),
             part_words=_compile(spec.get("part_words")),
             sentence_patterns=tuple(expand(p) for p in spec.get("sentence_patterns", ())),
             trigger=re.compile(spec["trigger"]),
@@ -194,17 +203,18 @@ def _headings(paras: list[str], toc: tuple[str, ...]) -> list[list[str]]:
 
 
 def _section_kind(headings: list[str], vocab: Vocabulary) -> str:
-    """The kind of the innermost heading that has one (三、…/（二）依申请公开情况 → applications)."""
+    """The kind of the innermost heading that has one (三、…/（二）依申请公开情况 → applications);
+    ``headings`` in Simplified script."""
     if not headings:
         return "none"
     for heading in reversed(headings):
-        simple = to_simplified(heading)
         for kind, pattern in vocab.section_kinds:
-            if pattern.search(simple):
+            if pattern.search(heading):
                 return kind
     return "other"
 
 
+_COUNTED = re.compile(r"\d\s*[件条]")
 _SEGMENT_END = re.compile(r"[；;。！？!?]")
 _CARRIED = frozenset({"application", "disclosure"})
 
@@ -297,12 +307,23 @@ class Candidate:
     channel: bool = False
     total: bool = False
     """Stated as the total of what the sentence lists before it (…，共计公开信息976条)."""
+    preferred: bool = False
+    """Its clause has the wording the indicator prefers (新收 over 受理)."""
     sentence: str = ""
 
 
 def _rank(c: Candidate) -> tuple:
     kind_rank = {"number": 0, "zero": 1, "section_zero": 2}[c.kind]
-    return (not c.in_section, c.cumulative, kind_rank, c.order)
+    return (not c.in_section, c.cumulative, kind_rank, not c.preferred, c.order)
+
+
+def _names_a_part(rule: Rule, span: str) -> bool:
+    """Whether a kind of document stands between the verb and the number (主动公开市政府规章13件)
+    — unless a list of kinds is summed up after it (公开财政管理、政府采购等信息共计2186条)."""
+    if rule.part_words is None:
+        return False
+    ends = [m.end() for m in rule.part_words.finditer(span)]
+    return bool(ends) and not re.search(r"等|信息", span[ends[-1] :])
 
 
 def _number_negated(clause: str, start: int, vocab: Vocabulary) -> bool:
@@ -326,6 +347,18 @@ def extract_figures(
     vocab = vocabulary()
     paras = paragraphs(text)
     heading_paths = _headings(paras, toc)
+    # One OpenCC call for the whole text; headings, which repeat down the page, once each.
+    simple_paras = paragraphs(to_simplified(text))
+    if len(simple_paras) != len(paras):
+        simple_paras = [to_simplified(para) for para in paras]
+    simplified: dict[str, str] = {}
+    hits_by_section: dict[tuple[str, bool], dict[str, bool]] = {}
+
+    def simple_heading(h: str) -> str:
+        if h not in simplified:
+            simplified[h] = to_simplified(h)
+        return simplified[h]
+
     found: dict[str, list[Candidate]] = {}
     order = 0
     issuer_s = to_simplified(issuer) if issuer else None
@@ -359,15 +392,19 @@ def extract_figures(
         if para.lstrip().startswith("|"):
             continue  # a table row: local tables are read below, mandated ones by the decoder
         path = heading_paths[p]
-        section_text = to_simplified(" / ".join(path))
+        simple_path = [simple_heading(h) for h in path]
+        section_text = " / ".join(simple_path)
         section_label = " / ".join(path) or None
-        kind = _section_kind(path, vocab)
-        para_simple = to_simplified(para)
-        in_plans = any(vocab.plans_sections.search(to_simplified(h)) for h in path)
-        section_hits = {
-            r.indicator: not in_plans and any(w in section_text for w in r.sections)
-            for r in vocab.rules.values()
-        }
+        kind = _section_kind(simple_path, vocab)
+        para_simple = simple_paras[p]
+        in_plans = any(vocab.plans_sections.search(h) for h in simple_path)
+        key = (section_text, in_plans)
+        if key not in hits_by_section:
+            hits_by_section[key] = {
+                r.indicator: not in_plans and any(w in section_text for w in r.sections)
+                for r in vocab.rules.values()
+            }
+        section_hits = hits_by_section[key]
         same_len = len(para_simple) == len(para)
         offset = 0
         carried: str | None = None
@@ -384,8 +421,8 @@ def extract_figures(
             if not _HAS_NUMBER.search(simple) and not _HAS_NEGATION.search(simple):
                 same_as(p, anchor, simple)
                 continue
-            if vocab.table_text.search(simple):
-                continue
+            if vocab.table_text.search(simple) and not _COUNTED.search(simple):
+                continue  # a table's labels run into the text; prose says 件 after its numbers
             # 其中，网上公开信息20条: a sentence that opens with 其中 breaks a figure down.
             breakdown = bool(re.match(r"^[(（]?(?:其中|包括)", simple.strip()))
             opening = vocab.scope_start.match(clauses[0].strip()) if clauses else None
@@ -400,9 +437,36 @@ def extract_figures(
                 first_topic = next((t for t in topics if t), None)
                 units.append((simple, rule.sentence_patterns, first_topic))
                 for clause, patterns, clause_topic in units:
+                    if seen_in_sentence and patterns is rule.patterns:
+                        tm = rule.total.match(clause)
+                        if tm and (number := read_number(tm)) is not None:
+                            # 网上申请105件，快递17件，合计122件: the sum of the parts listed.
+                            order += 1
+                            add(
+                                Candidate(
+                                    Statistic(
+                                        rule.indicator,
+                                        round(
+                                            number.value * rule.units.get(tm.group("unit"), 1.0), 6
+                                        ),
+                                        rule.unit,
+                                        number.qualifier,
+                                        None,
+                                        sentence,
+                                        anchor,
+                                        "text",
+                                        section_label,
+                                    ),
+                                    in_section,
+                                    order,
+                                    total=True,
+                                    sentence=anchor,
+                                )
+                            )
+                            continue
                     if not patterns or not rule.trigger.search(clause):
                         continue
-                    if not rule.allowed(Context(kind, clause_topic)):
+                    if not rule.allowed(Context(kind, clause_topic), clause):
                         continue
                     if rule.clause_excludes and rule.clause_excludes.search(clause):
                         continue
@@ -420,8 +484,8 @@ def extract_figures(
                             clause[max(0, m.start("num") - 3) : m.start("num")]
                         ):
                             continue
-                        part = rule.part_words and rule.part_words.search(
-                            clause[m.start() : m.start("num")]
+                        part = patterns is rule.patterns and _names_a_part(
+                            rule, clause[m.start() : m.start("num")]
                         )
                         unit_text = m.group("unit")
                         factor = rule.units.get(unit_text, 1.0)
@@ -438,6 +502,8 @@ def extract_figures(
                             breakdown and rule.indicator in stated_in_paragraph
                         )
                         scope = _scope(before, earlier, issuer_s, breakdown) or sentence_scope
+                        if scope == NOT_A_SCOPE and rule.prefer and rule.prefer.search(clause):
+                            scope = None  # …共受理59件，新收到47件: the new ones, not a part
                         if scope == NOT_A_SCOPE or (part and scope is None):
                             break
                         order += 1
@@ -459,6 +525,7 @@ def extract_figures(
                                 cumulative=bool(vocab.cumulative.search(clause)),
                                 channel=bool(vocab.channel.search(before)),
                                 total=bool(vocab.total_words.match(before)),
+                                preferred=bool(rule.prefer and rule.prefer.search(clause)),
                                 sentence=anchor,
                             )
                         )
@@ -495,14 +562,15 @@ def extract_figures(
                             )
                             break
             same_as(p, anchor, simple)
-    for c in [*_section_zeros(paras, heading_paths, vocab), *_local_tables(paras, vocab)]:
+    zeros = _section_zeros(paras, simple_paras, heading_paths, vocab)
+    for c in [*zeros, *_local_tables(paras, simple_paras, vocab)]:
         order += 1
         add(replace(c, order=order))
     return _choose(_drop_channel_parts(found))
 
 
 def _section_zeros(
-    paras: list[str], heading_paths: list[list[str]], vocab: Vocabulary
+    paras: list[str], simple_paras: list[str], heading_paths: list[list[str]], vocab: Vocabulary
 ) -> list[Candidate]:
     """A section whose whole body is a bare none (三、…收费和减免情况 / 无; 五、…行政复议… /
     我镇2016年度无申请): 0 for each indicator its heading names."""
@@ -519,8 +587,8 @@ def _section_zeros(
             body.append(q)
             q += 1
         if len(body) == 1:
-            text = to_simplified(paras[body[0]]).strip()
-            heading = to_simplified(path[-1])
+            text = simple_paras[body[0]].strip()
+            heading = simple_paras[p]
             if len(text) <= 40 and vocab.section_none.search(text):
                 for pattern, indicators in vocab.section_zero:
                     if not pattern.search(heading):
@@ -576,13 +644,15 @@ def _table_candidate(
     )
 
 
-def _local_tables(paras: list[str], vocab: Vocabulary) -> list[Candidate]:
+def _local_tables(paras: list[str], simple_paras: list[str], vocab: Vocabulary) -> list[Candidate]:
     """Figures of the local tables 2008–2018 reports print (主动公开信息数（条） | 依申请公开数（件）
     over a row of numbers), as pipe rows or flattened onto one line (行政复议数条行政诉讼数条00,
     read only when its digits split one way: as many as there are headers)."""
     out: list[Candidate] = []
     for p, para in enumerate(paras):
-        simple = to_simplified(para).strip()
+        simple = simple_paras[p].strip()
+        if not (simple.startswith("|") or "数" in simple):
+            continue
         m = _FLAT_TABLE.search(simple)
         if m and not simple.startswith("|"):
             labels = [lm.group(1) for lm in _HEADER_LABEL.finditer(m.group(1))]
@@ -638,6 +708,9 @@ def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Can
                 by_sentence.setdefault(c.sentence, []).append(c)
         drop: set[int] = set()
         for group in by_sentence.values():
+            if len(group) >= 2 and any(c.total for c in group):
+                drop |= {id(c) for c in group if not c.total}
+                continue
             if len(group) == 1 and group[0].channel and not group[0].total:
                 # A channel the patterns did not read stands beside it (通过公示栏等形式发布信息
                 # 108条，通过网站公开信息33条): this one is a part too.
@@ -647,6 +720,7 @@ def _drop_channel_parts(found: dict[str, list[Candidate]]) -> dict[str, list[Can
             if len(group) < 2 or not any(c.channel for c in group):
                 continue
             if any(c.total for c in group):
+                # 网上申请105件，快递17件，合计122件: the sum stands for the parts before it.
                 drop |= {id(c) for c in group if not c.total}
             elif all(c.channel for c in group):
                 drop |= {id(c) for c in group}

@@ -404,8 +404,11 @@ def _without_rules(run: str) -> str:
 def _chunks(run: str, n: int, soft: bool) -> list[str]:
     """Chunks of a data run: pipe cells when the run has pipes, else whitespace-separated."""
     if "|" not in run:
-        parts = run.split()
-        return ["".join(parts)] if soft and parts else parts
+        if soft:
+            # Stray spaces inside a printed row (230 000023) are not cell borders; line breaks
+            # are (a table printed one cell per line never runs two cells together).
+            return ["".join(line.split()) for line in run.splitlines() if line.split()]
+        return run.split()
     lines = [line.strip() for line in _without_rules(run).splitlines() if line.strip()]
     # One cell per line (56 | / | / | / 56 |): a line holding only a pipe is a blank cell.
     one_per_line = len(lines) > 1 and all(
@@ -875,7 +878,12 @@ def _find_applications(doc: _Document, specs: Sequence[_RowSpec]) -> dict[str, _
         while anchor > 0 and not _is_data(work[anchor - 1]):
             anchor -= 1
         rows = _locate_rows(work, specs, anchor, len(work), LABEL_WINDOW)
-        filled = sum(sum(ch.isdigit() or ch in DASHES for ch in r.run) >= 6 for r in rows.values())
+        filled = sum(
+            sum(ch.isdigit() or ch in DASHES or ch in "|" + BLANK for ch in r.run) >= 6
+            for r in rows.values()
+        )
+        if not filled:
+            continue  # labels quoted in prose (新收政府信息公开申请数量0件), not the table
         score = (filled, len(rows))
         if score > best_score:
             best, best_score = rows, score
