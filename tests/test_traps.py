@@ -452,6 +452,56 @@ PHRASINGS = {
     "通过《某市人民政府公报》公开规章和规范性文件68条，全年共印发13期39598册。\n": {
         "gazette_copies": 39598
     },
+    # Documents the gazette carries are not copies of it.
+    "二、主动公开\n通过每月一期的《某市人民政府公报》公开了市政府文件54份。\n": {},
+    # The sum of the parts listed before it.
+    "三、依申请公开情况\n全年共收到群众网上申请105件，快递17件，合计122件，上年结转11件。\n": {
+        "applications_received": 122,
+        "applications_carried_in": 11,
+    },
+    # New applications, not those handled (which include last year's).
+    "三、依申请公开情况\n全年共受理依申请公开事项59件，结转上年后新收到依申请公开事项47件。\n": {
+        "applications_received": 47
+    },
+    "三、依申请公开情况\n全年共处理政府信息公开申请1261件（含上年度结转申请74件），答复1181件，"
+    "结转下年度继续办理80件。\n": {
+        "applications_carried_in": 74,
+        "applications_answered": 1181,
+        "applications_carried_out": 80,
+    },
+    # No review about applications says nothing about the applications.
+    "四、复议\n2021年，我局未发生依申请公开政府信息方面的行政复议和行政诉讼。\n": {
+        "reconsideration_cases": 0,
+        "litigation_cases": 0,
+    },
+    # A total over many channels, new media among them; a single new-media channel is a part.
+    "二、主动公开\n全年通过门户网站、微信公众号、微博等渠道公开各类信息1812条。\n": {
+        "proactive_items": 1812
+    },
+    "二、主动公开\n通过门户网站、官方抖音号等渠道，主动公开财政管理、政府采购、重点工作、办事指南"
+    "等信息共计2186条。其中，通过门户网站公开政府信息15条。\n": {"proactive_items": 2186},
+    "二、主动公开\n通过县政府门户网站、县政务服务中心等平台主动公开政府信息6391条。\n": {
+        "proactive_items": 6391
+    },
+    "二、主动公开\n街道通过政务公开栏等渠道发布各类信息100余条。\n": {"proactive_items": 100},
+    "三、依申请\n发生行政复议4件，其中3件维持；发生行政诉讼4件，其中3件维持。\n": {
+        "reconsideration_cases": 4,
+        "litigation_cases": 4,
+    },
+    "三、依申请\n全区共收到依申请公开件30件，共办结24件，结转到2025年办理7件。\n": {
+        "applications_received": 30,
+        "applications_answered": 24,
+        "applications_carried_out": 7,
+    },
+    "三、依申请\n结转上年度政府信息公开申请10件，共办理完成198件。\n": {
+        "applications_carried_in": 10,
+        "applications_answered": 198,
+    },
+    # The table's own row wording in prose is prose.
+    "三、依申请\n全年新收政府信息公开申请数量0件，上年结转政府信息公开申请数量0件。\n": {
+        "applications_received": 0,
+        "applications_carried_in": 0,
+    },
 }
 
 
