@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urljoin
@@ -622,6 +623,19 @@ def test_report_links_in_lists_carry_the_language_of_their_title(a11y_build):
             assert e["attrs"].get("lang") == want, (path, e)
             seen[want] += 1
     assert seen["zh-Hans"] and seen["zh-Hant"], seen
+
+
+def test_feed_titles_carry_their_language(a11y_build):
+    atom = "{http://www.w3.org/2005/Atom}"
+    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
+    by_id = {r.report_id: r for r in a11y_build["result"].reports}
+    feed = ET.parse(a11y_build["site"] / "feed.xml").getroot()
+    langs = []
+    for entry in feed.iter(f"{atom}entry"):
+        rid = re.search(r"reports/([\w-]+)/", entry.find(f"{atom}link").get("href")).group(1)
+        langs.append(entry.find(f"{atom}title").get(lang_attr))
+        assert langs[-1] == _expected_title_lang(by_id[rid]), rid
+    assert {"zh-Hans", "zh-Hant"} <= set(langs)
 
 
 @pytest.mark.browser
