@@ -70,8 +70,9 @@ def serve(c, port=8000):
 
 @task
 def setup(c):
-    """Install the system packages the build and tests need when missing: antiword (reads .doc
-    files), CJK fonts (test PDFs) and Debian's chromium (browser tests)."""
+    """Install what the build and tests need when missing: antiword (reads .doc files), CJK fonts
+    (test PDFs), Debian's chromium (browser tests), npm, and the npm package axe-core at the
+    version pinned in tests/package-lock.json (the accessibility tests inject it into pages)."""
     import shutil
     from pathlib import Path
 
@@ -84,14 +85,33 @@ def setup(c):
                 "fonts-noto-cjk",
                 Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists(),
             ),
+            ("npm", shutil.which("npm")),
         )
         if not present
     ]
-    if not missing:
-        return
-    sudo = [] if _is_root() else ["sudo"]
-    _run(c, [*sudo, "apt-get", "update", "-q"])
-    _run(c, [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing])
+    if missing:
+        sudo = [] if _is_root() else ["sudo"]
+        _run(c, [*sudo, "apt-get", "update", "-q"])
+        _run(c, [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing])
+    if not _axe_installed():
+        tests = Path(__file__).resolve().parent / "tests"
+        _run(c, ["npm", "ci", "--prefix", str(tests), "--no-audit", "--no-fund"])
+
+
+def _axe_installed() -> bool:
+    """axe-core is in tests/node_modules at the version tests/package-lock.json pins."""
+    import json
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent / "tests"
+    try:
+        lock = json.loads((tests / "package-lock.json").read_text(encoding="utf-8"))
+        installed = json.loads(
+            (tests / "node_modules" / "axe-core" / "package.json").read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        return False
+    return installed.get("version") == lock["packages"]["node_modules/axe-core"]["version"]
 
 
 def _is_root() -> bool:

@@ -83,7 +83,7 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     out = [
         '<details class="chart-data">',
         "<summary>数据表</summary>",
-        '<div class="table-wrap"><table>',
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_h(caption)}"><table>',
         f"<caption>{_h(caption)}</caption>",
         "<thead><tr>" + "".join(f'<th scope="col">{_h(h)}</th>' for h in head) + "</tr></thead>",
         "<tbody>",

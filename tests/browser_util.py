@@ -84,6 +84,43 @@ def wait_for_results(page: Any, term: str | None = None, timeout: float = 15_000
     return list(dict.fromkeys(h.split("#")[0] for h in hrefs))
 
 
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed by `invoke setup` (``npm ci`` in tests/, version pinned in its lock file)."""
+WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+
+def require_axe() -> str:
+    """The source of axe-core; a clear error (not a skip) when it is not installed."""
+    if not AXE.exists():
+        raise RuntimeError(
+            f"{AXE} is missing: the accessibility tests need the npm package axe-core "
+            "(run `invoke setup`, or `npm ci --prefix tests`)"
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any, source: str, tags: tuple[str, ...] = WCAG_21_AA) -> list[dict]:
+    """axe-core's violations of the rules tagged ``tags`` on the page as it is now: for each,
+    its rule id, impact, help text and the CSS selectors of the failing nodes.
+
+    axe is evaluated through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern; a <script> tag (Playwright's add_script_tag) would be refused by it."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(source)
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {
+                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+            });
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map(n => n.target.join(' ')),
+            }));
+        }""",
+        list(tags),
+    )
+
+
 class Transfer:
     """Bytes received by a page, per request, counted from the responses' bodies."""
 

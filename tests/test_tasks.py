@@ -59,3 +59,24 @@ def test_serve_quotes_the_site_folder(tmp_path: Path, monkeypatch):
     words = _words_as_the_shell_reads_them(command)
     assert words[-2:] == ["--directory", str(site)]
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_setup_installs_the_pinned_axe_core_when_missing(monkeypatch, installed: bool):
+    """`invoke setup` (run by CI) installs axe-core with `npm ci` from tests/package-lock.json,
+    and leaves it alone when the pinned version is there."""
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(tasks, "_axe_installed", lambda: installed)
+    c = Recorder()
+    tasks.setup(c)
+    npm = [shlex.split(cmd) for cmd in c.commands if shlex.split(cmd)[0] == "npm"]
+    if installed:
+        assert npm == []
+    else:
+        tests_dir = str(Path(tasks.__file__).resolve().parent / "tests")
+        assert npm == [["npm", "ci", "--prefix", tests_dir, "--no-audit", "--no-fund"]]
+        assert (Path(tests_dir) / "package-lock.json").exists()
+
+
+def test_axe_core_counts_as_installed_here():
+    assert tasks._axe_installed(), "run `invoke setup` to install axe-core"

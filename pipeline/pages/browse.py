@@ -20,6 +20,7 @@ from pipeline.pages.common import (
     level,
     slug,
     tier,
+    title_lang,
     year,
     years_desc,
 )
@@ -41,6 +42,7 @@ def _item(r: Report, prefix: str) -> dict[str, Any]:
         "title": m.display_title,
         "href": f"{prefix}{r.report_id}.md",
         "hant": m.script == "hant",
+        "lang": title_lang(r),
         "extra": [x for x in (m.issuer, m.published_date) if x],
     }
 

@@ -113,6 +113,17 @@ def anchor(text: str) -> str:
     )
 
 
+def text_lang(r: Report) -> str:
+    """The language tag of a report's own text: ``zh-Hant`` or ``zh-Hans`` by its script."""
+    return LANG.get(r.metadata.script, "zh")
+
+
+def title_lang(r: Report) -> str:
+    """The language tag of the title shown for a report: its own title is in its script; a
+    title the site makes (no title line) is Simplified, like the rest of the site's words."""
+    return text_lang(r) if r.metadata.title else LANG["hans"]
+
+
 def level(r: Report) -> str:
     return r.metadata.admin_level or "unknown"
 

@@ -19,6 +19,7 @@ from pipeline.pages.common import (
     level,
     newest_first,
     region,
+    title_lang,
 )
 from pipeline.pages.render import render
 from pipeline.records import Report
@@ -49,6 +50,7 @@ def feed_xml(reports: Sequence[Report]) -> str:
         entries=[
             {
                 "title": r.metadata.display_title,
+                "lang": title_lang(r),
                 "id": f"urn:uuid:{uuid.uuid5(FEED_NS, r.report_id)}",
                 "href": f"reports/{r.report_id}/",
                 "time": _feed_time(r),

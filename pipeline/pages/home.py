@@ -18,6 +18,7 @@ from pipeline.pages.common import (
     level,
     newest_first,
     slug,
+    title_lang,
     year,
     years_desc,
 )
@@ -128,6 +129,7 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
             {
                 "date": r.metadata.published_date or "日期未知",
                 "title": r.metadata.display_title,
+                "lang": title_lang(r),
                 "href": f"reports/{r.report_id}.md",
                 "issuer": r.metadata.issuer,
             }

@@ -17,7 +17,6 @@ from pipeline.pages.common import (
     DOWNLOADS,
     FORMAT_ZH,
     ISSUER_TYPE_ZH,
-    LANG,
     LEVEL_ZH,
     QUALIFIER_ZH,
     SCRIPT_ZH,
@@ -30,6 +29,8 @@ from pipeline.pages.common import (
     fmt,
     level,
     region,
+    text_lang,
+    title_lang,
 )
 from pipeline.pages.render import render
 from pipeline.records import Report
@@ -111,8 +112,10 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         sections.append(("simplified", "简体版"))
     sections.append(("downloads", "下载"))
     ext = readers.original_suffix(r.archived.media_type)
+    tables = _tables(r)
     return {
         "title": m.display_title,
+        "title_lang": title_lang(r),
         "title_hans": m.title_hans or m.display_title,
         "description": (
             f"{m.issuer or '未知机关'}{m.year or ''}年度政府信息公开工作报告全文、主要数字与原始文件。"
@@ -134,8 +137,13 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         # Checked where metadata is assembled, and again here for a report made elsewhere.
         "url": safety.safe_url(m.url),
         "sections": sections,
+        # The page's own headings; every other entry of the table of contents is a heading of
+        # the report's text, shown in its script (the theme's toc-item.html tags it).
+        "site_headings": " ".join(
+            [id_ for id_, _ in sections] + [t["id"] for t in tables] + ["checks", "same-issuer"]
+        ),
         "figures": _figures(r, dl),
-        "tables": _tables(r),
+        "tables": tables,
         "checks": [
             {
                 "check": c.check,
@@ -146,7 +154,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
             }
             for c in r.checks
         ],
-        "lang": LANG.get(m.script, "zh"),
+        "lang": text_lang(r),
         # The Simplified copy is body text like the report's own: Markdown-escaped the same way.
         "simplified": (
             [Markup(escape(p)) for p in r.text_hans.split("\n") if p.strip()]
@@ -166,6 +174,7 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
             {
                 "year": o.metadata.year or "未知",
                 "title": o.metadata.display_title,
+                "lang": title_lang(o),
                 "href": f"{o.report_id}.md",
             }
             for o in sorted(

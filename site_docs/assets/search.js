@@ -12,6 +12,7 @@
   var form = document.getElementById("search-form");
   var input = document.getElementById("search-q");
   var t2s = {};
+  var simplifiedOnly = {};
   var segmenter = null;
   try {
     segmenter = new Intl.Segmenter("zh", { granularity: "word" });
@@ -55,9 +56,53 @@
         if (!data) return;
         var t = Array.from(data.t), s = Array.from(data.s);
         for (var i = 0; i < t.length && i < s.length; i++) t2s[t[i]] = s[i];
+        for (var j = 0; j < s.length; j++) if (!(s[j] in t2s)) simplifiedOnly[s[j]] = true;
       })
       .catch(function () {});
   }
+
+  // Language tags of the results: a title is in its report's script (Pagefind meta
+  // ``title_lang``); an excerpt or a heading of a Traditional report may come from its text or
+  // from its Simplified copy, so it is tagged by the characters it holds.
+  var pageLangs = {};
+
+  function remember(result) {
+    var meta = (result && result.meta) || {};
+    if (result && result.url) {
+      pageLangs[result.url.split("#")[0]] = { lang: meta.lang, title_lang: meta.title_lang };
+    }
+    delete meta.lang; // not shown as tags under the result
+    delete meta.title_lang;
+    return result;
+  }
+
+  function scriptOf(text, fallback) {
+    var simplified = false;
+    for (var ch of text) {
+      if (t2s[ch] && t2s[ch] !== ch) return "zh-Hant";
+      if (simplifiedOnly[ch]) simplified = true;
+    }
+    return simplified ? "zh-Hans" : fallback;
+  }
+
+  function tagLanguages() {
+    root.querySelectorAll(".pagefind-ui__result-link").forEach(function (link) {
+      var meta = pageLangs[(link.getAttribute("href") || "").split("#")[0]];
+      if (!meta || !meta.lang) return;
+      var item = link.closest(".pagefind-ui__result-nested, .pagefind-ui__result");
+      var nested = item && item.classList.contains("pagefind-ui__result-nested");
+      var title = link.closest(".pagefind-ui__result-title") || link;
+      var hant = meta.lang === "zh-Hant";
+      var lang = !nested ? meta.title_lang || meta.lang : hant ? scriptOf(title.textContent, meta.lang) : meta.lang;
+      if (title.getAttribute("lang") !== lang) title.setAttribute("lang", lang);
+      var excerpt = item && item.querySelector(":scope > .pagefind-ui__result-excerpt, :scope > .pagefind-ui__result-inner > .pagefind-ui__result-excerpt");
+      if (excerpt) {
+        var el = hant ? scriptOf(excerpt.textContent, meta.lang) : meta.lang;
+        if (excerpt.getAttribute("lang") !== el) excerpt.setAttribute("lang", el);
+      }
+    });
+  }
+  new MutationObserver(tagLanguages).observe(root, { childList: true, subtree: true, characterData: true });
 
   var css = document.createElement("link");
   css.rel = "stylesheet";
@@ -79,6 +124,7 @@
       showImages: false,
       debounceTimeoutMs: 0,
       processTerm: prepare,
+      processResult: remember,
       translations: { placeholder: "搜索报告全文" },
     });
     var last = null;
