@@ -58,6 +58,8 @@ def _escape_with_links(text: str) -> str:
     return "".join(out)
 
 
+# A table row whose cells ran together (3.其他0000000) ends in a run of digits.
+_CELL_RUN = re.compile(r"\d{5,}$")
 _COUNT = re.compile(r"\d+\s*[件条项次人元份个]")
 _CLOSING_MARKS = ("。", "：", ":")
 
@@ -93,7 +95,7 @@ def heading_level(line: str, toc: Collection[str] = ()) -> int | None:
     headings may end with 。 or ：, as many reports write them (二、主动公开政府信息情况。)."""
     if line in toc:
         return 2
-    if len(line) > HEADING_MAX_LEN or _table_label(line):
+    if len(line) > HEADING_MAX_LEN or _table_label(line) or _CELL_RUN.search(line):
         return None
     closed = line.endswith(_CLOSING_MARKS)
     if line.endswith(("；", ";", "，", ",")):
