@@ -451,6 +451,7 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
 
     # 4. After the closing date: the page footer.
     date_index = None
+    report_below = False
     for i in range(len(lines) - 1, max(-1, len(lines) - 40), -1):
         if not keep[i]:
             continue
@@ -459,11 +460,11 @@ def clean(text: str, known_title: str | None = None) -> Cleaned:
             break
         own_title = title is not None and i == title.index
         if not own_title and (_title_like(lines[i]) or _INLINE_HEADING.match(lines[i])):
-            # The report goes on below this line: a date above it (a cover letter's) is not the
-            # report's closing date.
-            break
+            report_below = True
     if date_index is not None:
         header.setdefault("closing_date", lines[date_index])
+    # A date with the report's own lines below it (a cover letter's) ends no page.
+    if date_index is not None and not report_below:
         for i in range(date_index + 1, len(lines)):
             line = lines[i]
             if (

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from datetime import date
 
-from pipeline.extract.regions import body_from_title, describe_issuer, only_places
+from pipeline.extract.regions import body_from_title, describe_issuer, locate, only_places
 from pipeline.extract.template import detect_format
 from pipeline.records import Cleaned, Metadata
 from pipeline.script import detect_script, to_simplified
@@ -295,9 +295,15 @@ def _header_body(header: dict[str, str], key: str) -> str | None:
     value = header.get(key)
     if value:
         value = to_simplified(value.strip())
-        if _is_body(value):
+        if _is_body(value) and not _placeless(value):
             return as_body(value)
     return None
+
+
+def _placeless(name: str) -> bool:
+    """A body named by its kind alone (市政府办, 区卫计局): a page's own shorthand, which names no
+    place; the title or the text say which body it is."""
+    return name[0] in "省市县区州旗" and locate(name).division_code is None
 
 
 def doc_number(cleaned: Cleaned) -> str | None:

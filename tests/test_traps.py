@@ -497,6 +497,15 @@ PHRASINGS = {
         "applications_carried_in": 10,
         "applications_answered": 198,
     },
+    # A list of kinds of document summed up is still a part; a list of subjects is the whole.
+    "二、主动公开\n通过《某市人民政府公报》公开市政府规章、规范性文件、人事任免、机构设置等方面信息"
+    "68条。\n": {},
+    "二、主动公开\n主动公开了行政许可事项148条，公共服务事项257条。\n": {},
+    "三、依申请\n共收到公开申请1466件（上年度结转16件）。\n": {
+        "applications_received": 1466,
+        "applications_carried_in": 16,
+    },
+    "三、依申请\n本年度未收到和处理政府信息公开申请。\n": {"applications_received": 0},
     # The table's own row wording in prose is prose.
     "三、依申请\n全年新收政府信息公开申请数量0件，上年结转政府信息公开申请数量0件。\n": {
         "applications_received": 0,

@@ -323,7 +323,19 @@ def _names_a_part(rule: Rule, span: str) -> bool:
     if rule.part_words is None:
         return False
     ends = [m.end() for m in rule.part_words.finditer(span)]
-    return bool(ends) and not re.search(r"等|信息", span[ends[-1] :])
+    if not ends:
+        return False
+    if not re.search(r"等|信息", span[ends[-1] :]):
+        return True
+    # A list summed up (…、…等信息): a part when every kind it lists is a kind of document
+    # (规章、规范性文件、人事任免等方面信息68条), the whole when it lists subjects too.
+    listed = re.split(r"等", span)[0]
+    items = [i for i in re.split(r"[、，,和及与]", listed) if i.strip()]
+    return (
+        len(items) >= 2
+        and all(rule.part_words.search(i) for i in items[1:])
+        and bool(rule.part_words.search(items[0][-8:]))
+    )
 
 
 def _number_negated(clause: str, start: int, vocab: Vocabulary) -> bool:
