@@ -117,6 +117,7 @@ def score_report(entry: dict[str, Any], report: Report, ev: Evaluation) -> None:
             ev.add(field_key, fp=int(g is not None), fn=int(e not in (None, [])))
             ev.misses.append(f"{name}: {key} expected {e!r}, got {g!r}")
 
+    ev.add("invented")  # published figures a report does not state (wrong or absent in the gold)
     whole = defaultdict(list)
     for s in report.statistics:
         if s.scope is None:
