@@ -1,7 +1,8 @@
 """Which sentences of a report count when copied text is measured, and their fingerprints.
 
 A sentence counts when the report page shows it as a sentence (not the title, a heading or a
-table row), when it is not the mandated template's wording (a row of the 2019/2021 tables read
+table row), when it has punctuation (a line with none is a label, a signature or a date), when
+it is not the mandated template's wording (a row of the 2019/2021 tables read
 as text, 本年新收政府信息公开申请数量713000074) and when it is long enough to say something
 (``MIN_CHARS``). It is compared in a normal form: Simplified script, NFKC (full-width letters
 and digits made ASCII), every run of digits one ``0`` (a body that copies last year's sentence
@@ -36,6 +37,7 @@ LABEL_MIN = 4
 """Template labels shorter than this (规章, 其他) are ordinary words, not the template's."""
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_PUNCTUATION = re.compile(r"[。！？；，、：,;:!?]")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -97,7 +99,7 @@ def counted_sentences(
         if kind != "prose":
             continue
         for s, sentence in enumerate(sentences(paras[i])):
-            if s < skip:
+            if s < skip or not _PUNCTUATION.search(sentence):
                 continue
             norm = normalise(to_simplified(sentence) if hant else sentence)
             if counts(norm):

@@ -72,7 +72,9 @@ def issuer_view(issuer: Issuer, reports: dict[str, Report], cross: CrossReport) 
                     "flag": flagged.get((r.report_id, code)),
                 }
             )
-        rows.append({"name": titles[code][1], "unit": titles[code][2], "cells": cells})
+        name, unit = titles[code][1], titles[code][2]
+        label = name if unit in name else f"{name}（{unit}）"
+        rows.append({"name": label, "unit": unit, "cells": cells})
     figures = []
     for code in CHARTS:
         data: list[tuple[str, float | None, str]] = []
@@ -87,11 +89,12 @@ def issuer_view(issuer: Issuer, reports: dict[str, Report], cross: CrossReport) 
         shown = [v for _, v, _ in data if v is not None]
         if len(shown) >= 2:
             name, unit = titles[code][1], titles[code][2]
+            name = name if unit in name else f"{name}（{unit}）"
             figures.append(
                 Markup(
                     charts.year_columns(
                         f"chart-{code.replace('_', '-')}",
-                        f"{name}（{unit}）",
+                        name,
                         data,
                         unit,
                         f"{len(shown)} 个年度写明了{name}；待核的数字不画出。",
