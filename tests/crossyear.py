@@ -9,6 +9,11 @@ from pathlib import Path
 
 import opencc
 
+YEARS = (2018, 2019, 2020, 2021)
+"""Years of the synthetic bodies (tests/tools/synth.py ``generate_years``) added to the corpus."""
+BODIES = 5
+SYNTH_SEED = 5
+
 _A = ("加强", "推进", "完善", "落实", "规范", "深化", "健全", "优化")
 _B = (
     "政务公开",

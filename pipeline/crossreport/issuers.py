@@ -78,13 +78,20 @@ class Issuer:
     """Years its reports cover, sorted, without repeats."""
 
 
+def _government(head: str) -> str:
+    """The government of a place: a 街道's is its 办事处, any other's its 人民政府."""
+    return head + ("办事处" if head.endswith("街道") else "人民政府")
+
+
 def canonical_body(rest: str) -> str:
     """The name of a body once its division is taken away, offices read as their body."""
     if not rest or rest in ("政府", *_OFFICES):
         return "人民政府"
+    if rest.endswith("街道"):
+        return rest + "办事处"
     for office in _GOVERNMENT_OFFICES:
         if rest.endswith(office):
-            return rest[: -len(office)] + "人民政府"
+            return _government(rest[: -len(office)])
     for office in _OFFICES:
         head = rest[: -len(office)]
         if rest.endswith(office) and head.endswith(_DEPARTMENT_ENDS):
