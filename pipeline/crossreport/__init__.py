@@ -152,7 +152,8 @@ def rows(cross: CrossReport) -> dict[str, list[dict[str, Any]]]:
             "province": s.province_key,
             "indicator": s.indicator,
             "unit": s.unit,
-            "total": s.total,
+            # Whole numbers as integers, as the statistics table writes its values.
+            "total": int(s.total) if s.total is not None and s.total.is_integer() else s.total,
             "reports": s.reports,
             "reports_excluded": s.reports_excluded,
             "reports_missing": s.reports_missing,

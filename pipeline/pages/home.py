@@ -77,7 +77,14 @@ def home_charts(reports: Sequence[Report], series: Sequence[SeriesRow] = ()) -> 
     return out
 
 
-def home_page(reports: Sequence[Report], problems: int, series: Sequence[SeriesRow] = ()) -> str:
+def home_page(
+    reports: Sequence[Report],
+    problems: int,
+    series: Sequence[SeriesRow] = (),
+    issuers: int | None = None,
+) -> str:
+    """The home page; ``issuers`` is the number of bodies the cross-report stage matched (each
+    report without one counted apart), else the number of distinct issuer names."""
     years = Counter(year(r) for r in reports)
     levels = Counter(level(r) for r in reports)
     provinces = Counter(r.metadata.region.province or "未知" for r in reports)
@@ -85,7 +92,11 @@ def home_page(reports: Sequence[Report], problems: int, series: Sequence[SeriesR
     return render(
         "home.md.j2",
         reports=len(reports),
-        issuers=len({r.metadata.issuer or r.report_id for r in reports}),
+        issuers=(
+            issuers
+            if issuers is not None
+            else len({r.metadata.issuer or r.report_id for r in reports})
+        ),
         span=f"{known[0]}–{known[-1]}" if known else "–",
         statistics=sum(len(r.statistics) for r in reports),
         hant=sum(r.metadata.script == "hant" for r in reports),
@@ -117,8 +128,13 @@ def home_page(reports: Sequence[Report], problems: int, series: Sequence[SeriesR
 
 
 def _outputs(site: Site) -> Iterator[Output]:
-    assert site.cross is not None
-    yield "index.md", home_page(site.reports, len(site.problems), site.cross.series)
+    cross = site.cross
+    assert cross is not None
+    alone = sum(1 for r in site.reports if r.report_id not in cross.issuer_of)
+    yield (
+        "index.md",
+        home_page(site.reports, len(site.problems), cross.series, len(cross.issuers) + alone),
+    )
 
 
 KIND = PageKind("home", ("index.md",), _outputs)
