@@ -108,7 +108,9 @@ def _create_table(name: str, schema: package.ResourceSchema) -> str:
     cols.append(f"PRIMARY KEY ({', '.join(_quote(k) for k in schema.primary_key)})")
     for a, table, b in schema.foreign_keys:
         cols.append(f"FOREIGN KEY ({_quote(a)}) REFERENCES {_quote(table)} ({_quote(b)})")
-    return f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(cols) + "\n)"
+    # Rows stored in primary-key order with no separate key index: the keys are text, and a
+    # rowid table would hold each key twice (a third of template_cells' size).
+    return f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(cols) + "\n) WITHOUT ROWID"
 
 
 def _value(value: Any, kind: str) -> Any:

@@ -39,11 +39,15 @@ LABEL_MIN = 4
 _NOT_WORD = re.compile(r"[\W_]+")
 _PUNCTUATION = re.compile(r"[。！？；，、：,;:!?]")
 _DIGITS = re.compile(r"\d+")
+# Characters NFKC changes in these texts: full-width forms, ideographic space, circled and
+# parenthesised numbers. NFKC is skipped for the many sentences without any (it is the
+# costliest step).
+_COMPAT = re.compile("[\u00a0\u2460-\u24ff\u3000\u3200-\u33ff\uf900-\ufaff\uff00-\uffef]")
 
 
 def normalise(sentence: str) -> str:
     """The form two sentences are compared in (the text must already be in Simplified script)."""
-    text = unicodedata.normalize("NFKC", sentence)
+    text = unicodedata.normalize("NFKC", sentence) if _COMPAT.search(sentence) else sentence
     return _DIGITS.sub("0", _NOT_WORD.sub("", text))
 
 

@@ -8,8 +8,9 @@ exact values: 4.5万余 is a lower bound and 约 an estimate, and a total of bou
 is neither. Figures left out for either reason are counted apart (``reports_excluded``), so
 that a reader sees how much of the group the total covers.
 
-Besides each (year, level, province) group, two kinds of totals: all provinces of one level
-(``province_key`` ``*``) and the whole year (``admin_level`` ``*`` too). A report whose
+Besides each (year, level, province) group, three kinds of totals: all provinces of one level
+(``province_key`` ``*``), all levels of one province (``admin_level`` ``*``) and the whole year
+(both ``*``). A report whose
 province is unknown, or a central body's, sits under ``province_key`` ``-``. Years and levels
 are the reports' own; a report without a year is left out. A row exists where at least one
 report of the group states the figure.
@@ -56,7 +57,7 @@ def _keys(r: Report) -> list[tuple[int, str, str]]:
     assert year is not None
     level = r.metadata.admin_level or "unknown"
     province = r.metadata.region.province or NO_PROVINCE
-    return [(year, level, province), (year, level, ALL), (year, ALL, ALL)]
+    return [(year, level, province), (year, level, ALL), (year, ALL, province), (year, ALL, ALL)]
 
 
 def build_series(reports: Sequence[Report]) -> list[SeriesRow]:
