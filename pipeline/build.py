@@ -286,7 +286,13 @@ def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
     """Issuers across years, copied text and series over the whole corpus (after the per-report
     stages); year-over-year checks join the reports' own."""
     t0 = time.perf_counter()
-    result.cross = crossreport.cross_report(result.reports)
+    try:
+        result.cross = crossreport.cross_report(result.reports)
+    except Exception as exc:  # noqa: BLE001 - the reports themselves can still be published
+        result.cross = crossreport.CrossReport(timings={"issuers": 0, "reuse": 0, "series": 0})
+        result.problems.append(
+            Problem("(all reports)", "crossreport", f"{type(exc).__name__}: {exc}", "warning")
+        )
     result.reports = crossreport.with_checks(result.reports, result.cross)
     result.timings["crossreport"] = time.perf_counter() - t0
     t = result.cross.timings

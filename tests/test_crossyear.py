@@ -461,3 +461,24 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def test_every_counted_sentence_has_its_id_in_the_markdown(built):
+    for r in built["result"].reports:
+        for anchor in r.fingerprints.anchors.split():
+            assert f'id="{anchor}"' in r.markdown, (r.report_id, anchor)
+    assert built["by_id"]["a_2020"].fingerprints.anchors.count(" ") == 19  # 20 sentences
+
+
+def test_a_failing_cross_report_stage_leaves_the_reports_published(tmp_path, monkeypatch):
+    import pipeline.crossreport
+
+    def broken(reports):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline.crossreport, "cross_report", broken)
+    result = build_into(paths.SOURCE_DIR, tmp_path)
+    assert len(result.reports) == 5
+    assert any(p.stage == "crossreport" and "boom" in p.message for p in result.problems)
+    rows = _csv_rows(tmp_path / "datasets" / "reports.csv")
+    assert len(rows) == 5 and all(r["issuer_id"] == "" for r in rows)
