@@ -11,25 +11,24 @@ fingerprints also occurs in: linear in the number of sentences. MinHash would es
 same shares with more code and an error; it pays when documents are compared as sets of
 overlapping shingles, not when whole sentences are the unit.
 
-A sentence found in the reports of many different bodies (more than ``stock_limit``) is stock
-phrasing — the wording every body uses (进一步加强政府信息公开工作) — not one body copying
-another: it is left out of both shares and their denominators, and it keeps the postings of
-the index short, so counting stays linear.
+A sentence found in the reports of many different bodies (more than ``STOCK``) is stock
+phrasing — the wording every body uses (进一步加强政府信息公开工作), or a province's template
+handed to all its counties — not one body copying another: it is left out of both shares and
+their denominators. The limit is a number of bodies, not a share of the corpus, so that no
+list of the index is longer than a constant: counting stays linear however large the corpus.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.records import Report
 
-STOCK_MIN = 20
-"""A sentence in the reports of more than this many bodies is stock phrasing…"""
-STOCK_SHARE = 0.01
-"""…or in more than this share of all bodies, whichever is larger."""
+STOCK = 30
+"""A sentence in the reports of more than this many bodies is stock phrasing (a prefecture has
+up to about 20 counties: their shared wording is still copying)."""
 MIN_SENTENCES = 10
 """The ranking lists only reports with at least this many counted sentences."""
 
@@ -63,10 +62,6 @@ class Pair:
     """``same_body`` (the previous report of its body) or ``other_body``."""
 
 
-def stock_limit(groups: int) -> int:
-    return max(STOCK_MIN, math.ceil(groups * STOCK_SHARE))
-
-
 def _share(found: int, total: int) -> float:
     return round(found / total, 4)
 
@@ -93,18 +88,21 @@ def measure(
                 last[h] = group[i]
                 spread[h] = spread.get(h, 0) + 1
     del last
-    limit = stock_limit(len(set(group)))
-    kept = [[(a, h) for a, h in s if spread[h] <= limit] for s in sentences]
+    kept = [[(a, h) for a, h in s if spread[h] <= STOCK] for s in sentences]
     del spread, sentences
 
-    # Inverted index per year: fingerprint → reports holding it.
-    postings: dict[tuple[int | None, bytes], list[int]] = defaultdict(list)
+    # Inverted index per year: fingerprint → reports holding it (at most STOCK bodies' each).
+    postings: dict[int, dict[bytes, list[int]]] = defaultdict(dict)
     for i, r in enumerate(reports):
         year = r.metadata.year
         if year is None:
             continue
+        index = postings[year]
         for h in dict.fromkeys(h for _, h in kept[i]):
-            postings[(year, h)].append(i)
+            if h in index:
+                index[h].append(i)
+            else:
+                index[h] = [i]
 
     out: dict[str, Reuse] = {}
     pairs: list[Pair] = []
@@ -127,10 +125,9 @@ def measure(
         other_id, other_share = None, None
         if r.metadata.year is not None and mine:
             hits: Counter[int] = Counter()
+            index = postings[r.metadata.year]
             for h in dict.fromkeys(h for _, h in mine):
-                for j in postings[(r.metadata.year, h)]:
-                    if group[j] != group[i]:
-                        hits[j] += 1
+                hits.update(j for j in index[h] if group[j] != group[i])
             if hits:
                 # Most shared sentences, then the smaller report id: the same on every build.
                 best = min(hits, key=lambda j: (-hits[j], reports[j].report_id))
