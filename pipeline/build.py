@@ -17,12 +17,15 @@ from typing import Any
 
 import yaml
 
-from pipeline import PIPELINE_VERSION, htmlsource, package, paths, readers, safety
+from pipeline import PIPELINE_VERSION, crossreport, htmlsource, package, paths, readers, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
+from pipeline.database import write_database
 from pipeline.fileio import write_files
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
+from pipeline.reportjson import publish as publish_json
+from pipeline.reportjson import write_json
 from pipeline.site import build_site, clear_generated_docs, index_search, stage_downloads
 
 SIDECAR_SUFFIX = ".meta.yml"
@@ -47,6 +50,8 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
+    cross: crossreport.CrossReport | None = None
+    """What the cross-report stage found (issuers, copied text, series); see ``cross_stage``."""
 
 
 Progress = Callable[[str], None]
@@ -274,8 +279,34 @@ def run_stages(
     return result
 
 
+# --------------------------------------------------------------------------- cross-report stage
+
+
+def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
+    """Issuers across years, copied text and series over the whole corpus (after the per-report
+    stages); year-over-year checks join the reports' own."""
+    t0 = time.perf_counter()
+    try:
+        result.cross = crossreport.cross_report(result.reports)
+    except Exception as exc:  # noqa: BLE001 - the reports themselves can still be published
+        result.cross = crossreport.CrossReport(timings={"issuers": 0, "reuse": 0, "series": 0})
+        result.problems.append(
+            Problem("(all reports)", "crossreport", f"{type(exc).__name__}: {exc}", "warning")
+        )
+    result.reports = crossreport.with_checks(result.reports, result.cross)
+    result.timings["crossreport"] = time.perf_counter() - t0
+    t = result.cross.timings
+    progress(
+        f"[cross]    {len(result.cross.issuers)} issuers ({t['issuers']:.1f}s), copied text "
+        f"({t['reuse']:.1f}s), series ({t['series']:.1f}s)"
+    )
+
+
 def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path) -> None:
     """The data package, cleaned texts, archive and build report into ``out_dir``."""
+    if result.cross is None:
+        cross_stage(result, progress=lambda _: None)
+    assert result.cross is not None
     out_dir.mkdir(parents=True, exist_ok=True)
     tables: dict[str, list[dict[str, Any]]] = {k: [] for k in package.RESOURCES}
     texts = out_dir / "texts"
@@ -285,6 +316,7 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
     for r in result.reports:
         for name, rows in package.report_rows(r).items():
             tables[name].extend(rows)
+        tables["reports"][-1].update(crossreport.report_fields(result.cross, r.report_id))
         files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
         if r.text_hans is not None:
             files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
@@ -328,7 +360,13 @@ def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path
             }
         )
     write_files(files)
+    tables.update(crossreport.rows(result.cross))
     package.write_package(out_dir, tables)
+    # Where analysts already work: SQLite (datasette) and a JSON document per report.
+    t0 = time.perf_counter()
+    write_database(out_dir / "reports.db", tables, result.reports)
+    write_json(out_dir, tables)
+    result.timings["database"] = time.perf_counter() - t0
     report = {
         "reports_published": len(result.reports),
         "problems": [
@@ -432,6 +470,7 @@ def build_all(
         )
         return result
     result = run_stages(source_dir, workers, cache_dir, progress)
+    cross_stage(result, progress)
 
     t0 = time.perf_counter()
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
@@ -450,7 +489,7 @@ def build_all(
         clear_generated_docs(docs_dir)
         from pipeline import pages
 
-        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data)
+        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data, result.cross)
         stage_downloads(result.reports, new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0
         progress(
@@ -461,6 +500,7 @@ def build_all(
         if new_site.exists():
             shutil.rmtree(new_site)
         build_site(docs_dir, new_site, shards=workers or (os.cpu_count() or 1))
+        publish_json(new_data, new_site, [r.report_id for r in result.reports])
         result.timings["mkdocs"] = time.perf_counter() - t0
         progress(f"[site]     mkdocs build --strict in {result.timings['mkdocs']:.1f}s")
 

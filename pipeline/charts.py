@@ -231,3 +231,49 @@ def bar_chart(
         )
     rows = [[label, f"{v:.1f}%" if percent else integer(v)] for label, v in data]
     return _figure(cid, title, summary, body, width, height, _table(title, ["", value_label], rows))
+
+
+def year_columns(
+    cid: str,
+    title: str,
+    data: Sequence[tuple[str, float | None, str]],
+    unit: str,
+    summary: str = "",
+    width: int = 320,
+) -> str:
+    """A small chart of one figure by year: a bar per year that has a value, none for a year
+    without (its note, 未写明 or 待核, says why in the data table)."""
+    left, right, top, bottom, plot_h = 48, 8, 10, 24, 110
+    height = top + plot_h + bottom
+    y_bottom = top + plot_h
+    values = [v for _, v, _ in data if v is not None]
+    ymax, step = nice_max(max(values, default=0))
+    body = _y_axis(left, width - right, top, y_bottom, ymax, step)
+    n = max(len(data), 1)
+    band = (width - left - right) / n
+    bar = min(28.0, band * 0.7)
+    every = 1 if band >= 34 else 2 if band >= 17 else math.ceil(34 / band)
+    for i, (label, v, note) in enumerate(data):
+        cx = left + band * i + band / 2
+        if v is not None and v > 0:
+            h = v / ymax * plot_h
+            tip = f"{label}：{integer(v)} {unit}"
+            body.append(
+                f'<rect class="s0" x="{_n(cx - bar / 2)}" y="{_n(y_bottom - h)}" '
+                f'width="{_n(bar)}" height="{_n(h)}"><title>{_h(tip)}</title></rect>'
+            )
+        elif v is None:
+            body.append(
+                f'<text class="tick gap" x="{_n(cx)}" y="{_n(y_bottom - 4)}" '
+                f'text-anchor="middle">–<title>{_h(label)}：{_h(note)}</title></text>'
+            )
+        if i % every == 0:
+            body.append(
+                f'<text class="tick" x="{_n(cx)}" y="{_n(y_bottom + 16)}" '
+                f'text-anchor="middle">{_h(label)}</text>'
+            )
+    body.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y_bottom}" y2="{y_bottom}"/>'
+    )
+    rows = [[label, integer(v) if v is not None else note] for label, v, note in data]
+    return _figure(cid, title, summary, body, width, height, _table(title, ["", unit], rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 
 import yaml
@@ -124,7 +124,9 @@ def split_lead(line: str) -> tuple[int, str] | None:
     return None
 
 
-def _sentence_html(p: int, para: str, anchors: Collection[str], skip: int = 0) -> str:
+def _sentence_html(
+    p: int, para: str, anchors: Collection[str], skip: int = 0, ids: Collection[str] = ()
+) -> str:
     parts = []
     for s, sentence in enumerate(sentences(para)):
         if s < skip:
@@ -133,6 +135,8 @@ def _sentence_html(p: int, para: str, anchors: Collection[str], skip: int = 0) -
         body = _escape_with_links(sentence)
         if aid in anchors:
             body = f'<span class="evidence" id="{aid}">{body}</span>'
+        elif aid in ids:
+            body = f'<span id="{aid}">{body}</span>'
         parts.append(body)
     return "".join(parts)
 
@@ -163,16 +167,45 @@ def _table(rows: list[str]) -> list[str]:
     return out
 
 
+def body_paragraphs(
+    text: str,
+    title: str,
+    toc: Collection[str] = (),
+    anchors: Collection[str] = (),
+    levels: Mapping[str, int] | None = None,
+) -> Iterator[tuple[int, str, int]]:
+    """How ``to_markdown`` reads each paragraph: (index, kind, sentences shown as a heading).
+
+    ``kind`` is ``title`` (the title line, dropped), ``table`` (a pipe-table row), ``heading``
+    or ``prose``; a prose paragraph that opens with a short title sentence gives 1 as its third
+    value (that sentence becomes a heading). Other stages use it to know which sentences the
+    page shows as sentences."""
+    paras = paragraphs(text)
+    for i, para in enumerate(paras):
+        if i == 0 and para == title:
+            yield i, "title", 0
+        elif _TABLE_ROW.match(para):
+            yield i, "table", 0
+        elif (levels or {}).get(para) or heading_level(para, toc) is not None:
+            yield i, "heading", 0
+        elif split_lead(para) is not None and anchor_id(i, 0) not in anchors:
+            yield i, "prose", 1
+        else:
+            yield i, "prose", 0
+
+
 def to_markdown(
     text: str,
     title: str,
     toc: Collection[str] = (),
     anchors: Collection[str] = (),
     levels: Mapping[str, int] | None = None,
+    ids: Collection[str] = (),
 ) -> str:
     """Markdown for a cleaned text: title as ``#``, Chinese numbering as headings, paragraphs
-    kept in order; sentences named in ``anchors`` get an id so figures can link to them.
-    ``levels`` gives the heading level of lines a Word file styles as headings."""
+    kept in order; sentences named in ``anchors`` get an id (and the ``evidence`` class) so
+    figures can link to them, sentences named in ``ids`` an id alone (so that other pages can
+    link to them). ``levels`` gives the heading level of lines a Word file styles as headings."""
     blocks: list[str] = [f"# {escape(title)}"]
     paras = paragraphs(text)
     i = 0
@@ -193,8 +226,8 @@ def to_markdown(
             blocks.append(f"{'#' * level} {escape(para)}")
         elif (lead := split_lead(para)) is not None and anchor_id(i, 0) not in anchors:
             blocks.append(f"{'#' * lead[0]} {escape(lead[1])}")
-            blocks.append(_sentence_html(i, para, anchors, skip=1))
+            blocks.append(_sentence_html(i, para, anchors, skip=1, ids=ids))
         else:
-            blocks.append(_sentence_html(i, para, anchors))
+            blocks.append(_sentence_html(i, para, anchors, ids=ids))
         i += 1
     return "\n\n".join(blocks) + "\n"

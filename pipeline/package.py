@@ -20,7 +20,16 @@ import yaml
 from pipeline.paths import DATA_DIR
 from pipeline.records import Report
 
-RESOURCES = ("reports", "statistics", "template_cells", "checks", "archive")
+RESOURCES = (
+    "reports",
+    "statistics",
+    "template_cells",
+    "checks",
+    "archive",
+    "issuers",
+    "reuse",
+    "series",
+)
 _ARROW_TYPES = {
     "string": pa.string(),
     "integer": pa.int64(),

@@ -150,6 +150,23 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Fingerprints:
+    """The sentences of one report that count when copied text is measured, as hashes of their
+    normalised form (``pipeline.crossreport.fingerprint``); compact, since a national build holds
+    every report's."""
+
+    anchors: str = ""
+    """Anchors of the sentences on the report page, separated by spaces, in text order."""
+    hashes: bytes = b""
+    """8 bytes per sentence (BLAKE2b of the normalised sentence), in the order of ``anchors``."""
+
+    def pairs(self) -> list[tuple[str, bytes]]:
+        """(anchor, hash) of every sentence."""
+        names = self.anchors.split()
+        return [(a, self.hashes[8 * i : 8 * i + 8]) for i, a in enumerate(names)]
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the pipeline knows about one source document."""
 
@@ -168,3 +185,5 @@ class Report:
     """Other source files with the same content."""
     warnings: tuple[str, ...] = ()
     """What was removed from the source's metadata before publishing (``safety.safe_metadata``)."""
+    fingerprints: Fingerprints = field(default_factory=Fingerprints)
+    """Hashes of the sentences that count for copied text (see ``Fingerprints``)."""

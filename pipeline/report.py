@@ -9,6 +9,7 @@ from dataclasses import replace
 from pipeline import htmlsource, readers, safety
 from pipeline.archive import archive
 from pipeline.clean import clean
+from pipeline.crossreport.fingerprint import counted_sentences, fingerprints
 from pipeline.extract.checks import consistency_checks, mark_failed, prose_vs_table
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.template import parse_template
@@ -110,7 +111,20 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
     try:
         anchors = {s.anchor for s in stats if s.method == "text"}
         levels = document.headings if document is not None else None
-        markdown = to_markdown(cleaned.text, metadata.display_title, cleaned.toc, anchors, levels)
+        # The sentences copied text is measured on get an id, so that the page can mark them
+        # and other pages link to them.
+        counted = counted_sentences(
+            cleaned.text,
+            metadata.display_title,
+            cleaned.toc,
+            anchors,
+            levels,
+            hant=metadata.script == "hant",
+        )
+        ids = {a for a, _ in counted}
+        markdown = to_markdown(
+            cleaned.text, metadata.display_title, cleaned.toc, anchors, levels, ids
+        )
     except Exception as exc:
         raise StageError("markdown", f"{type(exc).__name__}: {exc}") from exc
     return Report(
@@ -126,4 +140,5 @@ def process(source: Source, report_id: str, declared_charset: str | None = None)
         markdown=markdown,
         text_hans=to_simplified(cleaned.text) if metadata.script == "hant" else None,
         warnings=notes,
+        fingerprints=fingerprints(counted),
     )

@@ -23,9 +23,14 @@ GENERATED_DOCS = (*pages.generated_docs(), "downloads")
 def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Path) -> None:
     """Put the files the pages offer for download under ``docs_dir/downloads``."""
     dl = docs_dir / "downloads"
-    names = ["datapackage.json", "build_report.json", "corpus.zip"] + [
-        f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")
-    ]
+    names = [
+        "datapackage.json",
+        "build_report.json",
+        "corpus.zip",
+        "reports.db",
+        "report.schema.json",
+        "report-json.zip",
+    ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
     pairs = [(datasets_dir / name, dl / name) for name in names]
     for sub in ("texts", "markdown"):
         pairs += [(p, dl / sub / p.name) for p in sorted((datasets_dir / sub).iterdir())]
@@ -81,13 +86,15 @@ def _shard_build(args: tuple[str, str, str]) -> None:
 
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz_-"
-"""Every character a report id can end with."""
+"""Every character a report id (or an issuer id) can end with."""
+SHARDED = ("reports", "issuers")
+"""Folders of one page per report or per issuer, dealt out between shards by id."""
 
 
 def _shard_patterns(shards: int) -> list[str]:
-    """``exclude_docs`` for each shard. Report pages are dealt out by the last character of their
-    id; every other page is built by shard 0. Excluded pages stay known to MkDocs, so links to
-    them are still resolved and checked."""
+    """``exclude_docs`` for each shard. Report and issuer pages are dealt out by the last
+    character of their id; every other page is built by shard 0. Excluded pages stay known to
+    MkDocs, so links to them are still resolved and checked."""
     import yaml
 
     base = yaml.safe_load(paths.MKDOCS_YML.read_text(encoding="utf-8").split("\ntheme:")[0]).get(
@@ -100,11 +107,11 @@ def _shard_patterns(shards: int) -> list[str]:
         others = "".join(c for c in others if c != "-") + (
             "-" if "-" in others else ""
         )  # literal at the end
-        lines = [base.strip(), f"/reports/*[{others}].md"]
+        lines = [base.strip(), *(f"/{d}/*[{others}].md" for d in SHARDED)]
         if i == 0:
-            lines.append("!/reports/index.md")
+            lines += [f"!/{d}/index.md" for d in SHARDED]
         else:
-            shared = [d for d in GENERATED_DOCS if d != "reports"]
+            shared = [d for d in GENERATED_DOCS if d not in SHARDED]
             lines += [f"/{d}" if "." in d else f"/{d}/" for d in shared]
         out.append("\n".join(x for x in lines if x) + "\n")
     return out
@@ -137,9 +144,12 @@ def build_site(docs_dir: Path, site_dir: Path, strict: bool = True, shards: int 
             list(pool.map(_shard_build, jobs))
         (work / "site-0").rename(site_dir)
         for _, other, _ in jobs[1:]:
-            for page in sorted((Path(other) / "reports").iterdir()):
-                if page.is_dir():
-                    page.rename(site_dir / "reports" / page.name)
+            for folder in SHARDED:
+                if not (Path(other) / folder).is_dir():
+                    continue
+                for page in sorted((Path(other) / folder).iterdir()):
+                    if page.is_dir():
+                        page.rename(site_dir / folder / page.name)
         shutil.rmtree(work)
         from mkdocs.config import load_config
 

@@ -54,3 +54,28 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "docs": docs,
         "by_file": {r.archived.source_file: r for r in result.reports},
     }
+
+
+@pytest.fixture(scope="session")
+def crossyear_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The seeds, the constructed cross-year corpus (tests/crossyear.py) and synthetic bodies
+    reporting over several years, built once (data package and site)."""
+    from tests.crossyear import BODIES, SYNTH_SEED, YEARS, write_corpus
+    from tests.tools.synth import generate_years
+
+    root = tmp_path_factory.mktemp("crossyear")
+    src = root / "src"
+    write_corpus(src)
+    for p in sorted(paths.SOURCE_DIR.iterdir()):
+        shutil.copyfile(p, src / p.name)
+    generate_years(BODIES, YEARS, src, seed=SYNTH_SEED)
+    copy_docs_assets(root / "docs")
+    result = build_into(src, root, with_site=True, workers=2)
+    return {
+        "root": root,
+        "result": result,
+        "cross": result.cross,
+        "datasets": root / "datasets",
+        "site": root / "site",
+        "by_id": {r.report_id: r for r in result.reports},
+    }

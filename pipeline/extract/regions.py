@@ -572,3 +572,32 @@ def describe_issuer(
     else:
         level = located.level_hint or located.region.level
     return issuer_type, level, located.region
+
+
+def leading_divisions(name: str) -> tuple[int, tuple[str, ...]]:
+    """Where the chain of division names a body's name opens with ends (湖南省湘潭市|岳塘区 →
+    9 in 湖南省湘潭市岳塘区人民政府) and the codes the last of them may be; (0, ()) when the
+    name does not open with a division."""
+    matches = _scan(_index(), to_simplified(name), None)
+    end, codes = 0, ()
+    for match in matches:
+        if match.start != end or (end and not match.follows):
+            break
+        end, codes = match.end, tuple(c.code for c in match.candidates)
+    return end, codes
+
+
+@functools.cache
+def successors() -> dict[str, str]:
+    """Former division codes mapped to the code of the division that carries the same body on
+    (renamed, a county made a district…), followed to the latest (division_successors.csv)."""
+    with (DATA_DIR / "division_successors.csv").open(encoding="utf-8", newline="") as handle:
+        step = {row["code"]: row["successor_code"] for row in csv.DictReader(handle)}
+    out: dict[str, str] = {}
+    for code in step:
+        seen, cur = {code}, step[code]
+        while cur in step and step[cur] not in seen:
+            seen.add(cur)
+            cur = step[cur]
+        out[code] = cur
+    return out

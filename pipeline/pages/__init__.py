@@ -13,8 +13,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.crossreport import CrossReport
 from pipeline.fileio import write_files
-from pipeline.pages import browse, build_report, datasets, feeds, home, report, search
+from pipeline.pages import (
+    browse,
+    build_report,
+    datasets,
+    feeds,
+    home,
+    issuers,
+    report,
+    reuse,
+    search,
+    series,
+)
 from pipeline.pages.browse import LIST_MAX, browse_pages
 from pipeline.pages.build_report import build_report_page
 from pipeline.pages.common import (
@@ -35,7 +47,10 @@ from pipeline.records import Report
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     report.KIND,
+    issuers.KIND,
     browse.KIND,
+    series.KIND,
+    reuse.KIND,
     home.KIND,
     datasets.KIND,
     search.KIND,
@@ -84,10 +99,15 @@ def generated_docs() -> tuple[str, ...]:
 
 
 def write_pages(
-    docs_dir: Path, reports: Sequence[Report], problems: Sequence[Any], datasets_dir: Path
+    docs_dir: Path,
+    reports: Sequence[Report],
+    problems: Sequence[Any],
+    datasets_dir: Path,
+    cross: CrossReport | None = None,
 ) -> int:
-    """Write every generated page and download into ``docs_dir``; returns the number of pages."""
-    site = Site(reports=reports, problems=problems, datasets_dir=datasets_dir)
+    """Write every generated page and download into ``docs_dir``; returns the number of pages.
+    ``cross`` is what the cross-report stage found (computed here when not given)."""
+    site = Site(reports=reports, problems=problems, datasets_dir=datasets_dir, cross=cross)
     pages = 0
     batch: list[tuple[Path, bytes]] = []
     for kind in PAGE_KINDS:

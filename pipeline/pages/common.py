@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pipeline.crossreport import CrossReport, Issuer, Reuse, cross_report
 from pipeline.records import Report
 
 SITE_NAME = "政府信息公开年报开放数据"
@@ -52,24 +53,52 @@ Output = tuple[str, str | bytes]
 """A file a page kind writes: its path relative to the docs folder and its content."""
 
 
+@dataclass(frozen=True)
+class ReportLinks:
+    """What a report page shows of the rest of the corpus: its issuer's page, the issuer's
+    reports of the neighbouring years (never the whole list: a page must not grow with the
+    corpus) and its copied text."""
+
+    issuer: Issuer | None = None
+    previous: Report | None = None
+    following: Report | None = None
+    reuse: Reuse | None = None
+    other: Report | None = None
+    """The report by another body of the same year it shares most sentences with."""
+
+
 @dataclass
 class Site:
-    """What page kinds are made from: the published reports, the build's problems and the
-    data package; indexes over the reports are computed once, on first use."""
+    """What page kinds are made from: the published reports, the build's problems, the
+    data package and what the cross-report stage found; indexes over the reports are computed
+    once, on first use."""
 
     reports: Sequence[Report]
     problems: Sequence[Any]
     datasets_dir: Path
     downloads: str = DOWNLOADS
+    cross: CrossReport | None = None
+
+    def __post_init__(self) -> None:
+        if self.cross is None:
+            self.cross = cross_report(self.reports)
 
     @cached_property
-    def by_issuer(self) -> dict[str, list[Report]]:
-        return group(self.reports, issuer_key)
+    def by_id(self) -> dict[str, Report]:
+        return {r.report_id: r for r in self.reports}
 
-    def same_issuer(self, r: Report) -> list[Report]:
-        """The issuer's other reports, oldest first."""
-        others = [o for o in self.by_issuer[issuer_key(r)] if o.report_id != r.report_id]
-        return sorted(others, key=lambda o: (o.metadata.year or 0, o.report_id))
+    def links(self, r: Report) -> ReportLinks:
+        cross = self.cross
+        assert cross is not None
+        rid = r.report_id
+        reuse = cross.reuse.get(rid)
+        return ReportLinks(
+            issuer=cross.issuer(rid),
+            previous=self.by_id.get(cross.previous.get(rid, "")),
+            following=self.by_id.get(cross.following.get(rid, "")),
+            reuse=reuse,
+            other=self.by_id.get(reuse.other_id or "") if reuse else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,10 +159,6 @@ def level(r: Report) -> str:
 
 def year(r: Report) -> str:
     return str(r.metadata.year or "未知")
-
-
-def issuer_key(r: Report) -> str:
-    return r.metadata.issuer or r.report_id
 
 
 def newest_first(reports: Iterable[Report]) -> list[Report]:

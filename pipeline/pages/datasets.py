@@ -67,9 +67,29 @@ ORDER BY c.report_id;
 
 FILE_NOTES = {
     "datapackage.json": "数据包描述（Frictionless Data Package）：各表的字段、类型、主键与外键",
+    "reports.db": "SQLite 数据库：以上各表（含类型、主键与外键）、简体全文 texts 及其全文索引、常用视图；可直接用 datasette 打开",
+    "report.schema.json": "每份报告 JSON 文件（报告页面旁的 report.json）的 JSON Schema",
+    "report-json.zip": "全部报告的 JSON 文件（json/<报告编号>.json）与其 JSON Schema",
     "corpus.zip": "全部原始文件与清理后文本（含 archive.csv 与 datapackage.json）",
     "build_report.json": "本次构建的提示与跳过的文件",
 }
+
+SQLITE_SNIPPET = """\
+-- sqlite3 reports.db（或 datasette reports.db 后在浏览器里查询）
+-- 三个字以上的词：trigram 全文索引 texts_fts（datasette 的搜索框用它）
+SELECT report_id, snippet(texts_fts, 1, '[', ']', '…', 12) AS excerpt
+FROM texts_fts JOIN texts ON texts.rowid = texts_fts.rowid
+WHERE texts_fts MATCH '依申请公开';
+
+-- 两个字的词，或任意长度：双字索引 texts_bigrams，词写成相邻两字的短语
+SELECT t.report_id, t.title
+FROM texts_bigrams JOIN texts AS t ON t.rowid = texts_bigrams.rowid
+WHERE texts_bigrams MATCH '"复议" AND "岳塘 塘区"';
+
+-- 视图：每份报告的全机关数字（附标题、机关、年度与原句链接）
+SELECT year, issuer, value FROM whole_body_figures
+WHERE indicator = 'applications_received' AND NOT check_failed ORDER BY value DESC LIMIT 10;
+"""
 
 
 def _download_files(out_dir: Path) -> list[tuple[str, str]]:
@@ -79,6 +99,7 @@ def _download_files(out_dir: Path) -> list[tuple[str, str]]:
         s = schemas[name]
         for ext in ("csv", "parquet"):
             files.append((f"{name}.{ext}", f"{s.title_zh}（{ext.upper()}）：{s.description}"))
+    files += [(n, FILE_NOTES[n]) for n in ("reports.db", "report.schema.json", "report-json.zip")]
     files += [
         ("corpus.zip", FILE_NOTES["corpus.zip"]),
         ("build_report.json", FILE_NOTES["build_report.json"]),
@@ -102,6 +123,7 @@ def dataset_jsonld(out_dir: Path, reports: Sequence[Report], dl: str) -> str:
         "parquet": "application/vnd.apache.parquet",
         "json": "application/json",
         "zip": "application/zip",
+        "db": "application/vnd.sqlite3",
     }
     dist = []
     for name, note in _download_files(out_dir):
@@ -238,6 +260,7 @@ def datasets_page(out_dir: Path, dl: str = DOWNLOADS, reports: Sequence[Report] 
             "duckdb": _code_block(DUCKDB_SNIPPET),
             "duckdb_csv": _code_block(DUCKDB_CSV_SNIPPET),
             "duckdb_partitioned": _code_block(DUCKDB_PARTITIONED_SNIPPET),
+            "sqlite": _code_block(SQLITE_SNIPPET),
         },
         tables=tables,
         indicators=[(code, unit, zh, en) for code, (en, zh, unit) in indicator_titles().items()],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from markupsafe import Markup
 
 from pipeline import charts
+from pipeline.crossreport import SeriesRow
 from pipeline.extract.figures import indicator_titles
 from pipeline.pages.common import (
     LEVEL_ORDER,
@@ -23,21 +24,15 @@ from pipeline.pages.common import (
     years_desc,
 )
 from pipeline.pages.render import render
+from pipeline.pages.series import level_chart
 from pipeline.records import Report
 
 LATEST = 10
 
 
-def _whole_body(r: Report, indicator: str) -> float | None:
-    """The body's own figure, unless a consistency check casts doubt on it (待核)."""
-    for s in r.statistics:
-        if s.indicator == indicator and s.scope is None:
-            return None if s.check_failed else s.value
-    return None
-
-
-def home_charts(reports: Sequence[Report]) -> list[str]:
-    """The three charts of the home page (inline SVG with a data table each)."""
+def home_charts(reports: Sequence[Report], series: Sequence[SeriesRow] = ()) -> list[str]:
+    """The three charts of the home page (inline SVG with a data table each); the applications
+    chart is drawn from the ``series`` rows, as the series page's is."""
     out: list[str] = []
     years = sorted({r.metadata.year for r in reports if r.metadata.year})
     span = [str(y) for y in range(years[0], years[-1] + 1)] if years else []
@@ -53,30 +48,15 @@ def home_charts(reports: Sequence[Report]) -> list[str]:
                 f"{span[0]}–{span[-1]} 年度共 {sum(per_year.values()):,} 份报告，最多的是 {peak} 年度（{per_year[peak]:,} 份）。",
             )
         )
-    received: dict[tuple[str, str], float] = defaultdict(float)
-    stating = 0
-    for r in reports:
-        v = _whole_body(r, "applications_received")
-        if v is not None and r.metadata.year:
-            received[(str(r.metadata.year), level(r))] += v
-            stating += 1
-    if received:
-        ys = sorted({y for y, _ in received})
-        ys = [str(y) for y in range(int(ys[0]), int(ys[-1]) + 1)]
-        levels = [k for k in LEVEL_ORDER if any(lv == k for _, lv in received)]
-        series = [(LEVEL_ZH[k], [received.get((y, k), 0.0) for y in ys]) for k in levels]
-        total = sum(received.values())
-        out.append(
-            charts.stacked_column_chart(
-                "chart-applications",
-                "各年度收到的政府信息公开申请（按机关层级）",
-                ys,
-                series,
-                "件",
-                f"{stating:,} 份报告写明了全机关收到的申请数，合计 {charts.integer(total)} 件。"
-                "只计本站收录的报告，不代表全国总数。",
-            )
-        )
+    applications = level_chart(
+        series,
+        "applications_received",
+        "chart-applications",
+        "各年度收到的政府信息公开申请（按机关层级）",
+        "只计本站收录的报告，不代表全国总数；各年度的依据报告数见汇总序列。",
+    )
+    if applications:
+        out.append(applications)
     titles = indicator_titles()
     n = len(reports)
     if n:
@@ -98,7 +78,14 @@ def home_charts(reports: Sequence[Report]) -> list[str]:
     return out
 
 
-def home_page(reports: Sequence[Report], problems: int) -> str:
+def home_page(
+    reports: Sequence[Report],
+    problems: int,
+    series: Sequence[SeriesRow] = (),
+    issuers: int | None = None,
+) -> str:
+    """The home page; ``issuers`` is the number of bodies the cross-report stage matched (each
+    report without one counted apart), else the number of distinct issuer names."""
     years = Counter(year(r) for r in reports)
     levels = Counter(level(r) for r in reports)
     provinces = Counter(r.metadata.region.province or "未知" for r in reports)
@@ -106,7 +93,11 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
     return render(
         "home.md.j2",
         reports=len(reports),
-        issuers=len({r.metadata.issuer or r.report_id for r in reports}),
+        issuers=(
+            issuers
+            if issuers is not None
+            else len({r.metadata.issuer or r.report_id for r in reports})
+        ),
         span=f"{known[0]}–{known[-1]}" if known else "–",
         statistics=sum(len(r.statistics) for r in reports),
         hant=sum(r.metadata.script == "hant" for r in reports),
@@ -114,7 +105,7 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
         problems=problems,
         # Charts are made by pipeline.charts, which escapes every label it prints (and the
         # labels are years, level names and indicator names, not source text).
-        charts=[Markup(c) for c in home_charts(reports)],
+        charts=[Markup(c) for c in home_charts(reports, series)],
         by_year=[(y, f"browse/year/{slug(y)}.md", years[y]) for y in years_desc(years)],
         by_level=[
             (LEVEL_ZH[k], f"browse/level/{k}/index.md", levels[k])
@@ -139,7 +130,13 @@ def home_page(reports: Sequence[Report], problems: int) -> str:
 
 
 def _outputs(site: Site) -> Iterator[Output]:
-    yield "index.md", home_page(site.reports, len(site.problems))
+    cross = site.cross
+    assert cross is not None
+    alone = sum(1 for r in site.reports if r.report_id not in cross.issuer_of)
+    yield (
+        "index.md",
+        home_page(site.reports, len(site.problems), cross.series, len(cross.issuers) + alone),
+    )
 
 
 KIND = PageKind("home", ("index.md",), _outputs)

@@ -1,11 +1,13 @@
-"""Report pages: one per report (card, key figures, mandated tables, checks, full text,
-downloads, the issuer's other years), and the per-report CSV offered beside it."""
+"""Report pages: one per report (card, key figures, mandated tables, checks, copied text, full
+text, downloads, the issuer's page and neighbouring years), and the per-report CSV offered
+beside it."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from markupsafe import Markup
@@ -25,6 +27,7 @@ from pipeline.pages.common import (
     TYPE_ZH,
     Output,
     PageKind,
+    ReportLinks,
     Site,
     fmt,
     level,
@@ -97,16 +100,57 @@ def _tables(r: Report) -> list[dict[str, Any]]:
     return out
 
 
-def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:.0f}%"
+
+
+def _year_link(o: Report | None) -> dict[str, Any] | None:
+    if o is None:
+        return None
+    return {
+        "year": o.metadata.year or "未知",
+        "title": o.metadata.display_title,
+        "lang": title_lang(o),
+        "href": f"{o.report_id}.md",
+    }
+
+
+def _reuse_view(links: ReportLinks) -> dict[str, Any] | None:
+    u = links.reuse
+    if u is None or (u.previous_id is None and u.other_id is None):
+        return None
+    prev, other = links.previous, links.other
+    return {
+        "sentences": u.sentences,
+        "repeated": len(u.repeated),
+        "previous": _year_link(prev) if prev and prev.report_id == u.previous_id else None,
+        "previous_share": _percent(u.previous_share),
+        "other": (
+            {
+                "title": other.metadata.display_title,
+                "issuer": other.metadata.issuer or "未知",
+                "href": f"{other.report_id}.md",
+                "share": _percent(u.other_share),
+            }
+            if other is not None
+            else None
+        ),
+    }
+
+
+def _view(r: Report, links: ReportLinks, dl: str) -> dict[str, Any]:
     """Everything the report template prints, as plain values."""
     m = r.metadata
     rid = r.report_id
     values = search_filters(r)
+    reuse = _reuse_view(links)
     sections = []
     if r.statistics:
         sections.append(("key-figures", "主要数字"))
     if r.cells:
         sections.append(("tables", "法定表格"))
+    if reuse:
+        sections.append(("reuse", "文本重复"))
     sections.append(("full-text", "全文"))
     if r.text_hans is not None:
         sections.append(("simplified", "简体版"))
@@ -170,27 +214,51 @@ def _view(r: Report, same_issuer: Sequence[Report], dl: str) -> dict[str, Any]:
         "csv_file": f"{dl}/reports/{rid}.csv",
         "hans_file": f"{dl}/texts/{rid}.hans.txt",
         "duplicates": list(r.duplicates),
-        "same_issuer": [
+        "json_file": "report.json",
+        "issuer_page": (
             {
-                "year": o.metadata.year or "未知",
-                "title": o.metadata.display_title,
-                "lang": title_lang(o),
-                "href": f"{o.report_id}.md",
+                "name": links.issuer.name,
+                "href": f"../issuers/{links.issuer.issuer_id}.md",
+                # Raw HTML links are resolved from the page's URL (reports/<id>/).
+                "url": f"../../issuers/{links.issuer.issuer_id}/",
             }
-            for o in sorted(
-                (o for o in same_issuer if o.report_id != rid),
-                key=lambda o: (o.metadata.year or 0, o.report_id),
-            )
-        ],
+            if links.issuer
+            else None
+        ),
+        "previous": _year_link(links.previous),
+        "following": _year_link(links.following),
+        "reuse": reuse,
     }
 
 
-def report_page(r: Report, same_issuer: Sequence[Report], dl: str = DOWNLOADS) -> str:
+# A sentence span the Markdown stage made: source text cannot make one (it escapes "<").
+_SENTENCE_SPAN = re.compile(r'<span (class="evidence" )?id="(p\d+-s\d+)">')
+
+
+def mark_repeated(body: str, anchors: Collection[str]) -> str:
+    """The body with the sentences named in ``anchors`` marked as repeated (class ``reused``)."""
+    if not anchors:
+        return body
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(2) not in anchors:
+            return m.group(0)
+        cls = "evidence reused" if m.group(1) else "reused"
+        return f'<span class="{cls}" id="{m.group(2)}" title="与上一年度报告相同">'
+
+    return _SENTENCE_SPAN.sub(sub, body)
+
+
+def report_page(r: Report, links: ReportLinks | None = None, dl: str = DOWNLOADS) -> str:
     """The Markdown of one report's page."""
+    links = links or ReportLinks()
     body = r.markdown.split("\n", 1)[1] if r.markdown.startswith("# ") else r.markdown
+    repeated = set(links.reuse.repeated) if links.reuse else set()
     # The body is the Markdown stage's output, where every piece of source text was escaped
-    # (pipeline.markdown.escape) and the only links made are http(s).
-    return render("report.md.j2", r=_view(r, same_issuer, dl), body=Markup(body.strip("\n")))
+    # (pipeline.markdown.escape) and the only links made are http(s); marking adds a class to
+    # spans that stage made.
+    body = mark_repeated(body.strip("\n"), repeated)
+    return render("report.md.j2", r=_view(r, links, dl), body=Markup(body))
 
 
 def report_csv(r: Report) -> str:
@@ -208,7 +276,7 @@ def report_csv(r: Report) -> str:
 
 def _outputs(site: Site) -> Iterator[Output]:
     for r in site.reports:
-        yield f"reports/{r.report_id}.md", report_page(r, site.same_issuer(r), site.downloads)
+        yield f"reports/{r.report_id}.md", report_page(r, site.links(r), site.downloads)
         yield f"downloads/reports/{r.report_id}.csv", report_csv(r)
 
 

@@ -164,6 +164,20 @@ def run(
         k: {"seconds": round(v, 2), "reports_per_s": round(n / v, 1) if v else None}
         for k, v in result.timings.items()
     }
+    # The cross-report stage (issuers, copied text, series) in seconds and as a share of the
+    # full build: copied text must stay a small part of it at national scale.
+    if result.cross is not None:
+        cross = {k: round(v, 2) for k, v in result.cross.timings.items()}
+        out["crossreport"] = {
+            **cross,
+            "share_of_full_build": {
+                k: round(v / out["full_build_s"], 4) for k, v in result.cross.timings.items()
+            },
+            "issuers": len(result.cross.issuers),
+            "reuse_pairs": len(result.cross.pairs),
+            "series_rows": len(result.cross.series),
+        }
+    out["reports_db_mb"] = round((root / "datasets" / "reports.db").stat().st_size / 2**20, 1)
     out["site_mb"] = round(_dir_size(root / "site") / 2**20, 1)
     out["datasets_mb"] = round(_dir_size(root / "datasets") / 2**20, 1)
     out["search_index_mb"] = round(_dir_size(root / "site" / "pagefind") / 2**20, 1)

@@ -91,6 +91,30 @@ def generate(n: int, out_dir: Path, seed: int = 0) -> list[Path]:
     return sorted(paths)
 
 
+def generate_years(
+    issuers: int, years: tuple[int, ...], out_dir: Path, seed: int = 0
+) -> list[Path]:
+    """Reports of ``issuers`` bodies, one per body and year: ``synth_b<k>_<year>.txt``. A body
+    keeps its name and place over the years; each year's format follows the year (free text to
+    2018, then the 2019 and 2021 tables), in Simplified script and UTF-8. ``truth_years`` gives
+    what each was generated from."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(1, issuers + 1):
+        for year in years:
+            name, data, _ = _build(k, seed, (k, year))
+            path = out_dir / name
+            path.write_bytes(data)
+            paths.append(path)
+    return sorted(paths)
+
+
+def truth_years(k: int, year: int, seed: int = 0) -> dict[str, Any]:
+    """What report ``synth_b<k>_<year>.txt`` of ``generate_years`` was generated from."""
+    return copy.deepcopy(_build(k, seed, (k, year))[2])
+
+
 def generate_one(i: int, seed: int) -> tuple[str, bytes]:
     """File name and bytes of report ``i`` (numbered from 1) for ``seed``."""
     name, data, _ = _build(i, seed)
@@ -1509,20 +1533,37 @@ def _encode(text: str, encoding: str) -> tuple[bytes, str]:
     return text.encode(encoding), encoding
 
 
+def _year_format(year: int) -> str:
+    return "free_text" if year <= 2018 else "template_2019" if year <= 2020 else "template_2021"
+
+
 @functools.lru_cache(maxsize=64)
-def _build(i: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
+def _build(
+    i: int, seed: int, body_year: tuple[int, int] | None = None
+) -> tuple[str, bytes, dict[str, Any]]:
+    """Report ``i``; with ``body_year`` (k, year), body k's report of that year instead."""
     if i < 1:
         raise ValueError(f"reports are numbered from 1, got {i}")
     slot = _block(seed, (i - 1) // BLOCK)[(i - 1) % BLOCK]
     rng = random.Random(f"synth:{seed}:{i}")
+    if body_year is not None:
+        k, year = body_year
+        fmt = _year_format(year)
+        slot = _Slot(fmt, "hans", "utf-8", slot.clutter)
+        rng = random.Random(f"synth-years:{seed}:{k}:{year}")
     v = _vocab()
     fmt = slot.fmt
-    year = {
-        "free_text": lambda: rng.randint(2008, 2018),
-        "template_2019": lambda: rng.choice((2019, 2020)),
-        "template_2021": lambda: rng.randint(2021, 2023),
-    }[fmt]()
-    iss = _pick_issuer(rng, year)
+    if body_year is None:
+        year = {
+            "free_text": lambda: rng.randint(2008, 2018),
+            "template_2019": lambda: rng.choice((2019, 2020)),
+            "template_2021": lambda: rng.randint(2021, 2023),
+        }[fmt]()
+        iss = _pick_issuer(rng, year)
+    else:
+        # The same body every year: picked with a generator of its own, as of a year in which
+        # every department of the vocabulary exists.
+        iss = _pick_issuer(random.Random(f"synth-body:{seed}:{body_year[0]}"), 2019)
     ctx = dict(iss.ctx, Y=str(year), Y1=str(year + 1))
     w = _Writer(rng, ctx, iss.issuer_type == "government" and iss.admin_level != "township")
     big5 = slot.encoding == "big5"
@@ -1642,7 +1683,8 @@ def _build(i: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
         return layout.sep.join(lines)
 
     slots = [value for kind, value in blocks if kind == "slot"]
-    rng_layout = random.Random(f"synth-layout:{seed}:{i}")
+    layout_key = f"synth-layout:{seed}:{i}" + (f":{body_year[1]}" if body_year else "")
+    rng_layout = random.Random(layout_key)
     state = rng_layout.getstate()
     text = assemble()
     size = len(text.encode(codec))
@@ -1675,7 +1717,7 @@ def _build(i: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
     if rng.random() < 0.5:
         text += "\r\n" if layout.crlf else "\n"
     data, encoding = _encode(text, slot.encoding)
-    name = f"synth_{i:06d}.txt"
+    name = f"synth_{i:06d}.txt" if body_year is None else f"synth_b{i:04d}_{year}.txt"
     figures = {}
     for indicator in sorted(w.figures):
         record = dict(w.figures[indicator])

@@ -1,0 +1,204 @@
+"""The data package as one SQLite database (``datasets/reports.db``), with full-text search.
+
+Every resource of the package is a table with its types, primary key and foreign keys (from
+``schema.yml``); ``texts`` holds each report's cleaned text in Simplified script; views join
+what a reader asks for most. ``datasette datasets/reports.db`` serves it as it is: datasette
+finds ``texts_fts`` (``content="texts"``) and puts a search box on ``texts``.
+
+Chinese has no spaces, so FTS5's default tokenizer would index a whole clause as one word. Two
+indexes, both built by SQLite itself or from plain Python, no segmenter's dictionary:
+
+* ``texts_fts`` uses FTS5's ``trigram`` tokenizer: any run of 3 or more characters is found
+  where it occurs (岳塘区, 政府信息公开), with ``snippet()`` and ``highlight()``; this is what
+  datasette's search box uses. A trigram index cannot find a 2-character word (复议).
+* ``texts_bigrams`` holds the same texts as overlapping character pairs (岳塘区 → 岳塘 塘区) for
+  the ``unicode61`` tokenizer: a 2-character word is one token, a longer one a phrase of pairs
+  (``"岳塘 塘区"``; ``bigram_query`` writes it). Contentless: it holds only the index, joined to
+  ``texts`` by rowid.
+
+A dictionary segmenter (jieba) was not used: it reads 0.4–1.5 MB of text per second in Python
+(a national corpus would add minutes to every build), and a word it cuts differently in the
+text and in the query (place names outside its dictionary) is not found at all.
+
+The file is written the same way on every build (same statements in the same order, in one
+transaction), so two builds of the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline import package
+from pipeline.records import Report
+
+_SQL_TYPES = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "number": "REAL",
+    "date": "TEXT",
+    "boolean": "INTEGER",
+}
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+VIEWS = {
+    "whole_body_figures": """
+        SELECT s.report_id, r.title_hans AS title, r.issuer, r.issuer_id, r.year,
+               r.admin_level, r.province, s.indicator, s.value, s.unit, s.qualifier,
+               s.check_failed, s.method, s.evidence, r.page || '#' || s.anchor AS evidence_link
+        FROM statistics AS s JOIN reports AS r USING (report_id)
+        WHERE s.scope IS NULL""",
+    "issuer_years": """
+        SELECT i.issuer_id, i.name AS issuer, r.year, r.report_id, r.title_hans AS title,
+               r.reuse_previous_share, s.indicator, s.value, s.unit, s.check_failed
+        FROM issuers AS i
+        JOIN reports AS r USING (issuer_id)
+        LEFT JOIN statistics AS s ON s.report_id = r.report_id AND s.scope IS NULL""",
+    "most_copied": """
+        SELECT r.report_id, r.title_hans AS title, r.issuer, r.year, r.reuse_sentences,
+               r.reuse_previous_share, r.reuse_previous_report_id,
+               r.reuse_other_share, r.reuse_other_report_id
+        FROM reports AS r
+        WHERE r.reuse_previous_share IS NOT NULL
+        ORDER BY r.reuse_previous_share DESC, r.report_id""",
+}
+"""Views a reader needs: each figure with its report, an issuer's figures by year, the reports
+that repeat most of their previous one."""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def bigrams(text: str) -> str:
+    """Text as the ``texts_bigrams`` index holds it: every Han run as overlapping pairs (a lone
+    character as itself), other words as they are, separated by spaces."""
+    out: list[str] = []
+    for run in _HAN_RUN.findall(text):
+        if len(run) > 1 and _HAN.match(run):
+            # Pairs made by C-level string addition: this runs over every character of the corpus.
+            out.append(" ".join(map(operator.add, run[:-1], run[1:])))
+        else:
+            out.append(run)
+    return " ".join(out)
+
+
+def bigram_query(*words: str) -> str:
+    """An FTS5 query for ``texts_bigrams`` finding texts that contain every word: each word a
+    phrase of its character pairs (复议 → ``"复议"``, 岳塘区 → ``"岳塘 塘区"``)."""
+    phrases = []
+    for word in words:
+        tokens = bigrams(word)
+        if tokens:
+            phrases.append('"' + tokens.replace('"', "") + '"')
+    return " AND ".join(phrases)
+
+
+def _create_table(name: str, schema: package.ResourceSchema) -> str:
+    cols = []
+    for f in schema.fields:
+        col = f"{_quote(f.name)} {_SQL_TYPES[f.type]}"
+        if f.constraints.get("required") and f.name not in schema.primary_key:
+            col += " NOT NULL"
+        cols.append(col)
+    cols.append(f"PRIMARY KEY ({', '.join(_quote(k) for k in schema.primary_key)})")
+    for a, table, b in schema.foreign_keys:
+        cols.append(f"FOREIGN KEY ({_quote(a)}) REFERENCES {_quote(table)} ({_quote(b)})")
+    # Rows stored in primary-key order with no separate key index: the keys are text, and a
+    # rowid table would hold each key twice (a third of template_cells' size).
+    return f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(cols) + "\n) WITHOUT ROWID"
+
+
+def _value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "boolean":
+        return int(bool(value))
+    if kind == "number":
+        return float(value)
+    return value
+
+
+def _insert(
+    con: sqlite3.Connection, name: str, schema: package.ResourceSchema, rows: Iterable[dict]
+) -> None:
+    names = [f.name for f in schema.fields]
+    sql = (
+        f"INSERT INTO {_quote(name)} ({', '.join(map(_quote, names))}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    kinds = [f.type for f in schema.fields]
+    con.executemany(
+        sql, ([_value(row.get(n), k) for n, k in zip(names, kinds, strict=True)] for row in rows)
+    )
+
+
+def write_database(
+    path: Path, tables: dict[str, list[dict[str, Any]]], reports: Sequence[Report]
+) -> None:
+    """Write ``path`` (replacing it) from the package's rows and the reports' texts."""
+    _, schemas = package.schemas()
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("BEGIN")
+        # Referenced tables first; the foreign keys are checked once, at the end.
+        order = ["issuers", "reports"] + [
+            n for n in package.RESOURCES if n not in ("issuers", "reports")
+        ]
+        for name in order:
+            con.execute(_create_table(name, schemas[name]))
+            _insert(con, name, schemas[name], package.sort_rows(name, tables.get(name, [])))
+        con.execute(
+            "CREATE TABLE texts (\n  report_id TEXT PRIMARY KEY REFERENCES reports (report_id),"
+            "\n  title TEXT NOT NULL,\n  script TEXT NOT NULL,\n  text TEXT NOT NULL,"
+            "\n  text_original TEXT\n)"
+        )
+        con.executemany(
+            "INSERT INTO texts (report_id, title, script, text, text_original) VALUES (?,?,?,?,?)",
+            (
+                (
+                    r.report_id,
+                    r.metadata.title_hans or r.metadata.display_title,
+                    r.metadata.script,
+                    r.text_hans if r.text_hans is not None else r.cleaned.text,
+                    r.cleaned.text if r.text_hans is not None else None,
+                )
+                for r in sorted(reports, key=lambda r: r.report_id)
+            ),
+        )
+        con.execute(
+            'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
+            "content_rowid=rowid, tokenize='trigram')"
+        )
+        con.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
+        con.execute(
+            "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
+            "tokenize='unicode61')"
+        )
+        con.executemany(
+            "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
+            (
+                (rowid, bigrams(title), bigrams(text))
+                for rowid, title, text in con.execute(
+                    "SELECT rowid, title, text FROM texts ORDER BY rowid"
+                ).fetchall()
+            ),
+        )
+        for name, sql in VIEWS.items():
+            con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
+        problems = con.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise ValueError(f"reports.db: foreign keys do not hold: {problems[:3]}")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    tmp.replace(path)

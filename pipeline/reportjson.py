@@ -1,0 +1,159 @@
+"""One JSON document per report (``/reports/<id>/report.json`` beside its page): its metadata,
+issuer, figures with their evidence, the mandated tables' cells, the checks and its copied
+sentences — the rows of every resource that are about it — and the JSON Schema they follow
+(``/reports/report.schema.json``), generated from the same table schemas as the package.
+
+Written into ``datasets/json/`` with the package (and as ``report-json.zip``), then linked into
+the built site next to each page. Keys keep the schema's order and the bytes depend only on the
+rows, so two builds give the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline import package
+from pipeline.fileio import link_files, write_files
+
+SCHEMA_NAME = "report.schema.json"
+JSON_DIR = "json"
+ZIP_NAME = "report-json.zip"
+# Resource → key in the document; resources with one row per report are an object.
+PARTS = (
+    ("statistics", "statistics"),
+    ("template_cells", "template_cells"),
+    ("checks", "checks"),
+    ("reuse", "reuse"),
+)
+_JSON_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "date": "string",
+    "boolean": "boolean",
+}
+
+
+def _field_schema(f: package.Field, required: bool) -> dict[str, Any]:
+    kind: Any = _JSON_TYPES[f.type]
+    out: dict[str, Any] = {"title": f.title, "description": f.description}
+    if f.type == "date":
+        out["format"] = "date"
+    c = f.constraints or {}
+    if "enum" in c:
+        out["enum"] = list(c["enum"]) + ([] if required else [None])
+    if "pattern" in c:
+        out["pattern"] = f"^(?:{c['pattern']})$"
+    if "minimum" in c:
+        out["minimum"] = c["minimum"]
+    if "maximum" in c:
+        out["maximum"] = c["maximum"]
+    out["type"] = kind if required else [kind, "null"]
+    return out
+
+
+def _row_schema(name: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    _, schemas = package.schemas()
+    s = schemas[name]
+    fields = [f for f in s.fields if f.name not in drop]
+    return {
+        "type": "object",
+        "title": s.title,
+        "description": s.description,
+        "properties": {
+            f.name: _field_schema(f, bool(f.constraints.get("required")) or f.name in s.primary_key)
+            for f in fields
+        },
+        "required": [f.name for f in fields],
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a report document."""
+    head, _ = package.schemas()
+    issuer = _row_schema("issuers")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Report (政府信息公开工作年度报告)",
+        "description": (
+            "One report of the data package "
+            f"'{head['name']}': its reports row, its issuer, and its rows of the other "
+            "resources (the report_id column left out). Field meanings as in datapackage.json."
+        ),
+        "type": "object",
+        "properties": {
+            "report_id": {"type": "string"},
+            "report": _row_schema("reports"),
+            "issuer": {"anyOf": [issuer, {"type": "null"}]},
+            **{
+                key: {"type": "array", "items": _row_schema(name, drop=("report_id",))}
+                for name, key in PARTS
+            },
+        },
+        "required": ["report_id", "report", "issuer", *[key for _, key in PARTS]],
+        "additionalProperties": False,
+    }
+
+
+def _dumps(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def documents(tables: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Every report's document, by report id, from the package's rows."""
+    _, schemas = package.schemas()
+    issuers = {row["issuer_id"]: row for row in tables.get("issuers", [])}
+    by_report: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for name, key in PARTS:
+        names = [f.name for f in schemas[name].fields if f.name != "report_id"]
+        for row in package.sort_rows(name, tables.get(name, [])):
+            by_report[row["report_id"]][key].append({n: row.get(n) for n in names})
+    out = {}
+    report_fields = [f.name for f in schemas["reports"].fields]
+    issuer_fields = [f.name for f in schemas["issuers"].fields]
+    for row in package.sort_rows("reports", tables.get("reports", [])):
+        rid = row["report_id"]
+        issuer = issuers.get(row.get("issuer_id"))
+        out[rid] = {
+            "report_id": rid,
+            "report": {n: row.get(n) for n in report_fields},
+            "issuer": {n: issuer.get(n) for n in issuer_fields} if issuer else None,
+            **{key: by_report[rid][key] for _, key in PARTS},
+        }
+    return out
+
+
+def write_json(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """``json/<id>.json``, the schema and the zip into ``out_dir``; returns the report ids."""
+    docs = documents(tables)
+    files = [(out_dir / JSON_DIR / f"{rid}.json", _dumps(doc)) for rid, doc in docs.items()]
+    files.append((out_dir / SCHEMA_NAME, _dumps_pretty(json_schema())))
+    write_files(files)
+    with zipfile.ZipFile(out_dir / ZIP_NAME, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for path, data in [(out_dir / SCHEMA_NAME, None), *files[:-1]]:
+            info = zipfile.ZipInfo(path.relative_to(out_dir).as_posix(), (2008, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data if data is not None else path.read_bytes())
+    return sorted(docs)
+
+
+def _dumps_pretty(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def publish(datasets_dir: Path, site_dir: Path, report_ids: Sequence[str]) -> None:
+    """Link each report's JSON beside its built page, and the schema into ``reports/``."""
+    pairs = [
+        (datasets_dir / JSON_DIR / f"{rid}.json", site_dir / "reports" / rid / "report.json")
+        for rid in report_ids
+        if (site_dir / "reports" / rid).is_dir()
+    ]
+    pairs.append((datasets_dir / SCHEMA_NAME, site_dir / "reports" / SCHEMA_NAME))
+    link_files(pairs)
