@@ -184,7 +184,9 @@ def _view(r: Report, links: ReportLinks, dl: str) -> dict[str, Any]:
         # The page's own headings; every other entry of the table of contents is a heading of
         # the report's text, shown in its script (the theme's toc-item.html tags it).
         "site_headings": " ".join(
-            [id_ for id_, _ in sections] + [t["id"] for t in tables] + ["checks", "same-issuer"]
+            [id_ for id_, _ in sections]
+            + [t["id"] for t in tables]
+            + ["checks", "reuse", "issuer", "downloads"]
         ),
         "figures": _figures(r, dl),
         "tables": tables,
