@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,12 @@ import yaml
 from pipeline import PIPELINE_VERSION, htmlsource, package, paths, readers, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
+from pipeline.executor import Executor, executor_for
 from pipeline.fileio import write_files
+from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
-from pipeline.site import build_site, clear_generated_docs, index_search, stage_downloads
+from pipeline.site import build_site, clear_generated_docs, stage_downloads
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -181,9 +181,14 @@ def _assign_ids(names: list[str]) -> dict[str, str]:
 
 
 def run_stages(
-    source_dir: Path, workers: int = 0, cache_dir: Path | None = None, progress: Progress = _say
+    source_dir: Path,
+    workers: int = 0,
+    cache_dir: Path | None = None,
+    progress: Progress = _say,
+    executor: Executor | None = None,
 ) -> BuildResult:
-    """Every per-report stage over a folder of sources; duplicates folded, problems collected."""
+    """Every per-report stage over a folder of sources; duplicates folded, problems collected.
+    The reports not in the cache run on ``executor`` (default: a local pool of ``workers``)."""
     result = BuildResult()
     t0 = time.perf_counter()
     files, problems = discover(source_dir)
@@ -212,16 +217,15 @@ def run_stages(
                 result.cache_hits += 1
                 continue
         todo.append((s, ids[s.name]))
-    workers = workers or (os.cpu_count() or 1)
-    if workers > 1 and len(todo) >= 8:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = pool.map(_work, todo, chunksize=max(1, min(64, len(todo) // (workers * 4) or 1)))
-            for name, report, problem in done:
-                outcomes[name] = (report, problem)
-    else:
-        for item in todo:
-            name, report, problem = _work(item)
+    ex = executor or executor_for(workers)
+    try:
+        workers = ex.workers
+        chunk = max(1, min(64, len(todo) // (workers * 4) or 1))
+        for name, report, problem in ex.map(_work, todo, chunksize=chunk, local_below=8):
             outcomes[name] = (report, problem)
+    finally:
+        if executor is None:
+            ex.close()
     if cache:
         for s, _ in todo:
             cache.put(keys[s.name], outcomes[s.name])
@@ -414,9 +418,44 @@ def build_all(
     cache_dir: Path | None = paths.CACHE_DIR,
     with_site: bool = True,
     progress: Progress = _say,
+    scheduler: str | Any | None = None,
+    wait: float = 0,
 ) -> BuildResult:
     """The whole build. Outputs are written beside their final place and swapped in at the end,
-    so a build that fails part-way leaves the previous datasets/ and site/ untouched."""
+    so a build that fails part-way leaves the previous datasets/ and site/ untouched.
+
+    One build at a time writes an output area: a second one waits ``wait`` seconds for the lock
+    (``pipeline.lock``) and then stops, naming the first. With ``scheduler`` (a Dask scheduler's
+    address, or a ``distributed.Client``) the per-report stages and the site's shards run on
+    that cluster; the site's shards are cached beside ``cache_dir`` (``site_cache_for``)."""
+    with BuildLock(datasets_dir.parent, wait=wait), executor_for(workers, scheduler) as executor:
+        return _build_locked(
+            source_dir,
+            datasets_dir,
+            docs_dir,
+            site_dir,
+            cache_dir,
+            with_site,
+            progress,
+            executor,
+        )
+
+
+def site_cache_for(cache_dir: Path | None) -> Path | None:
+    """Where the site's shards and index parts are cached, beside the per-report cache."""
+    return cache_dir.with_name(cache_dir.name + "-site") if cache_dir else None
+
+
+def _build_locked(
+    source_dir: Path,
+    datasets_dir: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    cache_dir: Path | None,
+    with_site: bool,
+    progress: Progress,
+    executor: Executor,
+) -> BuildResult:
     t_all = time.perf_counter()
     # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
     # stop before loading a single report; the problems are those of that build.
@@ -431,7 +470,7 @@ def build_all(
             f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
         )
         return result
-    result = run_stages(source_dir, workers, cache_dir, progress)
+    result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
 
     t0 = time.perf_counter()
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
@@ -457,17 +496,11 @@ def build_all(
             f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
         )
 
-        t0 = time.perf_counter()
         if new_site.exists():
             shutil.rmtree(new_site)
-        build_site(docs_dir, new_site, shards=workers or (os.cpu_count() or 1))
-        result.timings["mkdocs"] = time.perf_counter() - t0
-        progress(f"[site]     mkdocs build --strict in {result.timings['mkdocs']:.1f}s")
-
-        t0 = time.perf_counter()
-        index_search(new_site)
-        result.timings["search"] = time.perf_counter() - t0
-        progress(f"[search]   Pagefind index in {result.timings['search']:.1f}s")
+        result.timings.update(
+            build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
+        )
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)

@@ -3,6 +3,7 @@ registry types (``Site``, ``PageKind``) a page kind is declared with."""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -64,12 +65,26 @@ class Site:
 
     @cached_property
     def by_issuer(self) -> dict[str, list[Report]]:
-        return group(self.reports, issuer_key)
+        """Each issuer's reports, oldest first."""
+        groups = group(self.reports, issuer_key)
+        for reps in groups.values():
+            reps.sort(key=_year_order)
+        return groups
 
     def same_issuer(self, r: Report) -> list[Report]:
-        """The issuer's other reports, oldest first."""
-        others = [o for o in self.by_issuer[issuer_key(r)] if o.report_id != r.report_id]
-        return sorted(others, key=lambda o: (o.metadata.year or 0, o.report_id))
+        """The issuer's neighbouring years, oldest first: the nearest report of an earlier year
+        and of a later one (at most two, so that no report page grows with the corpus)."""
+        reps = self.by_issuer[issuer_key(r)]
+        if r.metadata.year is None or len(reps) < 2:
+            return []
+        i = bisect.bisect_left(reps, _year_order(r), key=_year_order)
+        j = bisect.bisect_right(reps, (r.metadata.year, "\uffff"), key=_year_order)
+        earlier = [o for o in reps[:i] if o.metadata.year is not None][-1:]
+        return earlier + reps[j : j + 1]
+
+
+def _year_order(r: Report) -> tuple[int, str]:
+    return (r.metadata.year or 0, r.report_id)
 
 
 @dataclass(frozen=True)

@@ -78,13 +78,15 @@ _AUX = re.compile(r"<<(\w+)>>")
 # --------------------------------------------------------------------------- public API
 
 
-def generate(n: int, out_dir: Path, seed: int = 0) -> list[Path]:
-    """Write reports 1..n into ``out_dir`` as ``synth_<000001>.txt``; return their paths, sorted."""
+def generate(n: int, out_dir: Path, seed: int = 0, same_issuer: int = 0) -> list[Path]:
+    """Write reports 1..n into ``out_dir`` as ``synth_<000001>.txt``; return their paths, sorted.
+    With ``same_issuer``, reports 1..same_issuer are all published by one issuer (as a national
+    corpus has bodies with many reports, and a badly read issuer gathers many more)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(1, n + 1):
-        name, data, _ = _build(i, seed)
+        name, data, _ = _build(i, seed, i <= same_issuer)
         path = out_dir / name
         path.write_bytes(data)
         paths.append(path)
@@ -1510,7 +1512,7 @@ def _encode(text: str, encoding: str) -> tuple[bytes, str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _build(i: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
+def _build(i: int, seed: int, shared_issuer: bool = False) -> tuple[str, bytes, dict[str, Any]]:
     if i < 1:
         raise ValueError(f"reports are numbered from 1, got {i}")
     slot = _block(seed, (i - 1) // BLOCK)[(i - 1) % BLOCK]
@@ -1523,6 +1525,8 @@ def _build(i: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
         "template_2021": lambda: rng.randint(2021, 2023),
     }[fmt]()
     iss = _pick_issuer(rng, year)
+    if shared_issuer:
+        iss = _pick_issuer(random.Random(f"synth:{seed}:shared-issuer"), 2019)
     ctx = dict(iss.ctx, Y=str(year), Y1=str(year + 1))
     w = _Writer(rng, ctx, iss.issuer_type == "government" and iss.admin_level != "township")
     big5 = slot.encoding == "big5"
