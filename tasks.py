@@ -19,17 +19,27 @@ def _run(c, args: list[str]) -> None:
         "no_cache": "ignore the per-report cache and recompute every report",
         "strict": "exit non-zero when any source file was skipped",
         "data_only": "write datasets/ only, without the site",
+        "scheduler": "address of a Dask scheduler (tcp://HOST:8786): run the per-report stages "
+        "and the site's shards on that cluster instead of the local process pool",
+        "wait": "seconds to wait for another build of the same outputs to finish (default: stop)",
     }
 )
-def build(c, workers=0, no_cache=False, strict=False, data_only=False):
+def build(c, workers=0, no_cache=False, strict=False, data_only=False, scheduler="", wait=0):
     """Build everything: archive, cleaned texts, data package (datasets/) and website (site/)."""
     from pipeline.build import build_all
+    from pipeline.lock import BuildLocked
     from pipeline.paths import CACHE_DIR
 
     try:
         result = build_all(
-            workers=int(workers), cache_dir=None if no_cache else CACHE_DIR, with_site=not data_only
+            workers=int(workers),
+            cache_dir=None if no_cache else CACHE_DIR,
+            with_site=not data_only,
+            scheduler=scheduler or None,
+            wait=float(wait),
         )
+    except BuildLocked as exc:
+        raise Exit(f"build not started: {exc}", code=75) from exc
     except Exception as exc:
         raise Exit(f"build failed: {type(exc).__name__}: {exc}", code=1) from exc
     errors = [p for p in result.problems if p.severity == "error"]

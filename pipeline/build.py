@@ -23,7 +23,7 @@ from pipeline.fileio import write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
-from pipeline.site import build_site, clear_generated_docs, stage_downloads
+from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -47,6 +47,7 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
+    site: SiteBuild | None = None
 
 
 Progress = Callable[[str], None]
@@ -498,9 +499,8 @@ def _build_locked(
 
         if new_site.exists():
             shutil.rmtree(new_site)
-        result.timings.update(
-            build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
-        )
+        result.site = build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
+        result.timings.update(result.site.timings)
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)
@@ -518,7 +518,7 @@ def _build_locked(
 
 def clean_outputs() -> None:
     """Remove everything ``build_all`` generates (the committed site assets stay)."""
-    for p in (paths.SITE_DIR, paths.CACHE_DIR):
+    for p in (paths.SITE_DIR, paths.CACHE_DIR, site_cache_for(paths.CACHE_DIR)):
         if p.exists():
             shutil.rmtree(p)
     for base in (paths.SITE_DIR, paths.DATASETS_DIR):

@@ -1,8 +1,8 @@
 """One build at a time per output area: a lock file holding the builder's pid.
 
 Two builds writing the same staging folders (``datasets.new``, ``site.new``) would each delete
-what the other is writing. The first build takes ``.build.lock`` beside its outputs (created
-with O_EXCL, so only one can); a second one waits for it or stops with a message naming it. A
+what the other is writing. The first build takes ``.build.lock`` beside its outputs (linked
+into place whole, so only one can); a second one waits for it or stops with a message naming it. A
 lock whose process is gone (a build killed with SIGKILL, a machine restarted) is stale and is
 taken over."""
 
@@ -69,14 +69,18 @@ class BuildLock:
         self._held = False
 
     def _try(self) -> bool:
+        """Make the lock with its contents in one step: written aside, then linked to its name
+        (a link fails when the name exists), so no build ever reads a half-written lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+        tmp = self.path.with_name(f"{LOCK_NAME}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(info), encoding="utf-8")
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.link(tmp, self.path)
         except FileExistsError:
             return False
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(info, f)
+        finally:
+            tmp.unlink(missing_ok=True)
         return True
 
     def acquire(self) -> None:

@@ -96,7 +96,7 @@ def _paged(
     folder, _, name = path.rpartition("/")
     names = [_page_name(name, k) for k in range(1, len(parts) + 1)]
     for k, part in enumerate(parts, 1):
-        pager = str(macro(TEMPLATE, "pager")(k, names)).strip()
+        pager = str(macro("_shared.md.j2", "pager")(k, names)).strip()
         lines = render_page(part).rstrip().split("\n")
         at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
         lines[at:at] = ["", pager]

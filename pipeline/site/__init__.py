@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import pages
@@ -30,6 +31,7 @@ from pipeline.site.shards import assemble, build_job, plan, prune
 
 __all__ = [
     "GENERATED_DOCS",
+    "SiteBuild",
     "build_site",
     "clear_generated_docs",
     "single_build",
@@ -64,17 +66,30 @@ def single_build(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
     write_t2s_map(site_dir / "assets" / "t2s.json")
 
 
+@dataclass
+class SiteBuild:
+    """What a site build did: seconds per step, and how many jobs it ran of how many."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    shards: int = 0
+    shards_built: int = 0
+    """MkDocs builds run (shards and hub) rather than taken from the cache."""
+    indexes: int = 0
+    indexes_built: int = 0
+
+
 def build_site(
     docs_dir: Path,
     site_dir: Path,
     cache_dir: Path | None = None,
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, float]:
+) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
-    character map and search index. Returns the seconds spent on MkDocs and on search."""
+    character map and search index."""
     executor = executor or LocalExecutor(1)
-    timings: dict[str, float] = {}
+    out = SiteBuild()
+    timings = out.timings
     tmp = None
     if cache_dir is None:
         tmp = Path(tempfile.mkdtemp(prefix=".site-work-", dir=site_dir.parent))
@@ -101,6 +116,8 @@ def build_site(
         executor.map(index_job, idx_todo)
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
+        out.shards, out.shards_built = len(jobs), len(todo)
+        out.indexes, out.indexes_built = len(idx), len(idx_todo)
         if progress:
             progress(
                 f"[search]   {len(idx)} Pagefind index parts, {len(idx_todo)} rebuilt "
@@ -111,4 +128,4 @@ def build_site(
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    return timings
+    return out

@@ -30,11 +30,41 @@ def link_targets(rel: str, text: str) -> set[str]:
     return out
 
 
+class _Bytecode:
+    """Compiled theme templates kept for the life of this process: a process that builds many
+    shards compiles Material's templates once, not once per build."""
+
+    cache: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.cache is None:
+            import jinja2
+
+            class Memory(jinja2.BytecodeCache):
+                def __init__(self) -> None:
+                    self.store: dict[str, bytes] = {}
+
+                def load_bytecode(self, bucket: Any) -> None:
+                    if bucket.key in self.store:
+                        bucket.bytecode_from_string(self.store[bucket.key])
+
+                def dump_bytecode(self, bucket: Any) -> None:
+                    self.store[bucket.key] = bucket.bytecode_to_string()
+
+            cls.cache = Memory()
+        return cls.cache
+
+
 def _stub_plugin(stubs: Iterable[str], pages_only: bool) -> Any:
     from mkdocs.plugins import BasePlugin
     from mkdocs.structure.files import File, Files, InclusionLevel
 
     class Stubs(BasePlugin):
+        def on_env(self, env: Any, config: Any, files: Any) -> Any:
+            env.bytecode_cache = _Bytecode.get()
+            return env
+
         def on_files(self, files: Files, config: Any) -> Files:
             # A shard makes only its pages: the theme's files come from the hub build.
             kept = [f for f in files if f.is_documentation_page()] if pages_only else list(files)
@@ -66,6 +96,9 @@ def mkdocs_build(
     stubs = list(stubs)
     if stubs or pages_only:
         cfg.plugins["shard-stubs"] = _stub_plugin(stubs, pages_only)
+    if pages_only:
+        # 404.html and sitemap.xml come from the hub build.
+        cfg.theme.static_templates.clear()
     cfg.plugins.on_startup(command="build", dirty=False)
     try:
         mkdocs_build_(cfg)
