@@ -487,10 +487,11 @@ def _build_locked(
     new_site = site_dir.with_name(site_dir.name + ".new")
     if with_site:
         t0 = time.perf_counter()
-        clear_generated_docs(docs_dir)
         from pipeline import pages
 
-        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data)
+        clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
+        salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
+        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data, salt)
         stage_downloads(result.reports, new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0
         progress(

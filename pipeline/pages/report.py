@@ -4,6 +4,7 @@ downloads, the issuer's other years), and the per-report CSV offered beside it."
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from pipeline.pages.common import (
     DOWNLOADS,
     FORMAT_ZH,
     ISSUER_TYPE_ZH,
+    KEPT,
     LANG,
     LEVEL_ZH,
     QUALIFIER_ZH,
@@ -197,10 +199,26 @@ def report_csv(r: Report) -> str:
     return buf.getvalue()
 
 
+def page_key(r: Report, same_issuer: Sequence[Report], site: Site) -> str:
+    """What a report's page and CSV are made from: the report (its source's hash, id, metadata
+    and duplicates determine the rest, with the code in ``site.salt``) and its neighbours."""
+    h = hashlib.sha256(site.salt.encode())
+    h.update(repr((r.report_id, r.archived, r.metadata, r.duplicates, site.downloads)).encode())
+    for o in same_issuer:
+        h.update(repr((o.report_id, o.metadata.year, o.metadata.display_title)).encode())
+    return h.hexdigest()
+
+
 def _outputs(site: Site) -> Iterator[Output]:
     for r in site.reports:
-        yield f"reports/{r.report_id}.md", report_page(r, site.same_issuer(r), site.downloads)
-        yield f"downloads/reports/{r.report_id}.csv", report_csv(r)
+        same = site.same_issuer(r)
+        paths = (f"reports/{r.report_id}.md", f"downloads/reports/{r.report_id}.csv")
+        if site.salt and site.kept(paths, page_key(r, same, site)):
+            yield paths[0], KEPT
+            yield paths[1], KEPT
+            continue
+        yield paths[0], report_page(r, same, site.downloads)
+        yield paths[1], report_csv(r)
 
 
 KIND = PageKind("report", ("reports",), _outputs)

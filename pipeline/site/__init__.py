@@ -113,7 +113,9 @@ def build_site(
         t0 = time.perf_counter()
         idx = plan_indexes(dealt, [j.key for j in jobs[1:]], site_dir, cache_dir / "search")
         idx_todo = [j for j in idx if not Path(j.out).exists()]
-        executor.map(index_job, idx_todo)
+        # Pagefind holds a part in memory while it writes it: on this machine one at a time.
+        index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
+        index_runner.map(index_job, idx_todo)
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)

@@ -37,13 +37,26 @@ def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Pat
     link_files(pairs)
 
 
-def clear_generated_docs(docs_dir: Path) -> None:
-    for rel in GENERATED_DOCS:
-        p = docs_dir / rel
-        if p.is_dir():
+def clear_generated_docs(docs_dir: Path, keep: Sequence[str] = ()) -> None:
+    """Remove what the last build generated in ``docs_dir``, except the folders in ``keep``
+    (``pages.KEPT_FOLDERS``: the page stage keeps the report pages that have not changed)."""
+    keep_set = set(keep)
+
+    def clear(p: Path, rel: str) -> None:
+        if rel in keep_set:
+            return
+        if p.is_dir() and any(k.startswith(rel + "/") for k in keep_set):
+            for child in sorted(p.iterdir()):
+                clear(child, f"{rel}/{child.name}")
+        elif p.is_dir():
             shutil.rmtree(p)
         elif p.exists():
             p.unlink()
+
+    for rel in GENERATED_DOCS:
+        clear(docs_dir / rel, rel)
+    if not keep:
+        (docs_dir / pages.KEYS_FILE).unlink(missing_ok=True)
 
 
 def t2s_map() -> dict[str, str]:

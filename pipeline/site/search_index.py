@@ -3,7 +3,8 @@ changed, merged in the browser with Pagefind's ``mergeIndex``.
 
 Pagefind cannot update an index in place (a new page touches most of its chunks), and it
 holds a whole index in memory while writing it, so a national site is indexed in parts: group
-``g`` holds the report pages of the shards ``s`` with ``s % groups == g``. The first part is the
+``g`` holds the report pages of the shards ``s`` with ``s % groups == g``; parts are indexed
+one at a time on this machine, so memory holds one part at most. The first part is the
 bundle at ``pagefind/`` (the search page loads its scripts from there), the others are at
 ``pagefind/part-<g>/``, and ``pagefind/parts.json`` lists them for the search page."""
 
@@ -20,22 +21,21 @@ from pathlib import Path
 
 from pipeline.fileio import link_files
 
-INDEX_PAGES = 2500
-"""Report pages per index, about: each index a query searches costs it a few requests (its
-entry, metadata, filter and word chunks), and each index a one-report change touches is
-rebuilt whole. Chosen from the measurements in the README (*Search in parts*)."""
+INDEX_PAGES = 2000
+"""Report pages per index part, at most. Each part a query searches costs it about seven
+requests (entry, metadata, filters, word chunks), and a word missing from a part's vocabulary
+is dropped from the query there, so fewer, larger parts search better; but Pagefind holds a
+part in memory while writing it (about 0.5 GB per 1,000 pages) and a one-report change
+rebuilds its part whole. Chosen from the measurements in the README (*Search in parts*)."""
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
 
 
 def group_count(n_pages: int, shards: int) -> int:
-    """Index parts for ``n_pages`` report pages in ``shards`` shards: a power of two (so a
-    part is a fixed set of shards) with about ``INDEX_PAGES`` pages each, at most one per shard."""
-    g = 1
-    while g * INDEX_PAGES < n_pages and g < shards:
-        g *= 2
-    return g
+    """Index parts for ``n_pages`` report pages in ``shards`` shards: at most ``INDEX_PAGES``
+    pages each (about: a part is a fixed set of whole shards), at most one per shard."""
+    return max(1, min(shards, -(-n_pages // INDEX_PAGES)))
 
 
 @dataclass(frozen=True)

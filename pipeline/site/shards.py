@@ -140,7 +140,7 @@ def plan(
 
     hub_pages = []
     for entry in sorted(os.listdir(docs_dir)):
-        if entry in (REPORTS, "downloads"):
+        if entry in (REPORTS, "downloads") or entry.startswith("."):
             continue
         hub_pages += _walk(docs_dir, entry)
     if (docs_dir / REPORTS / "index.md").exists():
