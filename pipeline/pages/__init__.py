@@ -10,6 +10,7 @@ writes and a ``templates/<kind>.md.j2``, and add its ``KIND`` to ``PAGE_KINDS`` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from pipeline.pages.home import home_charts, home_page
 from pipeline.pages.report import SEARCH_FILTERS, report_csv, report_page, search_filters
 from pipeline.pages.search import search_page
 from pipeline.records import Report
+from pipeline.store import light_reports, whole
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     report.KIND,
@@ -118,7 +120,12 @@ def write_pages(
     # Until this build has written every page, no key may vouch for a file.
     keys_file.unlink(missing_ok=True)
     site = Site(
-        reports=reports, problems=problems, datasets_dir=datasets_dir, salt=salt, previous=previous
+        reports=light_reports(reports),
+        problems=problems,
+        datasets_dir=datasets_dir,
+        load=functools.partial(whole, reports),
+        salt=salt,
+        previous=previous,
     )
     pages = 0
     batch: list[tuple[Path, bytes]] = []

@@ -61,12 +61,15 @@ Output = tuple[str, str | bytes]
 @dataclass
 class Site:
     """What page kinds are made from: the published reports, the build's problems and the
-    data package; indexes over the reports are computed once, on first use."""
+    data package; indexes over the reports are computed once, on first use. ``reports`` may
+    be light copies (no texts): a kind that prints a report's text asks ``load`` for it."""
 
     reports: Sequence[Report]
     problems: Sequence[Any]
     datasets_dir: Path
     downloads: str = DOWNLOADS
+    load: Callable[[Report], Report] = lambda r: r
+    """The whole report of one of ``reports`` (which may be light copies: ``pipeline.store``)."""
     salt: str = ""
     """What every page also depends on (the pipeline's code and library versions)."""
     previous: dict[str, str] = field(default_factory=dict)

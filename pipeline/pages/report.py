@@ -202,8 +202,12 @@ def report_csv(r: Report) -> str:
 def page_key(r: Report, same_issuer: Sequence[Report], site: Site) -> str:
     """What a report's page and CSV are made from: the report (its source's hash, id, metadata
     and duplicates determine the rest, with the code in ``site.salt``) and its neighbours."""
+    a = r.archived
     h = hashlib.sha256(site.salt.encode())
-    h.update(repr((r.report_id, r.archived, r.metadata, r.duplicates, site.downloads)).encode())
+    h.update(
+        repr((r.report_id, a.sha256, a.source_file, a.size, a.encoding, a.media_type)).encode()
+    )
+    h.update(repr((r.metadata, r.duplicates, site.downloads)).encode())
     for o in same_issuer:
         h.update(repr((o.report_id, o.metadata.year, o.metadata.display_title)).encode())
     return h.hexdigest()
@@ -217,8 +221,9 @@ def _outputs(site: Site) -> Iterator[Output]:
             yield paths[0], KEPT
             yield paths[1], KEPT
             continue
-        yield paths[0], report_page(r, same, site.downloads)
-        yield paths[1], report_csv(r)
+        whole = site.load(r)
+        yield paths[0], report_page(whole, same, site.downloads)
+        yield paths[1], report_csv(whole)
 
 
 KIND = PageKind("report", ("reports",), _outputs)
