@@ -93,9 +93,10 @@ def generate(n: int, out_dir: Path, seed: int = 0, same_issuer: int = 0) -> list
     return sorted(paths)
 
 
-def generate_one(i: int, seed: int) -> tuple[str, bytes]:
-    """File name and bytes of report ``i`` (numbered from 1) for ``seed``."""
-    name, data, _ = _build(i, seed)
+def generate_one(i: int, seed: int, shared_issuer: bool = False) -> tuple[str, bytes]:
+    """File name and bytes of report ``i`` (numbered from 1) for ``seed`` (of the shared issuer
+    when ``generate`` was given ``same_issuer``)."""
+    name, data, _ = _build(i, seed, shared_issuer)
     return name, data
 
 
