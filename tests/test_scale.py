@@ -176,3 +176,13 @@ def test_pages_stay_small_when_a_thousand_reports_share_an_issuer(tmp_path):
     assert len(parts) >= 2
     for part in parts:
         assert 'class="pager"' in part.read_text(encoding="utf-8")
+
+
+def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
+    (tmp_path / "src").mkdir()
+    copy_docs_assets(tmp_path / "docs")
+    result = build_into(tmp_path / "src", tmp_path, with_site=True)
+    assert result.site.shards == 1  # the hub alone
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert (tmp_path / "site" / "pagefind" / "pagefind-ui.js").is_file()
+    assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {"parts": []}

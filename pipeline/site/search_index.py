@@ -91,6 +91,19 @@ def plan_indexes(
     version = str(library_versions(("pagefind",)))
     total = sum(len(p) for p in shard_pages)
     groups = group_count(total, len(shard_pages)) if shard_pages else 1
+    if not total:
+        # No report pages (an empty corpus): Pagefind indexes the hub pages, as it would a
+        # site with no page marked for search, so that the search page still has its bundle.
+        pages = tuple(
+            p.relative_to(site_dir).as_posix()
+            for p in sorted(site_dir.rglob("*.html"))
+            if p.relative_to(site_dir).parts[0] not in ("downloads", "pagefind")
+        )
+        h = hashlib.sha256(version.encode())
+        for rel in pages:
+            h.update(rel.encode() + hashlib.sha256((site_dir / rel).read_bytes()).digest())
+        key = "idx-" + h.hexdigest()[:28]
+        return [IndexJob(key, pages, str(site_dir), str(cache_dir / key))]
     jobs = []
     for g in range(groups):
         members = [i for i in range(len(shard_pages)) if i % groups == g]
