@@ -76,7 +76,7 @@ class DaskExecutor(Executor):
             return []
         if chunksize > 1:
             batches = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
-            futures = self.client.map(_run_batch, [(fn, b) for b in batches], pure=False)
+            futures = self.client.map(_run_batch, [fn] * len(batches), batches, pure=False)
             return [r for batch in self.client.gather(futures) for r in batch]
         futures = self.client.map(fn, items, pure=False)
         return list(self.client.gather(futures))
@@ -86,8 +86,7 @@ class DaskExecutor(Executor):
             self.client.close()
 
 
-def _run_batch(arg: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
-    fn, batch = arg
+def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
     return [fn(x) for x in batch]
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from pipeline.pages.browse import PAGE_ITEMS
 from tests.conftest import build_into, copy_docs_assets
 from tests.tools.synth import generate, generate_one
 
@@ -170,12 +172,14 @@ def test_pages_stay_small_when_a_thousand_reports_share_an_issuer(tmp_path):
         html = (site / "reports" / r.report_id / "index.html").read_text(encoding="utf-8")
         same = html.split('id="same-issuer"', 1)[1] if 'id="same-issuer"' in html else ""
         assert same.count('href="../') <= 2
-    # The year page of the busiest year is split, with a pager on every part.
-    year = Counter(r.metadata.year for r in result.reports).most_common(1)[0][0]
-    parts = sorted((site / "browse" / "year").glob(f"{year}*/index.html"))
-    assert len(parts) >= 2
-    for part in parts:
-        assert 'class="pager"' in part.read_text(encoding="utf-8")
+    # The region pages of the shared issuer hold 1,000 reports: they continue on numbered
+    # pages with a pager, and no listing shows more than PAGE_ITEMS reports.
+    continued = sorted(site.glob("browse/**/*-p2/index.html"))
+    assert continued
+    assert 'class="pager"' in continued[0].read_text(encoding="utf-8")
+    for page in site.glob("browse/**/index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert len(re.findall(r'href="(?:\.\./)+reports/[^"/]+/"', html)) <= PAGE_ITEMS, page
 
 
 def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
