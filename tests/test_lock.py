@@ -74,8 +74,8 @@ def test_the_lock_is_released_when_a_build_fails(tmp_path):
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def _build_in_process(args: tuple[str, str, float]) -> str:
-    src, out, _wait = args
+def _build_in_process(args: tuple[str, str]) -> str:
+    src, out = args
     try:
         result = build_into(Path(src), Path(out), with_site=False, workers=1)
     except BuildLocked as exc:
@@ -89,7 +89,7 @@ def test_two_builds_at_once_never_share_a_staging_folder(small, tmp_path):
     folder the other removed; with no wait, one builds and the other is told who holds it."""
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(2) as pool:
-        outcomes = pool.map(_build_in_process, [(str(small), str(tmp_path), 0)] * 2)
+        outcomes = pool.map(_build_in_process, [(str(small), str(tmp_path))] * 2)
     assert sorted(o.split(":")[0].split()[0] for o in outcomes) in (
         ["built", "built"],  # the first had finished before the second started
         ["built", "locked"],
