@@ -3,6 +3,7 @@ the data package, the site pages and the site. The only module that touches the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -445,18 +446,38 @@ def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
             z.writestr(info, p.read_bytes())
 
 
-def input_fingerprint(source_dir: Path, docs_dir: Path, with_site: bool) -> str:
+def input_fingerprint(
+    source_dir: Path, docs_dir: Path, with_site: bool, hashes: Path | None = None
+) -> str:
     """Everything a build's output depends on: the sources, the code, the versions of Python and
-    the libraries, and the site's setup."""
+    the libraries, and the site's setup.
+
+    With ``hashes`` (a file beside the cache), a source whose size, modification time and inode
+    are those recorded there is not read again: its recorded hash is used, so that a no-change
+    build of a national corpus does not read every source."""
     libraries = LIBRARIES + SITE_LIBRARIES if with_site else LIBRARIES
     h = hashlib.sha256(environment_fingerprint(code_fingerprint(), libraries).encode())
     h.update(b"site" if with_site else b"data")
     files, _ = discover(source_dir)
     sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
+    known: dict[str, list] = {}
+    if hashes is not None and hashes.exists():
+        with contextlib.suppress(ValueError, OSError):
+            known = json.loads(hashes.read_text(encoding="utf-8"))
+    seen: dict[str, list] = {}
     for p in [*files, *sidecars]:
         st = p.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        old = known.get(p.name)
+        digest = old[3] if old and old[:3] == stamp else hashlib.sha256(p.read_bytes()).hexdigest()
+        seen[p.name] = [*stamp, digest]
         h.update(f"{p.name}\0{st.st_size}\0".encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(bytes.fromhex(digest))
+    if hashes is not None and seen != known:
+        hashes.parent.mkdir(parents=True, exist_ok=True)
+        tmp = hashes.with_name(hashes.name + ".tmp")
+        tmp.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
+        tmp.replace(hashes)
     extra = [paths.MKDOCS_YML, *sorted((docs_dir / "assets").rglob("*"))] if with_site else []
     for p in extra:
         if p.is_file():
@@ -515,7 +536,8 @@ def _build_locked(
     t_all = time.perf_counter()
     # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
     # stop before loading a single report; the problems are those of that build.
-    stamp = input_fingerprint(source_dir, docs_dir, with_site)
+    hashes = cache_dir.with_name(cache_dir.name + "-sources.json") if cache_dir else None
+    stamp = input_fingerprint(source_dir, docs_dir, with_site, hashes)
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
     previous = datasets_dir / "build_report.json"
     if previous.exists() and all(p.exists() and p.read_text() == stamp for p in stamps):
@@ -577,6 +599,7 @@ def clean_outputs() -> None:
     for p in (paths.SITE_DIR, paths.CACHE_DIR, site_cache_for(paths.CACHE_DIR)):
         if p.exists():
             shutil.rmtree(p)
+    paths.CACHE_DIR.with_name(paths.CACHE_DIR.name + "-sources.json").unlink(missing_ok=True)
     for base in (paths.SITE_DIR, paths.DATASETS_DIR):
         for suffix in (".new", ".old"):
             q = base.with_name(base.name + suffix)

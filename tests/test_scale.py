@@ -190,3 +190,19 @@ def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "pagefind" / "pagefind-ui.js").is_file()
     assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {"parts": []}
+
+
+def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpus, tmp_path):
+    from pipeline.build import input_fingerprint
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    hashes = tmp_path / "hashes.json"
+    plain = input_fingerprint(src, docs, True)
+    assert input_fingerprint(src, docs, True, hashes) == plain  # recorded now
+    assert input_fingerprint(src, docs, True, hashes) == plain  # read from the record
+    first = sorted(src.iterdir())[0]
+    first.write_bytes(first.read_bytes() + b"\n")
+    assert input_fingerprint(src, docs, True, hashes) == input_fingerprint(src, docs, True) != plain

@@ -303,6 +303,7 @@ def run(
     for old in ("site_docs", "datasets", "site", "cache", "cache-site"):
         if (root / old).exists():  # a full build starts from nothing
             shutil.rmtree(root / old)
+    (root / "cache-sources.json").unlink(missing_ok=True)
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
     kwargs = dict(
         source_dir=src,
