@@ -206,3 +206,31 @@ def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpu
     first = sorted(src.iterdir())[0]
     first.write_bytes(first.read_bytes() + b"\n")
     assert input_fingerprint(src, docs, True, hashes) == input_fingerprint(src, docs, True) != plain
+
+
+def test_a_report_links_to_one_report_of_each_neighbouring_year():
+    """However many reports an issuer has, a page names two others, and the k-th report of a
+    year names the k-th of the years around it (so one report's change touches few pages)."""
+    from types import SimpleNamespace
+
+    from pipeline.pages.common import Site
+
+    def report(i: int, year: int | None, issuer: str = "甲") -> SimpleNamespace:
+        meta = SimpleNamespace(year=year, issuer=issuer)
+        return SimpleNamespace(report_id=f"r{i:04d}", metadata=meta)
+
+    reps = [report(i, 2010 + i % 10) for i in range(1000)]
+    reps += [report(5000, None), report(6000, 2015, "乙")]
+    site = Site(reports=reps, problems=[], datasets_dir=Path("."))
+    linked = Counter()
+    for r in reps:
+        near = site.same_issuer(r)
+        assert len(near) <= 2
+        assert all(o.metadata.issuer == r.metadata.issuer for o in near)
+        if r.metadata.year is not None:
+            assert sorted(o.metadata.year for o in near) == [
+                y for y in (r.metadata.year - 1, r.metadata.year + 1) if 2010 <= y <= 2019
+            ]
+        linked.update(o.report_id for o in near)
+    assert max(linked.values()) <= 2
+    assert site.same_issuer(reps[-2]) == [] and site.same_issuer(reps[-1]) == []

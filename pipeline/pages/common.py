@@ -3,7 +3,6 @@ registry types (``Site``, ``PageKind``) a page kind is declared with."""
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,23 +84,42 @@ class Site:
         return same
 
     @cached_property
-    def by_issuer(self) -> dict[str, list[Report]]:
-        """Each issuer's reports, oldest first."""
-        groups = group(self.reports, issuer_key)
-        for reps in groups.values():
-            reps.sort(key=_year_order)
-        return groups
+    def by_issuer(self) -> dict[str, dict[int, list[Report]]]:
+        """Each issuer's reports of a known year, by year, each year's in the order of their ids."""
+        out: dict[str, dict[int, list[Report]]] = defaultdict(dict)
+        for r in sorted(self.reports, key=_year_order):
+            if r.metadata.year is not None:
+                out[issuer_key(r)].setdefault(r.metadata.year, []).append(r)
+        return out
+
+    @cached_property
+    def _rank(self) -> dict[str, int]:
+        """A report's place among its issuer's reports of its year."""
+        return {
+            r.report_id: k
+            for y in self.by_issuer.values()
+            for g in y.values()
+            for k, r in enumerate(g)
+        }
 
     def same_issuer(self, r: Report) -> list[Report]:
-        """The issuer's neighbouring years, oldest first: the nearest report of an earlier year
-        and of a later one (at most two, so that no report page grows with the corpus)."""
-        reps = self.by_issuer[issuer_key(r)]
-        if r.metadata.year is None or len(reps) < 2:
+        """The issuer's neighbouring years, oldest first: one report of the nearest earlier year
+        and one of the nearest later year (at most two, so that no report page grows with the
+        corpus). When an issuer has several reports a year, the k-th of a year links to the
+        k-th of the next (or its last), so one report's change touches few other pages."""
+        year = r.metadata.year
+        years = self.by_issuer.get(issuer_key(r), {})
+        if year is None or year not in years:
             return []
-        i = bisect.bisect_left(reps, _year_order(r), key=_year_order)
-        j = bisect.bisect_right(reps, (r.metadata.year, "\uffff"), key=_year_order)
-        earlier = [o for o in reps[:i] if o.metadata.year is not None][-1:]
-        return earlier + reps[j : j + 1]
+        known = sorted(years)
+        at = known.index(year)
+        k = self._rank[r.report_id]
+        out = []
+        for near in (at - 1, at + 1):
+            if 0 <= near < len(known):
+                g = years[known[near]]
+                out.append(g[min(k, len(g) - 1)])
+        return out
 
 
 def _year_order(r: Report) -> tuple[int, str]:
