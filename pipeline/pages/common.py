@@ -84,7 +84,11 @@ class Site:
         return same
 
     @cached_property
-    def by_issuer(self) -> dict[str, dict[int, list[Report]]]:
+    def by_issuer(self) -> dict[str, list[Report]]:
+        return group(self.reports, issuer_key)
+
+    @cached_property
+    def issuer_years(self) -> dict[str, dict[int, list[Report]]]:
         """Each issuer's reports of a known year, by year, each year's in the order of their ids."""
         out: dict[str, dict[int, list[Report]]] = defaultdict(dict)
         for r in sorted(self.reports, key=_year_order):
@@ -97,8 +101,8 @@ class Site:
         """A report's place among its issuer's reports of its year."""
         return {
             r.report_id: k
-            for y in self.by_issuer.values()
-            for g in y.values()
+            for years in self.issuer_years.values()
+            for g in years.values()
             for k, r in enumerate(g)
         }
 
@@ -108,7 +112,7 @@ class Site:
         corpus). When an issuer has several reports a year, the k-th of a year links to the
         k-th of the next (or its last), so one report's change touches few other pages."""
         year = r.metadata.year
-        years = self.by_issuer.get(issuer_key(r), {})
+        years = self.issuer_years.get(issuer_key(r), {})
         if year is None or year not in years:
             return []
         known = sorted(years)
