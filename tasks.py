@@ -19,17 +19,27 @@ def _run(c, args: list[str]) -> None:
         "no_cache": "ignore the per-report cache and recompute every report",
         "strict": "exit non-zero when any source file was skipped",
         "data_only": "write datasets/ only, without the site",
+        "scheduler": "address of a Dask scheduler (tcp://HOST:8786): run the per-report stages "
+        "and the site's shards on that cluster instead of the local process pool",
+        "wait": "seconds to wait for another build of the same outputs to finish (default: stop)",
     }
 )
-def build(c, workers=0, no_cache=False, strict=False, data_only=False):
+def build(c, workers=0, no_cache=False, strict=False, data_only=False, scheduler="", wait=0):
     """Build everything: archive, cleaned texts, data package (datasets/) and website (site/)."""
     from pipeline.build import build_all
+    from pipeline.lock import BuildLocked
     from pipeline.paths import CACHE_DIR
 
     try:
         result = build_all(
-            workers=int(workers), cache_dir=None if no_cache else CACHE_DIR, with_site=not data_only
+            workers=int(workers),
+            cache_dir=None if no_cache else CACHE_DIR,
+            with_site=not data_only,
+            scheduler=scheduler or None,
+            wait=float(wait),
         )
+    except BuildLocked as exc:
+        raise Exit(f"build not started: {exc}", code=75) from exc
     except Exception as exc:
         raise Exit(f"build failed: {type(exc).__name__}: {exc}", code=1) from exc
     errors = [p for p in result.problems if p.severity == "error"]
@@ -165,14 +175,43 @@ def evaluate(c, gold="", sources="", synthetic=0, templates=""):
         "workers": "processes for the per-report stages (default: one per core)",
         "keep": "folder to keep the generated corpus and outputs in (default: a temporary folder)",
         "pdf_only": "only the PDF reader: pages per second, a 30-page report, table finders",
+        "same_issuer": "make the first N reports share one issuer (default 1000; 0: none)",
+        "bare": "also time one MkDocs process over all pages (slow, and large in memory)",
+        "merge": "also index the site in each of these numbers of parts and time the same "
+        "searches (e.g. 1,4,8,16)",
+        "dask": "also time a build on a LocalCluster of each of these numbers of workers "
+        "(e.g. 1,2,4)",
+        "dask_reports": "reports in the corpus of the Dask runs (default 2000)",
     }
 )
-def bench(c, reports=1000, workers=0, keep="", pdf_only=False):
-    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus, and
-    the PDF reader (pages per second, a 30-page report's time, table finders compared)."""
+def bench(
+    c,
+    reports=1000,
+    workers=0,
+    keep="",
+    pdf_only=False,
+    same_issuer=1000,
+    bare=False,
+    merge="",
+    dask="",
+    dask_reports=2000,
+):
+    """Benchmark a full build, a no-change and a one-report rebuild on a synthetic corpus (time,
+    peak memory, largest page, search bytes in Chromium), optionally search in parts and Dask,
+    and the PDF reader (pages per second, a 30-page report's time, table finders compared)."""
     from tests.tools.bench import main
 
-    main(int(reports), int(workers), keep or None, pdf_only=pdf_only)
+    main(
+        int(reports),
+        int(workers),
+        keep or None,
+        pdf_only=pdf_only,
+        same_issuer=min(int(same_issuer), int(reports)),
+        bare=bare,
+        merge=merge,
+        dask=dask,
+        dask_reports=int(dask_reports),
+    )
 
 
 @task(help={"out": "folder for the PNGs (default screenshots/)", "query": "search query to show"})

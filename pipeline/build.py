@@ -3,14 +3,13 @@ the data package, the site pages and the site. The only module that touches the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,16 @@ import yaml
 from pipeline import PIPELINE_VERSION, crossreport, htmlsource, package, paths, readers, safety
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
-from pipeline.database import write_database
+from pipeline.database import DatabaseWriter
+from pipeline.executor import Executor, executor_for
 from pipeline.fileio import write_files
+from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
+from pipeline.reportjson import JsonWriter
 from pipeline.reportjson import publish as publish_json
-from pipeline.reportjson import write_json
-from pipeline.site import build_site, clear_generated_docs, index_search, stage_downloads
+from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
+from pipeline.store import Reports, light_reports, lighten
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -52,6 +54,7 @@ class BuildResult:
     cache_hits: int = 0
     cross: crossreport.CrossReport | None = None
     """What the cross-report stage found (issuers, copied text, series); see ``cross_stage``."""
+    site: SiteBuild | None = None
 
 
 Progress = Callable[[str], None]
@@ -137,7 +140,8 @@ def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def _load(path: Path) -> tuple[Source | None, list[Problem]]:
+def _load(path: Path) -> tuple[dict[str, str] | None, list[Problem]]:
+    """A source's sidecar (None when the file cannot be used), read before its bytes."""
     problems: list[Problem] = []
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -155,7 +159,7 @@ def _load(path: Path) -> tuple[Source | None, list[Problem]]:
             problems.append(
                 Problem(side.name, "sidecar", f"{exc}; the sidecar was ignored", "warning")
             )
-    return Source(name=path.name, data=path.read_bytes(), sidecar=sidecar), problems
+    return sidecar, problems
 
 
 def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]:
@@ -185,54 +189,82 @@ def _assign_ids(names: list[str]) -> dict[str, str]:
     return ids
 
 
+STAGE_BATCH = 2000
+"""Sources read and sent to the workers at a time: a national build never holds every
+source's bytes, nor every whole report."""
+
+
 def run_stages(
-    source_dir: Path, workers: int = 0, cache_dir: Path | None = None, progress: Progress = _say
+    source_dir: Path,
+    workers: int = 0,
+    cache_dir: Path | None = None,
+    progress: Progress = _say,
+    executor: Executor | None = None,
 ) -> BuildResult:
-    """Every per-report stage over a folder of sources; duplicates folded, problems collected."""
+    """Every per-report stage over a folder of sources; duplicates folded, problems collected.
+    The reports not in the cache run on ``executor`` (default: a local pool of ``workers``),
+    ``STAGE_BATCH`` at a time. With a cache, ``result.reports`` keeps light copies in memory
+    and reads each whole report back from the cache when asked (``pipeline.store``)."""
     result = BuildResult()
     t0 = time.perf_counter()
     files, problems = discover(source_dir)
     result.problems.extend(problems)
-    sources: list[Source] = []
+    usable: list[tuple[Path, dict[str, str]]] = []
     for path in files:
-        source, probs = _load(path)
+        sidecar, probs = _load(path)
         result.problems.extend(probs)
-        if source is not None:
-            sources.append(source)
+        if sidecar is not None:
+            usable.append((path, sidecar))
     result.timings["read"] = time.perf_counter() - t0
-    progress(f"[read]     {len(sources)} source files ({len(result.problems)} problems)")
+    progress(f"[read]     {len(usable)} source files ({len(result.problems)} problems)")
 
     t0 = time.perf_counter()
-    ids = _assign_ids([s.name for s in sources])
+    ids = _assign_ids([p.name for p, _ in usable])
     cache = Cache(cache_dir, code_fingerprint()) if cache_dir else None
-    outcomes: dict[str, tuple[Report | None, Problem | None]] = {}
-    todo: list[tuple[Source, str]] = []
+    # Per source: its report (light when there is a cache to read the whole one back from),
+    # its problem, and the hash of its cleaned text (to find duplicates).
+    outcomes: dict[str, tuple[Report | None, Problem | None, str]] = {}
     keys: dict[str, str] = {}
-    for s in sources:
-        if cache:
-            keys[s.name] = cache.key(s, ids[s.name])
-            hit = cache.get(keys[s.name])
-            if hit is not None:
-                outcomes[s.name] = hit
-                result.cache_hits += 1
-                continue
-        todo.append((s, ids[s.name]))
-    workers = workers or (os.cpu_count() or 1)
-    if workers > 1 and len(todo) >= 8:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = pool.map(_work, todo, chunksize=max(1, min(64, len(todo) // (workers * 4) or 1)))
-            for name, report, problem in done:
-                outcomes[name] = (report, problem)
-    else:
-        for item in todo:
-            name, report, problem = _work(item)
-            outcomes[name] = (report, problem)
-    if cache:
-        for s, _ in todo:
-            cache.put(keys[s.name], outcomes[s.name])
+
+    def record(name: str, report: Report | None, problem: Problem | None) -> None:
+        text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest() if report else ""
+        if report is not None and cache is not None:
+            report = lighten(report)
+        outcomes[name] = (report, problem, text_key)
+
+    ex = executor or executor_for(workers)
+    pending: list[tuple[Source, str]] = []
+
+    def run_pending() -> None:
+        chunk = max(1, min(64, len(pending) // (ex.workers * 4) or 1))
+        for name, report, problem in ex.map(_work, pending, chunksize=chunk, local_below=8):
+            if cache:
+                cache.put(keys[name], (report, problem))
+            record(name, report, problem)
+        pending.clear()
+
+    try:
+        for path, sidecar in usable:
+            source = Source(name=path.name, data=path.read_bytes(), sidecar=sidecar)
+            rid = ids[source.name]
+            if cache:
+                keys[source.name] = cache.key(source, rid)
+                hit = cache.get(keys[source.name])
+                if hit is not None:
+                    record(source.name, *hit)
+                    result.cache_hits += 1
+                    continue
+            pending.append((source, rid))
+            if len(pending) >= STAGE_BATCH:
+                run_pending()
+        run_pending()
+    finally:
+        workers = ex.workers
+        if executor is None:
+            ex.close()
     result.timings["stages"] = time.perf_counter() - t0
     progress(
-        f"[stages]   {len(sources)} reports through archive → clean → metadata → figures → markdown "
+        f"[stages]   {len(usable)} reports through archive → clean → metadata → figures → markdown "
         f"({result.cache_hits} from cache, {workers} workers) in {result.timings['stages']:.1f}s"
     )
 
@@ -240,20 +272,21 @@ def run_stages(
     by_bytes: dict[str, Report] = {}
     by_text: dict[str, Report] = {}
     extra: dict[str, list[str]] = {}
-    for s in sources:
-        report, problem = outcomes[s.name]
+    kept: list[Report] = []
+    for path, _ in usable:
+        name = path.name
+        report, problem, text_key = outcomes[name]
         if problem is not None:
             result.problems.append(problem)
             continue
         assert report is not None
         for w in report.archived.warnings:
-            result.problems.append(Problem(s.name, "archive", w, "warning"))
+            result.problems.append(Problem(name, "archive", w, "warning"))
         for w in report.warnings:
-            result.problems.append(Problem(s.name, "metadata", w, "warning"))
-        text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest()
+            result.problems.append(Problem(name, "metadata", w, "warning"))
         first = by_bytes.get(report.archived.sha256) or by_text.get(text_key)
         if first is not None:
-            extra.setdefault(first.report_id, []).append(s.name)
+            extra.setdefault(first.report_id, []).append(name)
             how = (
                 "the same bytes"
                 if first.archived.sha256 == report.archived.sha256
@@ -261,7 +294,7 @@ def run_stages(
             )
             result.problems.append(
                 Problem(
-                    s.name,
+                    name,
                     "dedupe",
                     f"{how} as {first.archived.source_file}; published once",
                     "warning",
@@ -270,12 +303,23 @@ def run_stages(
             continue
         by_bytes[report.archived.sha256] = report
         by_text[text_key] = report
-        result.reports.append(report)
-    result.reports = [
+        kept.append(report)
+    kept = [
         replace(r, duplicates=tuple(extra.get(r.report_id, ()))) if r.report_id in extra else r
-        for r in result.reports
+        for r in kept
     ]
-    result.reports.sort(key=lambda r: r.report_id)
+    kept.sort(key=lambda r: r.report_id)
+    if cache is None:
+        result.reports = kept
+    else:
+
+        def load(light: Report) -> Report:
+            hit = cache.get(keys[light.archived.source_file])
+            if hit is None or hit[0] is None:
+                raise RuntimeError(f"{light.archived.source_file} left the cache during the build")
+            return replace(hit[0], duplicates=light.duplicates)
+
+        result.reports = Reports(kept, load)
     return result
 
 
@@ -284,10 +328,11 @@ def run_stages(
 
 def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
     """Issuers across years, copied text and series over the whole corpus (after the per-report
-    stages); year-over-year checks join the reports' own."""
+    stages, from the light reports: metadata, figures and sentence fingerprints); year-over-year
+    checks join the reports' own."""
     t0 = time.perf_counter()
     try:
-        result.cross = crossreport.cross_report(result.reports)
+        result.cross = crossreport.cross_report(light_reports(result.reports))
     except Exception as exc:  # noqa: BLE001 - the reports themselves can still be published
         result.cross = crossreport.CrossReport(timings={"issuers": 0, "reuse": 0, "series": 0})
         result.problems.append(
@@ -302,71 +347,106 @@ def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
     )
 
 
-def write_datasets(result: BuildResult, sources: dict[str, bytes], out_dir: Path) -> None:
-    """The data package, cleaned texts, archive and build report into ``out_dir``."""
+def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out_dir: Path) -> None:
+    """The data package, cleaned texts, archive, SQLite database, JSON documents and build
+    report into ``out_dir``. Reports are read one at a time and their rows written as they come
+    (``package.PackageWriter``, ``database.DatabaseWriter``, ``reportjson.JsonWriter``);
+    ``sources`` is the source folder (each file read when archived) or its files' bytes."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
-    assert result.cross is not None
+    cross = result.cross
+    assert cross is not None
+    cross_rows = crossreport.rows(cross)
+    issuer_rows = {row["issuer_id"]: row for row in cross_rows["issuers"]}
+    reuse_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in cross_rows["reuse"]:
+        reuse_rows.setdefault(row["report_id"], []).append(row)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, list[dict[str, Any]]] = {k: [] for k in package.RESOURCES}
     texts = out_dir / "texts"
     texts.mkdir()
     (out_dir / "markdown").mkdir()
+    writer = package.PackageWriter(out_dir)
+    # Where analysts already work: SQLite (datasette) and a JSON document per report.
+    db = DatabaseWriter(out_dir / "reports.db")
+    json_docs = JsonWriter(out_dir)
     files: list[tuple[Path, bytes]] = []
+
+    def flush(limit: int) -> None:
+        if len(files) >= limit:
+            write_files(files)
+            files.clear()
+
     for r in result.reports:
-        for name, rows in package.report_rows(r).items():
-            tables[name].extend(rows)
-        tables["reports"][-1].update(crossreport.report_fields(result.cross, r.report_id))
+        rows_of = writer.add(r, crossreport.report_fields(cross, r.report_id))
+        for name, rows in rows_of.items():
+            db.add(name, rows)
+        db.add_text(r)
+        rows_of["reuse"] = reuse_rows.get(r.report_id, [])
+        reports_row = rows_of["reports"][0]
+        json_docs.add(reports_row, issuer_rows.get(reports_row.get("issuer_id")), rows_of)
         files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
         if r.text_hans is not None:
             files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
         files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
+        flush(1500)
     # Archive every source's bytes, published or not: nothing brought is ever lost.
-    published = {r.archived.sha256 for r in result.reports}
+    light = light_reports(result.reports)
+    published = {r.archived.sha256 for r in light}
+    meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
+    duplicate_names = {d for r in light for d in r.duplicates}
+    if isinstance(sources, Path):
+        folder = sources
+        names = sorted(p.name for p in discover(folder)[0] if p.stat().st_size <= MAX_BYTES)
+        read = lambda name: (folder / name).read_bytes()  # noqa: E731
+    else:
+        names = sorted(sources)
+        read = sources.__getitem__
     names_by_sha: dict[str, list[str]] = {}
-    meta_by_sha: dict[str, tuple[str, str]] = {}
-    for r in result.reports:
-        meta_by_sha[r.archived.sha256] = (r.archived.encoding, r.archived.media_type)
-    duplicate_names = {d for r in result.reports for d in r.duplicates}
-    for name, data in sorted(sources.items()):
+    first: dict[str, tuple[int, str | None]] = {}
+    for name in names:
+        data = read(name)
         sha = hashlib.sha256(data).hexdigest()
         names_by_sha.setdefault(sha, []).append(name)
-    for sha, names in sorted(names_by_sha.items()):
-        rel = f"archive/{sha[:2]}/{sha}"
-        files.append((out_dir / rel, sources[names[0]]))
+        if sha not in first:
+            files.append((out_dir / f"archive/{sha[:2]}/{sha}", data))
+            media = None if sha in meta_by_sha else readers.media_type_of(name, data)
+            first[sha] = (len(data), media)
+            flush(200)
+    write_files(files)
+    rows = []
+    for sha, same in sorted(names_by_sha.items()):
+        size, guessed = first[sha]
         encoding, media = meta_by_sha.get(
             sha,
             (
                 None,
-                readers.media_type_of(names[0], sources[names[0]])
-                or ("text/html" if names[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
+                guessed
+                or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
             ),
         )
         if sha in published:
             status = "published"
-        elif any(n in duplicate_names for n in names):
+        elif any(n in duplicate_names for n in same):
             status = "duplicate"
         else:
             status = "skipped"
-        tables["archive"].append(
+        rows.append(
             {
                 "sha256": sha,
-                "path": rel,
-                "bytes": len(sources[names[0]]),
+                "path": f"archive/{sha[:2]}/{sha}",
+                "bytes": size,
                 "encoding": encoding or None,
                 "media_type": media,
-                "original_names": "|".join(names),
+                "original_names": "|".join(same),
                 "status": status,
             }
         )
-    write_files(files)
-    tables.update(crossreport.rows(result.cross))
-    package.write_package(out_dir, tables)
-    # Where analysts already work: SQLite (datasette) and a JSON document per report.
-    t0 = time.perf_counter()
-    write_database(out_dir / "reports.db", tables, result.reports)
-    write_json(out_dir, tables)
-    result.timings["database"] = time.perf_counter() - t0
+    db.add("archive", writer.add_archive(rows))
+    for name in ("issuers", "reuse", "series"):
+        db.add(name, writer.add_rows(name, cross_rows[name]))
+    writer.close()
+    json_docs.close()
+    db.close()
     report = {
         "reports_published": len(result.reports),
         "problems": [
@@ -400,11 +480,6 @@ def swap_in(new: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def read_source_bytes(source_dir: Path) -> dict[str, bytes]:
-    files, _ = discover(source_dir)
-    return {p.name: p.read_bytes() for p in files if p.stat().st_size <= MAX_BYTES}
-
-
 def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
     """Every original and cleaned text in one zip with fixed timestamps (reproducible bytes)."""
     import zipfile
@@ -423,18 +498,38 @@ def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
             z.writestr(info, p.read_bytes())
 
 
-def input_fingerprint(source_dir: Path, docs_dir: Path, with_site: bool) -> str:
+def input_fingerprint(
+    source_dir: Path, docs_dir: Path, with_site: bool, hashes: Path | None = None
+) -> str:
     """Everything a build's output depends on: the sources, the code, the versions of Python and
-    the libraries, and the site's setup."""
+    the libraries, and the site's setup.
+
+    With ``hashes`` (a file beside the cache), a source whose size, modification time and inode
+    are those recorded there is not read again: its recorded hash is used, so that a no-change
+    build of a national corpus does not read every source."""
     libraries = LIBRARIES + SITE_LIBRARIES if with_site else LIBRARIES
     h = hashlib.sha256(environment_fingerprint(code_fingerprint(), libraries).encode())
     h.update(b"site" if with_site else b"data")
     files, _ = discover(source_dir)
     sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
+    known: dict[str, list] = {}
+    if hashes is not None and hashes.exists():
+        with contextlib.suppress(ValueError, OSError):
+            known = json.loads(hashes.read_text(encoding="utf-8"))
+    seen: dict[str, list] = {}
     for p in [*files, *sidecars]:
         st = p.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        old = known.get(p.name)
+        digest = old[3] if old and old[:3] == stamp else hashlib.sha256(p.read_bytes()).hexdigest()
+        seen[p.name] = [*stamp, digest]
         h.update(f"{p.name}\0{st.st_size}\0".encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(bytes.fromhex(digest))
+    if hashes is not None and seen != known:
+        hashes.parent.mkdir(parents=True, exist_ok=True)
+        tmp = hashes.with_name(hashes.name + ".tmp")
+        tmp.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
+        tmp.replace(hashes)
     extra = [paths.MKDOCS_YML, *sorted((docs_dir / "assets").rglob("*"))] if with_site else []
     for p in extra:
         if p.is_file():
@@ -452,13 +547,49 @@ def build_all(
     cache_dir: Path | None = paths.CACHE_DIR,
     with_site: bool = True,
     progress: Progress = _say,
+    scheduler: str | Any | None = None,
+    wait: float = 0,
 ) -> BuildResult:
     """The whole build. Outputs are written beside their final place and swapped in at the end,
-    so a build that fails part-way leaves the previous datasets/ and site/ untouched."""
+    so a build that fails part-way leaves the previous datasets/ and site/ untouched.
+
+    One build at a time writes an output area: a second one waits ``wait`` seconds for the lock
+    (``pipeline.lock``) and then stops, naming the first. With ``scheduler`` (a Dask scheduler's
+    address, or a ``distributed.Client``) the per-report stages and the site's shards run on
+    that cluster; the site's shards are cached beside ``cache_dir`` (``site_cache_for``)."""
+    with BuildLock(datasets_dir.parent, wait=wait), executor_for(workers, scheduler) as executor:
+        return _build_locked(
+            source_dir,
+            datasets_dir,
+            docs_dir,
+            site_dir,
+            cache_dir,
+            with_site,
+            progress,
+            executor,
+        )
+
+
+def site_cache_for(cache_dir: Path | None) -> Path | None:
+    """Where the site's shards and index parts are cached, beside the per-report cache."""
+    return cache_dir.with_name(cache_dir.name + "-site") if cache_dir else None
+
+
+def _build_locked(
+    source_dir: Path,
+    datasets_dir: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    cache_dir: Path | None,
+    with_site: bool,
+    progress: Progress,
+    executor: Executor,
+) -> BuildResult:
     t_all = time.perf_counter()
     # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
     # stop before loading a single report; the problems are those of that build.
-    stamp = input_fingerprint(source_dir, docs_dir, with_site)
+    hashes = cache_dir.with_name(cache_dir.name + "-sources.json") if cache_dir else None
+    stamp = input_fingerprint(source_dir, docs_dir, with_site, hashes)
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
     previous = datasets_dir / "build_report.json"
     if previous.exists() and all(p.exists() and p.read_text() == stamp for p in stamps):
@@ -469,14 +600,14 @@ def build_all(
             f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
         )
         return result
-    result = run_stages(source_dir, workers, cache_dir, progress)
+    result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
     cross_stage(result, progress)
 
     t0 = time.perf_counter()
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    write_datasets(result, read_source_bytes(source_dir), new_data)
+    write_datasets(result, source_dir, new_data)
     write_corpus_zip(new_data, new_data / "corpus.zip")
     result.timings["package"] = time.perf_counter() - t0
     progress(
@@ -486,28 +617,24 @@ def build_all(
     new_site = site_dir.with_name(site_dir.name + ".new")
     if with_site:
         t0 = time.perf_counter()
-        clear_generated_docs(docs_dir)
         from pipeline import pages
 
-        n = pages.write_pages(docs_dir, result.reports, result.problems, new_data, result.cross)
-        stage_downloads(result.reports, new_data, docs_dir)
+        clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
+        salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
+        n = pages.write_pages(
+            docs_dir, result.reports, result.problems, new_data, salt, cross=result.cross
+        )
+        stage_downloads(light_reports(result.reports), new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0
         progress(
             f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
         )
 
-        t0 = time.perf_counter()
         if new_site.exists():
             shutil.rmtree(new_site)
-        build_site(docs_dir, new_site, shards=workers or (os.cpu_count() or 1))
-        publish_json(new_data, new_site, [r.report_id for r in result.reports])
-        result.timings["mkdocs"] = time.perf_counter() - t0
-        progress(f"[site]     mkdocs build --strict in {result.timings['mkdocs']:.1f}s")
-
-        t0 = time.perf_counter()
-        index_search(new_site)
-        result.timings["search"] = time.perf_counter() - t0
-        progress(f"[search]   Pagefind index in {result.timings['search']:.1f}s")
+        result.site = build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
+        result.timings.update(result.site.timings)
+        publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)
@@ -525,9 +652,10 @@ def build_all(
 
 def clean_outputs() -> None:
     """Remove everything ``build_all`` generates (the committed site assets stay)."""
-    for p in (paths.SITE_DIR, paths.CACHE_DIR):
+    for p in (paths.SITE_DIR, paths.CACHE_DIR, site_cache_for(paths.CACHE_DIR)):
         if p.exists():
             shutil.rmtree(p)
+    paths.CACHE_DIR.with_name(paths.CACHE_DIR.name + "-sources.json").unlink(missing_ok=True)
     for base in (paths.SITE_DIR, paths.DATASETS_DIR):
         for suffix in (".new", ".old"):
             q = base.with_name(base.name + suffix)

@@ -138,15 +138,20 @@ def _insert(
     )
 
 
-def write_database(
-    path: Path, tables: dict[str, list[dict[str, Any]]], reports: Sequence[Report]
-) -> None:
-    """Write ``path`` (replacing it) from the package's rows and the reports' texts."""
-    _, schemas = package.schemas()
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
-    try:
+class DatabaseWriter:
+    """``reports.db`` written as the package is: rows (``add``) and texts (``add_text``) as they
+    come, the full-text indexes, views and the foreign-key check at ``close``. Written to a
+    temporary file beside ``path`` and renamed at the end."""
+
+    TEXT_BATCH = 1000
+
+    def __init__(self, path: Path) -> None:
+        _, self.schemas = package.schemas()
+        self.path = path
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.tmp.unlink(missing_ok=True)
+        self.con = sqlite3.connect(self.tmp)
+        con = self.con
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("BEGIN")
@@ -155,50 +160,67 @@ def write_database(
             n for n in package.RESOURCES if n not in ("issuers", "reports")
         ]
         for name in order:
-            con.execute(_create_table(name, schemas[name]))
-            _insert(con, name, schemas[name], package.sort_rows(name, tables.get(name, [])))
+            con.execute(_create_table(name, self.schemas[name]))
         con.execute(
             "CREATE TABLE texts (\n  report_id TEXT PRIMARY KEY REFERENCES reports (report_id),"
             "\n  title TEXT NOT NULL,\n  script TEXT NOT NULL,\n  text TEXT NOT NULL,"
             "\n  text_original TEXT\n)"
         )
-        con.executemany(
+
+    def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows of one resource (in the order of its primary key)."""
+        _insert(self.con, name, self.schemas[name], rows)
+
+    def add_text(self, r: Report) -> None:
+        """One report's text (reports in the order of their ids)."""
+        self.con.execute(
             "INSERT INTO texts (report_id, title, script, text, text_original) VALUES (?,?,?,?,?)",
             (
-                (
-                    r.report_id,
-                    r.metadata.title_hans or r.metadata.display_title,
-                    r.metadata.script,
-                    r.text_hans if r.text_hans is not None else r.cleaned.text,
-                    r.cleaned.text if r.text_hans is not None else None,
-                )
-                for r in sorted(reports, key=lambda r: r.report_id)
+                r.report_id,
+                r.metadata.title_hans or r.metadata.display_title,
+                r.metadata.script,
+                r.text_hans if r.text_hans is not None else r.cleaned.text,
+                r.cleaned.text if r.text_hans is not None else None,
             ),
         )
-        con.execute(
-            'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
-            "content_rowid=rowid, tokenize='trigram')"
-        )
-        con.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
-        con.execute(
-            "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
-            "tokenize='unicode61')"
-        )
-        con.executemany(
-            "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
-            (
-                (rowid, bigrams(title), bigrams(text))
-                for rowid, title, text in con.execute(
-                    "SELECT rowid, title, text FROM texts ORDER BY rowid"
+
+    def close(self) -> None:
+        con = self.con
+        try:
+            con.execute(
+                'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
+                "content_rowid=rowid, tokenize='trigram')"
+            )
+            con.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
+            con.execute(
+                "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
+                "tokenize='unicode61')"
+            )
+            # A batch of texts at a time: a national corpus's texts are never held at once.
+            last = 0
+            while True:
+                batch = con.execute(
+                    "SELECT rowid, title, text FROM texts WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last, self.TEXT_BATCH),
                 ).fetchall()
-            ),
-        )
-        for name, sql in VIEWS.items():
-            con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
-        problems = con.execute("PRAGMA foreign_key_check").fetchall()
-        if problems:
-            raise ValueError(f"reports.db: foreign keys do not hold: {problems[:3]}")
-        con.execute("COMMIT")
-    finally:
-        con.close()
-    tmp.replace(path)
+                if not batch:
+                    break
+                last = batch[-1][0]
+                con.executemany(
+                    "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
+                    [(rowid, bigrams(title), bigrams(text)) for rowid, title, text in batch],
+                )
+            for name, sql in VIEWS.items():
+                con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
+            problems = con.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise ValueError(f"reports.db: foreign keys do not hold: {problems[:3]}")
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        self.tmp.replace(self.path)
+
+    def abort(self) -> None:
+        self.con.close()
+        self.tmp.unlink(missing_ok=True)
+

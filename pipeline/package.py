@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -173,40 +172,6 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    names = [f.name for f in schema.fields]
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(n)) for n in names])
-    path.write_text(buf.getvalue(), encoding="utf-8")
-
-
-def write_parquet(path: Path, schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> None:
-    columns = {}
-    arrow_fields = []
-    for f in schema.fields:
-        values = [row.get(f.name) for row in rows]
-        if f.type == "date":
-            values = [date.fromisoformat(v) if v else None for v in values]
-        elif f.type == "number":
-            values = [float(v) if v is not None else None for v in values]
-        columns[f.name] = pa.array(values, type=_ARROW_TYPES[f.type])
-        arrow_fields.append(pa.field(f.name, _ARROW_TYPES[f.type], nullable=True))
-    table = pa.Table.from_arrays(list(columns.values()), schema=pa.schema(arrow_fields))
-    # Fixed writer settings and no creation metadata so that the bytes are reproducible.
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        use_dictionary=True,
-        write_statistics=True,
-        store_schema=False,
-        data_page_version="2.0",
-    )
-
-
 def sort_rows(name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     _, all_schemas = schemas()
     key = all_schemas[name].primary_key
@@ -282,44 +247,134 @@ PARTITIONED = ("statistics", "template_cells")
 """Resources also written as Parquet partitioned by year (hive style: ``year=2019/``)."""
 
 
-def write_partitioned(
-    out_dir: Path, name: str, rows: Sequence[dict[str, Any]], years: dict[str, int | None]
-) -> None:
-    """``parquet/<name>/year=<year>/part-0.parquet``, readable in place by DuckDB, Spark or
-    BigQuery; the year comes from the directory name, as hive partitioning has it."""
-    _, all_schemas = schemas()
-    schema = all_schemas[name]
-    fields = tuple(f for f in schema.fields if f.name != "year")
-    part_schema = ResourceSchema(
-        name,
-        schema.title,
-        schema.title_zh,
-        schema.description,
-        fields,
-        schema.primary_key,
-        schema.foreign_keys,
-    )
-    by_year: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        year = years.get(row["report_id"])
-        by_year.setdefault("__HIVE_DEFAULT_PARTITION__" if year is None else str(year), []).append(
-            row
+ROW_GROUP = 100_000
+"""Rows a streamed table holds before writing them as one Parquet row group."""
+
+
+def _arrow_schema(schema: ResourceSchema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _ARROW_TYPES[f.type], nullable=True) for f in schema.fields])
+
+
+def _arrow_table(schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    columns = []
+    for f in schema.fields:
+        values = [row.get(f.name) for row in rows]
+        if f.type == "date":
+            values = [date.fromisoformat(v) if v else None for v in values]
+        elif f.type == "number":
+            values = [float(v) if v is not None else None for v in values]
+        columns.append(pa.array(values, type=_ARROW_TYPES[f.type]))
+    return pa.Table.from_arrays(columns, schema=_arrow_schema(schema))
+
+
+class _Table:
+    """One resource written as it comes: CSV lines at once, Parquet a row group at a time."""
+
+    def __init__(self, csv_path: Path | None, parquet_path: Path, schema: ResourceSchema) -> None:
+        self.schema = schema
+        self.names = [f.name for f in schema.fields]
+        self.csv = None
+        if csv_path is not None:
+            self.csv = csv_path.open("w", encoding="utf-8", newline="")
+            self.csv_writer = csv.writer(self.csv, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+            self.csv_writer.writerow(self.names)
+        parquet_path.parent.mkdir(parents=True, exist_ok=True)
+        self.parquet = pq.ParquetWriter(
+            parquet_path,
+            _arrow_schema(schema),
+            compression="zstd",
+            use_dictionary=True,
+            write_statistics=True,
+            store_schema=False,
+            data_page_version="2.0",
         )
-    for year, part in sorted(by_year.items()):
-        folder = out_dir / "parquet" / name / f"year={year}"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_parquet(folder / "part-0.parquet", part_schema, part)
+        self.buffer: list[dict[str, Any]] = []
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        if self.csv is not None:
+            self.csv_writer.writerows([_csv_cell(row.get(n)) for n in self.names] for row in rows)
+        self.buffer.extend(rows)
+        if len(self.buffer) >= ROW_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.parquet.write_table(_arrow_table(self.schema, self.buffer))
+            self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        self.parquet.close()
+        if self.csv is not None:
+            self.csv.close()
 
 
-def write_package(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
-    """Write every resource as CSV and Parquet, then ``datapackage.json`` describing them."""
-    _, all_schemas = schemas()
-    years = {r["report_id"]: r["year"] for r in tables.get("reports", [])}
-    for name in RESOURCES:
-        rows = sort_rows(name, tables.get(name, []))
-        write_csv(out_dir / f"{name}.csv", all_schemas[name], rows)
-        write_parquet(out_dir / f"{name}.parquet", all_schemas[name], rows)
-        if name in PARTITIONED:
-            write_partitioned(out_dir, name, rows, years)
-    text = json.dumps(descriptor(out_dir), ensure_ascii=False, indent=2, sort_keys=False)
-    (out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")
+class PackageWriter:
+    """The data package written report by report, so no table is ever held whole: ``add`` each
+    report in the order of their ids (rows are then in primary-key order, as ``sort_rows``
+    would put them), ``add_archive`` the archive rows, then ``close``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        _, self.schemas = schemas()
+        self.out_dir = out_dir
+        self.tables = {
+            name: _Table(out_dir / f"{name}.csv", out_dir / f"{name}.parquet", self.schemas[name])
+            for name in RESOURCES
+        }
+        self.parts: dict[tuple[str, str], _Table] = {}
+        self.last_id = ""
+
+    def _part(self, name: str, year: str) -> _Table:
+        key = (name, year)
+        if key not in self.parts:
+            schema = self.schemas[name]
+            fields = tuple(f for f in schema.fields if f.name != "year")
+            part_schema = ResourceSchema(
+                name,
+                schema.title,
+                schema.title_zh,
+                schema.description,
+                fields,
+                schema.primary_key,
+                schema.foreign_keys,
+            )
+            folder = self.out_dir / "parquet" / name / f"year={year}"
+            self.parts[key] = _Table(None, folder / "part-0.parquet", part_schema)
+        return self.parts[key]
+
+    def add(
+        self, report: Report, extra: dict[str, Any] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Write one report's rows (``extra`` fills fields of its ``reports`` row that the
+        cross-report stage knows); returns them, by resource, in primary-key order."""
+        if report.report_id <= self.last_id:
+            raise ValueError("reports must be added in the order of their ids")
+        self.last_id = report.report_id
+        year = report.metadata.year
+        part = "__HIVE_DEFAULT_PARTITION__" if year is None else str(year)
+        out = {}
+        for name, rows in report_rows(report).items():
+            rows = sort_rows(name, rows)
+            if name == "reports" and extra:
+                for row in rows:
+                    row.update(extra)
+            out[name] = rows
+            self.tables[name].add(rows)
+            if name in PARTITIONED and rows:
+                self._part(name, part).add(rows)
+        return out
+
+    def add_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows of a resource that is not one report's (issuers, series, …); returns them sorted."""
+        rows = sort_rows(name, rows)
+        self.tables[name].add(rows)
+        return rows
+
+    def add_archive(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.add_rows("archive", rows)
+
+    def close(self) -> None:
+        for table in [*self.tables.values(), *(self.parts[k] for k in sorted(self.parts))]:
+            table.close()
+        text = json.dumps(descriptor(self.out_dir), ensure_ascii=False, indent=2, sort_keys=False)
+        (self.out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,43 +104,74 @@ def _dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def documents(tables: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Every report's document, by report id, from the package's rows."""
+def document(
+    report_row: dict[str, Any],
+    issuer_row: dict[str, Any] | None,
+    parts: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """One report's document from its ``reports`` row, its issuer's row and its rows of the
+    other resources (by resource name)."""
     _, schemas = package.schemas()
-    issuers = {row["issuer_id"]: row for row in tables.get("issuers", [])}
-    by_report: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    out: dict[str, Any] = {
+        "report_id": report_row["report_id"],
+        "report": {f.name: report_row.get(f.name) for f in schemas["reports"].fields},
+        "issuer": (
+            {f.name: issuer_row.get(f.name) for f in schemas["issuers"].fields}
+            if issuer_row
+            else None
+        ),
+    }
     for name, key in PARTS:
         names = [f.name for f in schemas[name].fields if f.name != "report_id"]
-        for row in package.sort_rows(name, tables.get(name, [])):
-            by_report[row["report_id"]][key].append({n: row.get(n) for n in names})
-    out = {}
-    report_fields = [f.name for f in schemas["reports"].fields]
-    issuer_fields = [f.name for f in schemas["issuers"].fields]
-    for row in package.sort_rows("reports", tables.get("reports", [])):
-        rid = row["report_id"]
-        issuer = issuers.get(row.get("issuer_id"))
-        out[rid] = {
-            "report_id": rid,
-            "report": {n: row.get(n) for n in report_fields},
-            "issuer": {n: issuer.get(n) for n in issuer_fields} if issuer else None,
-            **{key: by_report[rid][key] for _, key in PARTS},
-        }
+        out[key] = [
+            {n: row.get(n) for n in names} for row in package.sort_rows(name, parts.get(name, []))
+        ]
     return out
 
 
-def write_json(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """``json/<id>.json``, the schema and the zip into ``out_dir``; returns the report ids."""
-    docs = documents(tables)
-    files = [(out_dir / JSON_DIR / f"{rid}.json", _dumps(doc)) for rid, doc in docs.items()]
-    files.append((out_dir / SCHEMA_NAME, _dumps_pretty(json_schema())))
-    write_files(files)
-    with zipfile.ZipFile(out_dir / ZIP_NAME, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for path, data in [(out_dir / SCHEMA_NAME, None), *files[:-1]]:
-            info = zipfile.ZipInfo(path.relative_to(out_dir).as_posix(), (2008, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data if data is not None else path.read_bytes())
-    return sorted(docs)
+class JsonWriter:
+    """``json/<id>.json`` written report by report (``add``), then the schema and the zip
+    (``close``): no more than a batch of documents is held at once."""
+
+    BATCH = 500
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.ids: list[str] = []
+        self.files: list[tuple[Path, bytes]] = []
+
+    def add(
+        self,
+        report_row: dict[str, Any],
+        issuer_row: dict[str, Any] | None,
+        parts: dict[str, list[dict[str, Any]]],
+    ) -> None:
+        rid = report_row["report_id"]
+        self.ids.append(rid)
+        doc = document(report_row, issuer_row, parts)
+        self.files.append((self.out_dir / JSON_DIR / f"{rid}.json", _dumps(doc)))
+        if len(self.files) >= self.BATCH:
+            write_files(self.files)
+            self.files = []
+
+    def close(self) -> list[str]:
+        """Write what is left, the schema and the zip; returns the report ids, sorted."""
+        self.files.append((self.out_dir / SCHEMA_NAME, _dumps_pretty(json_schema())))
+        write_files(self.files)
+        self.files = []
+        ids = sorted(self.ids)
+        members = [self.out_dir / SCHEMA_NAME] + [
+            self.out_dir / JSON_DIR / f"{rid}.json" for rid in ids
+        ]
+        with zipfile.ZipFile(self.out_dir / ZIP_NAME, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for path in members:
+                info = zipfile.ZipInfo(
+                    path.relative_to(self.out_dir).as_posix(), (2008, 1, 1, 0, 0, 0)
+                )
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, path.read_bytes())
+        return ids
 
 
 def _dumps_pretty(data: Any) -> bytes:

@@ -184,7 +184,7 @@ def test_failed_build_leaves_previous_outputs_untouched(corpus, tmp_path, monkey
     def fail(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline.package, "write_package", fail)
+    monkeypatch.setattr(pipeline.package.PackageWriter, "close", fail)
     (corpus / "new.txt").write_text(REPORT, encoding="utf-8")
     with pytest.raises(OSError):
         _build(corpus, tmp_path)

@@ -1,13 +1,19 @@
-"""Scale properties: output identical whatever the number of workers; a per-report cache."""
+"""Scale properties: output identical whatever the number of workers or shards; a per-report
+cache; a site rebuilt only where it changed; pages bounded whatever the corpus."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import build_into
+from pipeline.pages.browse import PAGE_ITEMS
+from tests.conftest import build_into, copy_docs_assets
 from tests.tools.synth import generate, generate_one
 
 
@@ -65,19 +71,168 @@ def test_cache_reuses_unchanged_reports_and_recomputes_a_changed_one(corpus, tmp
     assert _tree(tmp_path / "out" / "datasets") == _tree(tmp_path / "fresh" / "datasets")
 
 
-def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, monkeypatch):
-    import shutil
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Shards of a few pages and index parts of a few shards, so a small corpus has many."""
+    import pipeline.site.search_index
+    import pipeline.site.shards
 
-    import pipeline.site
-    from pipeline import paths
-    from pipeline.site import build_site
+    monkeypatch.setattr(pipeline.site.shards, "SHARD_PAGES", 4)
+    monkeypatch.setattr(pipeline.site.search_index, "INDEX_PAGES", 12)
+
+
+def _site_pages(site: Path) -> dict[str, str]:
+    """What MkDocs made: not the search index, nor the JSON documents linked in from datasets/."""
+    return {
+        k: v
+        for k, v in _tree(site).items()
+        if not k.startswith("pagefind/")
+        and k[0] != "."
+        and not (k.startswith("reports/") and k.endswith(".json"))
+    }
+
+
+def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, small_shards):
+    from pipeline.site import single_build
 
     docs = tmp_path / "docs"
-    shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
-    build_into(corpus, tmp_path, with_site=True)
-    monkeypatch.setattr(pipeline.site, "SHARD_MIN_REPORTS", 1)
-    build_site(docs, tmp_path / "one", shards=1)
-    build_site(docs, tmp_path / "two", shards=2)
-    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    copy_docs_assets(docs)
+    result = build_into(corpus, tmp_path, with_site=True, workers=2)
+    assert result.site is not None and result.site.shards > 8 and result.site.indexes == 4
+    single_build(docs, tmp_path / "one")
+    one, sharded = _tree(tmp_path / "one"), _site_pages(tmp_path / "site")
     assert len([k for k in one if k.startswith("reports/")]) > 48
-    assert one == two
+    assert one == sharded
+    # Every index part is listed for the search page, and each has its own entry and metadata.
+    parts = json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text())["parts"]
+    assert parts == ["part-1/", "part-2/", "part-3/"]
+    for part in ["", *parts]:
+        assert (tmp_path / "site" / "pagefind" / part / "pagefind-entry.json").is_file()
+        assert list((tmp_path / "site" / "pagefind" / part).glob("*.pf_meta"))
+
+
+def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):
+    from pipeline.site.shards import shard_count, shard_of
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    copy_docs_assets(tmp_path / "docs")
+    cache = tmp_path / "cache"
+    first = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    assert first.site.shards_built == first.site.shards
+    before = _site_pages(tmp_path / "site")
+    # A change to one report: its shard, the hub pages (counts, lists) and one index part.
+    _, data = generate_one(999, 3)
+    sorted(src.iterdir())[5].write_bytes(data)
+    second = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    assert second.site.shards == first.site.shards
+    after = _site_pages(tmp_path / "site")
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    # Pages that name the report changed with it (its issuer's, its neighbours', those whose
+    # most similar report it is): exactly their shards are rebuilt, and the hub.
+    pages = {
+        k.removesuffix("/index.html")
+        for k in changed
+        if k.startswith(("reports/", "issuers/")) and k.count("/") == 2 and k.endswith("index.html")
+    }
+    assert any(k.startswith("reports/") for k in pages)
+    n = shard_count(
+        sum(
+            1
+            for d in ("reports", "issuers")
+            for p in (tmp_path / "docs" / d).glob("*.md")
+            if p.name != "index.md"
+        )
+    )
+    shards = {shard_of(k, n) for k in pages}
+    assert second.site.shards_built == len(shards) + 1 < first.site.shards / 2
+    reports = [k for k in pages if k.startswith("reports/")]
+    assert second.site.indexes_built <= min(len(reports), second.site.indexes)
+    # The incremental site equals a site built from nothing.
+    fresh = tmp_path / "fresh"
+    copy_docs_assets(fresh / "docs")
+    build_into(src, fresh, with_site=True, workers=1)
+    assert _site_pages(fresh / "site") == after
+    # The cache keeps only what the last build used.
+    assert len(list((cache.with_name("cache-site") / "pages").iterdir())) == second.site.shards
+
+
+def test_shards_are_even_whatever_the_ids():
+    from pipeline.site.shards import shard_count, shard_of
+
+    # Ids that differ only in their last characters, as a numbered corpus has.
+    ids = [f"gov_report_{i:06d}" for i in range(6400)]
+    n = shard_count(len(ids))
+    assert n == 128
+    sizes = [0] * n
+    for rid in ids:
+        sizes[shard_of(rid, n)] += 1
+    assert max(sizes) < 2 * len(ids) / n and min(sizes) > len(ids) / n / 2
+    assert shard_count(64) == 1 and shard_count(65) == 2
+
+
+@pytest.mark.slow
+def test_pages_stay_small_when_a_thousand_reports_share_an_issuer(tmp_path):
+    """No page grows with the corpus: a report links to at most its issuer's neighbouring
+    years, and browse pages continue on numbered pages."""
+    src = tmp_path / "src"
+    generate(1100, src, seed=5, same_issuer=1000)
+    copy_docs_assets(tmp_path / "docs")
+    result = build_into(src, tmp_path, with_site=True, workers=2)
+    issuers = Counter(r.metadata.issuer for r in result.reports)
+    issuer, n = issuers.most_common(1)[0]
+    assert n >= 600  # the issuer as read: a few reports name it otherwise (aliases)
+    site = tmp_path / "site"
+    sizes = {
+        p.relative_to(site).as_posix(): p.stat().st_size
+        for p in site.rglob("*.html")
+        if "pagefind" not in p.parts
+    }
+    largest = max(sizes, key=sizes.get)
+    assert sizes[largest] <= 200_000, (largest, sizes[largest])
+    # Markdown too: nothing the build writes for a page is near the old 231 KB.
+    assert max(p.stat().st_size for p in (tmp_path / "docs").rglob("*.md")) <= 200_000
+    # A shared issuer's report page names its issuer's page and two neighbouring years at most.
+    shared = [r for r in result.reports if r.metadata.issuer == issuer]
+    assert any(
+        'id="issuer"' in (site / "reports" / r.report_id / "index.html").read_text("utf-8")
+        for r in shared[:50]
+    )
+    for r in shared[:50]:
+        html = (site / "reports" / r.report_id / "index.html").read_text(encoding="utf-8")
+        same = html.split('id="issuer"', 1)[1].split("<h2", 1)[0] if 'id="issuer"' in html else ""
+        assert same.count('href="../') <= 3
+    # The region pages of the shared issuer hold 1,000 reports: they continue on numbered
+    # pages with a pager, and no listing shows more than PAGE_ITEMS reports.
+    continued = sorted(site.glob("browse/**/*-p2/index.html"))
+    assert continued
+    assert 'class="pager"' in continued[0].read_text(encoding="utf-8")
+    for page in site.glob("browse/**/index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert len(re.findall(r'href="(?:\.\./)+reports/[^"/]+/"', html)) <= PAGE_ITEMS, page
+
+
+def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
+    (tmp_path / "src").mkdir()
+    copy_docs_assets(tmp_path / "docs")
+    result = build_into(tmp_path / "src", tmp_path, with_site=True)
+    assert result.site.shards == 1  # the hub alone
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert (tmp_path / "site" / "pagefind" / "pagefind-ui.js").is_file()
+    assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {"parts": []}
+
+
+def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpus, tmp_path):
+    from pipeline.build import input_fingerprint
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    hashes = tmp_path / "hashes.json"
+    plain = input_fingerprint(src, docs, True)
+    assert input_fingerprint(src, docs, True, hashes) == plain  # recorded now
+    assert input_fingerprint(src, docs, True, hashes) == plain  # read from the record
+    first = sorted(src.iterdir())[0]
+    first.write_bytes(first.read_bytes() + b"\n")
+    assert input_fingerprint(src, docs, True, hashes) == input_fingerprint(src, docs, True) != plain

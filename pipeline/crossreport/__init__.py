@@ -91,14 +91,22 @@ def cross_report(reports: Sequence[Report]) -> CrossReport:
     return out
 
 
-def with_checks(reports: Sequence[Report], cross: CrossReport) -> list[Report]:
-    """The reports with their year-over-year checks added to their own."""
-    return [
-        replace(r, checks=r.checks + tuple(cross.checks[r.report_id]))
-        if r.report_id in cross.checks
-        else r
-        for r in reports
-    ]
+def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Report]:
+    """The reports with their year-over-year checks added to their own (light copies too: a
+    whole report read back later gets the checks of its light copy)."""
+    from pipeline.store import Reports
+
+    def add(r: Report) -> Report:
+        found = cross.checks.get(r.report_id)
+        return replace(r, checks=r.checks + tuple(found)) if found else r
+
+    if isinstance(reports, Reports):
+        base = reports
+        return Reports(
+            [add(r) for r in base.light],
+            lambda light: replace(base.load(light), checks=light.checks),
+        )
+    return [add(r) for r in reports]
 
 
 def report_fields(cross: CrossReport, report_id: str) -> dict[str, Any]:

@@ -9,6 +9,10 @@ writes and a ``templates/<kind>.md.j2``, and add its ``KIND`` to ``PAGE_KINDS`` 
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ from pipeline.pages import (
 from pipeline.pages.browse import LIST_MAX, browse_pages
 from pipeline.pages.build_report import build_report_page
 from pipeline.pages.common import (
+    KEPT,
     LEVEL_ZH,
     LICENSE_NAME,
     LICENSE_URL,
@@ -44,6 +49,7 @@ from pipeline.pages.home import home_charts, home_page
 from pipeline.pages.report import SEARCH_FILTERS, report_csv, report_page, search_filters
 from pipeline.pages.search import search_page
 from pipeline.records import Report
+from pipeline.store import light_reports, whole
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     report.KIND,
@@ -98,25 +104,67 @@ def generated_docs() -> tuple[str, ...]:
     return tuple(dict.fromkeys(path for kind in PAGE_KINDS for path in kind.docs))
 
 
+KEYS_FILE = ".page-keys.json"
+"""In the docs folder: the key of each report page written by the last build."""
+
+KEPT_FOLDERS = ("reports", "downloads/reports")
+"""Where outputs that can be kept from one build to the next live (report pages and CSVs)."""
+
+
 def write_pages(
     docs_dir: Path,
     reports: Sequence[Report],
     problems: Sequence[Any],
     datasets_dir: Path,
+    salt: str = "",
     cross: CrossReport | None = None,
 ) -> int:
     """Write every generated page and download into ``docs_dir``; returns the number of pages.
-    ``cross`` is what the cross-report stage found (computed here when not given)."""
-    site = Site(reports=reports, problems=problems, datasets_dir=datasets_dir, cross=cross)
+    ``cross`` is what the cross-report stage found (computed here when not given).
+
+    With a ``salt`` (the pipeline's fingerprint), a report page whose report, neighbours and
+    salt are those of the last build is left as that build wrote it, and report pages of
+    reports gone since are removed; without, every page is written."""
+    keys_file = docs_dir / KEYS_FILE
+    previous: dict[str, str] = {}
+    if salt and keys_file.exists():
+        with contextlib.suppress(ValueError, OSError):
+            previous = {
+                rel: key
+                for rel, key in json.loads(keys_file.read_text(encoding="utf-8")).items()
+                if (docs_dir / rel).is_file()
+            }
+    # Until this build has written every page, no key may vouch for a file.
+    keys_file.unlink(missing_ok=True)
+    site = Site(
+        reports=light_reports(reports),
+        problems=problems,
+        datasets_dir=datasets_dir,
+        cross=cross,
+        load=functools.partial(whole, reports),
+        salt=salt,
+        previous=previous,
+    )
     pages = 0
     batch: list[tuple[Path, bytes]] = []
+    made: set[str] = set()
     for kind in PAGE_KINDS:
         for rel, content in kind.outputs(site):
+            pages += rel.endswith(".md")
+            made.add(rel)
+            if content is KEPT:
+                continue
             data = content if isinstance(content, bytes) else content.encode("utf-8")
             batch.append((docs_dir / rel, data))
-            pages += rel.endswith(".md")
             if len(batch) >= WRITE_BATCH:
                 write_files(batch)
                 batch = []
     write_files(batch)
+    for folder in KEPT_FOLDERS:
+        if (docs_dir / folder).is_dir():
+            for entry in os.scandir(docs_dir / folder):
+                if entry.is_file() and f"{folder}/{entry.name}" not in made:
+                    os.unlink(entry.path)
+    if salt:
+        keys_file.write_text(json.dumps(site.keys, sort_keys=True), encoding="utf-8")
     return pages

@@ -1,10 +1,11 @@
 """Browse indexes: by year, by province → prefecture → county, by level, by document type, and
-the list of all reports. A group larger than ``LIST_MAX`` is split into one page per year."""
+the list of all reports. A group larger than ``LIST_MAX`` is split into one page per year, and a
+list longer than ``PAGE_ITEMS`` continues on numbered pages, so no page grows with the corpus."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pipeline.pages.common import (
@@ -28,8 +29,11 @@ from pipeline.pages.render import macro
 from pipeline.records import Report
 
 LIST_MAX = 1000
-"""A browse page lists at most this many reports; a larger group is split by year."""
-ALL_REPORTS_MAX = 2000
+"""A level or type with more reports than this is split into one page per year."""
+PAGE_ITEMS = 300
+"""A page lists at most this many reports (about 100 KB of HTML); longer lists continue on
+numbered pages (``2019.md``, ``2019-p2.md``, …) in the same folder."""
+ALL_REPORTS_MAX = PAGE_ITEMS
 """Above this many reports, ``reports/index.md`` points to the years instead of listing all."""
 TEMPLATE = "browse.md.j2"
 
@@ -49,6 +53,56 @@ def _item(r: Report, prefix: str) -> dict[str, Any]:
 
 def _groups(groups: Iterable[tuple[str, list[Report]]], prefix: str) -> Groups:
     return [(label, [_item(r, prefix) for r in by_title(reps)]) for label, reps in groups]
+
+
+def _chunks(groups: Groups, per_page: int) -> list[Groups]:
+    """``groups`` cut into pages of at most ``per_page`` items; a group cut in two keeps its
+    label, marked 续 on the later page."""
+    pages: list[Groups] = [[]]
+    room = per_page
+    for label, items in groups:
+        first = True
+        while True:
+            if room == 0:
+                pages.append([])
+                room = per_page
+            take = items[:room]
+            if take or first:
+                pages[-1].append((label if first else f"{label}（续）", take))
+            items = items[len(take) :]
+            room -= len(take)
+            first = False
+            if not items:
+                break
+    return pages
+
+
+def _page_name(path: str, k: int) -> str:
+    """The k-th page (from 1) of the listing whose first page is ``path``."""
+    return path if k == 1 else f"{path[: -len('.md')]}-p{k}.md"
+
+
+def _paged(
+    pages: dict[str, str],
+    path: str,
+    render_page: Callable[[Groups], str],
+    groups: Groups,
+    per_page: int = PAGE_ITEMS,
+) -> None:
+    """Write ``render_page(groups)`` at ``path`` or, when the groups list more than ``per_page``
+    reports, one page per ``per_page`` with a pager under the title and at the end."""
+    parts = _chunks(groups, per_page)
+    if len(parts) == 1:
+        pages[path] = render_page(groups)
+        return
+    folder, _, name = path.rpartition("/")
+    names = [_page_name(name, k) for k in range(1, len(parts) + 1)]
+    for k, part in enumerate(parts, 1):
+        pager = str(macro("_shared.md.j2", "pager")(k, names)).strip()
+        lines = render_page(part).rstrip().split("\n")
+        at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+        lines[at:at] = ["", pager]
+        pages[f"{folder}/{names[k - 1]}"] = "\n".join([*lines, "", pager, ""])
 
 
 def _by_province_groups(reports: list[Report]) -> list[tuple[str, list[Report]]]:
@@ -71,19 +125,21 @@ def _split_page(
     by_year = group(reports, year)
     years = years_desc(by_year)
     if len(reports) <= list_max:
-        pages[f"{base}/index.md"] = str(
-            macro(TEMPLATE, "group_page")(
-                title, back, _groups(((f"{y} 年度", by_year[y]) for y in years), prefix)
-            )
+        _paged(
+            pages,
+            f"{base}/index.md",
+            lambda groups: str(macro(TEMPLATE, "group_page")(title, back, groups)),
+            _groups(((f"{y} 年度", by_year[y]) for y in years), prefix),
         )
         return
     counts = [(y, f"{slug(y)}.md", len(by_year[y])) for y in years]
     pages[f"{base}/index.md"] = str(macro(TEMPLATE, "group_years_page")(title, back, counts))
     for y in years:
-        pages[f"{base}/{slug(y)}.md"] = str(
-            macro(TEMPLATE, "group_year_page")(
-                title, y, _groups(_by_province_groups(by_year[y]), prefix)
-            )
+        _paged(
+            pages,
+            f"{base}/{slug(y)}.md",
+            lambda groups, y=y: str(macro(TEMPLATE, "group_year_page")(title, y, groups)),
+            _groups(_by_province_groups(by_year[y]), prefix),
         )
 
 
@@ -100,35 +156,53 @@ def _province_pages(prov: str, reports: list[Report]) -> dict[str, str]:
         label = pref or "直辖区县"
         n_county = sum(tier(r) == "county" for r in by_pref[pref])
         rows.append((label, f"{slug(label)}.md", len(by_pref[pref]), n_county))
-        pages[f"{base}/{slug(label)}.md"] = _prefecture_page(prov, label, by_pref[pref])
+        _prefecture_pages(pages, f"{base}/{slug(label)}.md", prov, label, by_pref[pref])
     own_label = f"{prov}省级机关" if prov != "未知" else "地区未知"
-    pages[f"{base}/index.md"] = str(
-        macro(TEMPLATE, "province_page")(
-            prov, len(reports), rows, _groups([(own_label, own)] if own else [], prefix)
-        )
+    _paged(
+        pages,
+        f"{base}/index.md",
+        lambda groups: str(macro(TEMPLATE, "province_page")(prov, len(reports), rows, groups)),
+        _groups([(own_label, own)] if own else [], prefix),
     )
     return pages
 
 
-def _prefecture_page(prov: str, pref: str, reports: list[Report]) -> str:
+def _prefecture_pages(
+    pages: dict[str, str], path: str, prov: str, pref: str, reports: list[Report]
+) -> None:
+    """A prefecture's page: its own bodies, then each county's (continued on numbered pages
+    when long; the county index links to the page where each county starts)."""
     prefix = "../../../reports/"
     own = [r for r in reports if tier(r) != "county"]
     by_county = group(
         [r for r in reports if tier(r) == "county"],
         lambda r: r.metadata.region.county or "区县未知",
     )
-    counties = [
-        (county, anchor(county), [_item(r, prefix) for r in by_title(reps)])
-        for county, reps in sorted(by_county.items())
+    groups = _groups([(f"{pref}本级", own)] if own else [], prefix)
+    counties = sorted(by_county.items())
+    groups += _groups(counties, prefix)
+    # Where each county's list starts: (county, page, anchor, count).
+    name = path.rpartition("/")[2]
+    starts: dict[str, str] = {}
+    for k, part in enumerate(_chunks(groups, PAGE_ITEMS), 1):
+        for label, _ in part:
+            starts.setdefault(label, _page_name(name, k))
+    index = [
+        (county, starts.get(county, name), anchor(county), len(reps)) for county, reps in counties
     ]
-    return str(
-        macro(TEMPLATE, "prefecture_page")(
-            prov,
-            pref,
-            len(reports),
-            counties,
-            _groups([(f"{pref}本级", own)] if own else [], prefix),
-        )
+    _paged(
+        pages,
+        path,
+        lambda part: str(
+            macro(TEMPLATE, "prefecture_page")(
+                prov,
+                pref,
+                len(reports),
+                index,
+                [(label, anchor(label.removesuffix("（续）")), items) for label, items in part],
+            )
+        ),
+        groups,
     )
 
 
@@ -150,10 +224,11 @@ def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[st
         macro(TEMPLATE, "years_page")([(y, f"year/{slug(y)}.md", len(by_year[y])) for y in years])
     )
     for y in years:
-        pages[f"browse/year/{slug(y)}.md"] = str(
-            macro(TEMPLATE, "year_page")(
-                y, len(by_year[y]), _groups(_by_province_groups(by_year[y]), "../../reports/")
-            )
+        _paged(
+            pages,
+            f"browse/year/{slug(y)}.md",
+            lambda groups, y=y: str(macro(TEMPLATE, "year_page")(y, len(by_year[y]), groups)),
+            _groups(_by_province_groups(by_year[y]), "../../reports/"),
         )
 
     # Regions: province → prefecture → county.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -49,8 +49,13 @@ LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
 DOWNLOADS = "../downloads"
 """Where a page one folder below the site's root finds the downloads."""
 
+KEPT = b""
+"""Content of an output whose file from the last build is still right (same key): not
+rewritten. Only report pages are kept so; every other kind is small and always written."""
+
 Output = tuple[str, str | bytes]
-"""A file a page kind writes: its path relative to the docs folder and its content."""
+"""A file a page kind writes: its path relative to the docs folder and its content (or
+``KEPT``)."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +74,35 @@ class ReportLinks:
 
 @dataclass
 class Site:
-    """What page kinds are made from: the published reports, the build's problems, the
-    data package and what the cross-report stage found; indexes over the reports are computed
-    once, on first use."""
+    """What page kinds are made from: the published reports, the build's problems, the data
+    package and what the cross-report stage found; indexes over the reports are computed once,
+    on first use. ``reports`` may be light copies (no texts): a kind that prints a report's
+    text asks ``load`` for it."""
 
     reports: Sequence[Report]
     problems: Sequence[Any]
     datasets_dir: Path
     downloads: str = DOWNLOADS
     cross: CrossReport | None = None
+    load: Callable[[Report], Report] = lambda r: r
+    """The whole report of one of ``reports`` (which may be light copies: ``pipeline.store``)."""
+    salt: str = ""
+    """What every page also depends on (the pipeline's code and library versions)."""
+    previous: dict[str, str] = field(default_factory=dict)
+    """Key of each output file of the last build that is still in the docs folder."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Key of each output file of this build, for the next one."""
 
     def __post_init__(self) -> None:
         if self.cross is None:
             self.cross = cross_report(self.reports)
+
+    def kept(self, paths: Sequence[str], key: str) -> bool:
+        """Record ``key`` for ``paths``; True when the last build wrote them with that key."""
+        same = all(self.previous.get(p) == key for p in paths)
+        for p in paths:
+            self.keys[p] = key
+        return same
 
     @cached_property
     def by_id(self) -> dict[str, Report]:

@@ -29,6 +29,9 @@ from pipeline.records import Report
 
 CHARTS = ("applications_received", "proactive_items", "applications_granted")
 """Figures drawn as small charts when the body states them in at least two years."""
+REPORTS_MAX = 100
+"""An issuer page lists at most this many of its reports (every year's primary one first), so
+that no page grows with the corpus: a badly read issuer can gather thousands."""
 INDEX_MAX = 2000
 """The index lists at most this many bodies (those with the most years first); every body's
 page is linked from its reports' pages and listed in issuers.csv."""
@@ -111,8 +114,15 @@ def issuer_view(issuer: Issuer, reports: dict[str, Report], cross: CrossReport) 
         for rid in issuer.report_ids
         for c in cross.checks.get(rid, ())
     ]
+    shown = members
+    if len(members) > REPORTS_MAX:
+        first = {r.report_id for r in primary.values()}
+        extra = [r for r in members if r.report_id not in first]
+        extra = extra[: max(0, REPORTS_MAX - len(first))]
+        keep = first | {r.report_id for r in extra}
+        shown = [r for r in members if r.report_id in keep]
     listed = []
-    for r in members:
+    for r in shown:
         u = cross.reuse.get(r.report_id)
         listed.append(
             {
@@ -134,6 +144,8 @@ def issuer_view(issuer: Issuer, reports: dict[str, Report], cross: CrossReport) 
         "division_code": issuer.division_code,
         "span": f"{years[0]}–{years[-1]}" if years else "未知",
         "reports": listed,
+        "report_count": len(members),
+        "more": len(members) - len(shown),
         "years": years,
         "rows": rows,
         "charts": figures,

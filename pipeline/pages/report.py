@@ -5,6 +5,7 @@ beside it."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Collection, Iterator
@@ -19,6 +20,7 @@ from pipeline.pages.common import (
     DOWNLOADS,
     FORMAT_ZH,
     ISSUER_TYPE_ZH,
+    KEPT,
     LEVEL_ZH,
     QUALIFIER_ZH,
     SCRIPT_ZH,
@@ -276,10 +278,35 @@ def report_csv(r: Report) -> str:
     return buf.getvalue()
 
 
+def page_key(r: Report, links: ReportLinks, site: Site) -> str:
+    """What a report's page and CSV are made from: the report (its source's hash, id, metadata,
+    checks and duplicates determine the rest, with the code in ``site.salt``) and what it shows
+    of the others (issuer, neighbouring years, copied text)."""
+    a = r.archived
+    h = hashlib.sha256(site.salt.encode())
+    h.update(
+        repr((r.report_id, a.sha256, a.source_file, a.size, a.encoding, a.media_type)).encode()
+    )
+    h.update(repr((r.metadata, r.checks, r.duplicates, site.downloads)).encode())
+    i = links.issuer
+    h.update(repr((i.issuer_id, i.name) if i else None).encode())
+    for o in (links.previous, links.following, links.other):
+        h.update(repr((o.report_id, o.metadata) if o else None).encode())
+    h.update(repr(links.reuse).encode())
+    return h.hexdigest()
+
+
 def _outputs(site: Site) -> Iterator[Output]:
     for r in site.reports:
-        yield f"reports/{r.report_id}.md", report_page(r, site.links(r), site.downloads)
-        yield f"downloads/reports/{r.report_id}.csv", report_csv(r)
+        links = site.links(r)
+        paths = (f"reports/{r.report_id}.md", f"downloads/reports/{r.report_id}.csv")
+        if site.salt and site.kept(paths, page_key(r, links, site)):
+            yield paths[0], KEPT
+            yield paths[1], KEPT
+            continue
+        whole = site.load(r)
+        yield paths[0], report_page(whole, links, site.downloads)
+        yield paths[1], report_csv(whole)
 
 
 KIND = PageKind("report", ("reports",), _outputs)

@@ -2,6 +2,7 @@
 // so that a search is a shareable URL. Before searching, the query is converted to Simplified
 // characters (every report is indexed in Simplified: Traditional ones carry a Simplified copy)
 // and split into words, because Pagefind does not segment a Chinese query itself.
+// The index may be in parts, each searched by Pagefind and merged (see loadParts).
 (function () {
   "use strict";
   var root = document.getElementById("search");
@@ -116,10 +117,24 @@
     if (url.href !== location.href) history.replaceState(null, "", url.href);
   }
 
-  Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadMap()]).then(function () {
+  // A large site's index is in parts (pagefind/parts.json lists all but the first), searched
+  // together with Pagefind's mergeIndex.
+  function loadParts() {
+    return fetch(new URL("parts.json", bundle).href)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        return ((data && data.parts) || []).map(function (part) {
+          return { bundlePath: new URL(part, bundle).pathname };
+        });
+      })
+      .catch(function () { return []; });
+  }
+
+  Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadParts(), loadMap()]).then(function (loaded) {
     var ui = new PagefindUI({
       element: "#search",
       bundlePath: bundle.pathname,
+      mergeIndex: loaded[1],
       showSubResults: true,
       showImages: false,
       debounceTimeoutMs: 0,

@@ -11,13 +11,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline import paths
 from pipeline.build import build_all
-from pipeline.site import build_site, clear_generated_docs
+from pipeline.site import single_build
 from tests.tools.synth import generate, generate_one
 
 
@@ -75,42 +76,58 @@ class MemorySampler:
         self._thread.join()
 
 
-def search_bytes(site: Path, query: str) -> dict[str, Any] | None:
-    """Bytes a browser fetches for one search on ``site`` (Playwright + Debian chromium)."""
+INDEX_PARTS = ("pagefind-entry.json", ".pf_meta", "/index/", "/filter/", "/fragment/")
+"""What a search fetches of the index itself (the rest under pagefind/ is the UI's scripts,
+styles and WebAssembly, the same for every query and cached after the first)."""
+
+
+class _Server:
+    """The site served on 127.0.0.1 for the length of a ``with``."""
+
+    def __init__(self, site: Path) -> None:
+        import functools
+        import http.server
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+        )
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> _Server:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+
+
+def search_bytes(site: Path, queries: dict[str, str] | str) -> dict[str, Any] | None:
+    """What a browser fetches for the first search of each query on ``site`` (Playwright and
+    Debian's chromium, a fresh browser context per query so nothing is cached): requests and
+    bytes of the index, bytes of the UI's files, and the time from loading the search page
+    with ``?q=`` to the first result shown."""
     if not Path("/usr/bin/chromium").exists():
         return None
-    import functools
-    import http.server
-
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    if isinstance(queries, str):
+        queries = {"query": queries}
+    out: dict[str, Any] = {}
+    with _Server(site) as server, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for label, query in queries.items():
+            context = browser.new_context()
+            page = context.new_page()
+            sizes: dict[str, int] = {}
 
-    class Quiet(handler.func):  # type: ignore[misc,name-defined]
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    sizes: dict[str, int] = {}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=[
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                ],
-            )
-            page = browser.new_page()
-            page.goto(f"{base}/search/", wait_until="networkidle")
-
-            def on_response(resp: Any) -> None:
+            def on_response(resp: Any, sizes: dict[str, int] = sizes) -> None:
                 if "/pagefind/" in resp.url:
                     try:
                         sizes[resp.url] = len(resp.body())
@@ -118,32 +135,175 @@ def search_bytes(site: Path, query: str) -> dict[str, Any] | None:
                         sizes[resp.url] = 0
 
             page.on("response", on_response)
-            page.goto(f"{base}/search/?q={query}", wait_until="networkidle")
-            # No result within 30 s is a finding, reported as 0 results.
+            t0 = time.perf_counter()
+            page.goto(f"{server.base}/search/?q={query}", wait_until="domcontentloaded")
+            # No result within 60 s is a finding, reported as 0 results.
             with contextlib.suppress(Exception):
-                page.wait_for_selector(".pagefind-ui__result", timeout=30_000)
+                page.wait_for_selector(".pagefind-ui__result", timeout=60_000)
+            seconds = time.perf_counter() - t0
             page.wait_for_load_state("networkidle")
             results = page.locator(".pagefind-ui__result").count()
-            browser.close()
-    finally:
-        server.shutdown()
-    return {
-        "query": query,
-        "bytes": sum(sizes.values()),
-        "requests": len(sizes),
-        "results": results,
+            count = page.evaluate(
+                "() => (document.querySelector('.pagefind-ui__message') || {}).textContent || ''"
+            )
+            index = {u: n for u, n in sizes.items() if any(k in u for k in INDEX_PARTS)}
+            out[label] = {
+                "query": query,
+                "index_kb": round(sum(index.values()) / 1024, 1),
+                "index_requests": len(index),
+                "ui_files_kb": round((sum(sizes.values()) - sum(index.values())) / 1024, 1),
+                "all_kb": round(sum(sizes.values()) / 1024, 1),
+                "first_result_s": round(seconds, 2),
+                "results_shown": results,
+                "message": count.strip(),
+            }
+            context.close()
+        browser.close()
+    return out
+
+
+def pick_queries(datasets: Path) -> dict[str, str]:
+    """A rare word (a figure stated by one report only), the name of an issuer with one report,
+    and a phrase found in every report."""
+    import csv
+
+    with (datasets / "reports.csv").open(encoding="utf-8") as f:
+        reports = list(csv.DictReader(f))
+    issuers = Counter(r["issuer"] for r in reports if r["issuer"])
+    single = sorted(i for i, n in issuers.items() if n == 1 and len(i) >= 6)
+    values: Counter[str] = Counter()
+    with (datasets / "statistics.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            v = row["value"]
+            if v.isdigit() and len(v) >= 4 and v in row["evidence"]:
+                values[v] += 1
+    rare = sorted(v for v, n in values.items() if n == 1)
+    out = {"common": "主动公开"}
+    if rare:
+        out["rare"] = rare[len(rare) // 2]
+    if single:
+        out["issuer"] = single[len(single) // 2]
+    return out
+
+
+def largest_pages(site: Path) -> dict[str, Any]:
+    sizes = {
+        p.relative_to(site).as_posix(): p.stat().st_size
+        for p in site.rglob("*.html")
+        if "pagefind" not in p.relative_to(site).parts
     }
+    top = max(sizes, key=sizes.get) if sizes else ""
+    return {"largest_page": top, "largest_page_kb": round(sizes.get(top, 0) / 1024, 1)}
+
+
+def merge_costs(root: Path, parts: list[int], queries: dict[str, str]) -> dict[str, Any]:
+    """The built site's search index made in 1, 2, 4… parts, and what the same queries cost
+    with each: what choosing ``INDEX_PAGES`` rests on."""
+    from pipeline.executor import LocalExecutor
+    from pipeline.fileio import link_files
+    from pipeline.site import search_index
+
+    site = root / "site"
+    pages = sorted(p.parent.name for p in (site / "reports").glob("*/index.html"))
+    out: dict[str, Any] = {}
+    for n in parts:
+        copy = root / f"site-parts-{n}"
+        if copy.exists():
+            shutil.rmtree(copy)
+        link_files(
+            [
+                (p, copy / p.relative_to(site))
+                for p in site.rglob("*")
+                if p.is_file() and "pagefind" not in p.relative_to(site).parts
+            ]
+        )
+        groups = [pages[g::n] for g in range(n)]
+        jobs = [
+            search_index.IndexJob(
+                f"n{n}-{g}",
+                tuple(f"reports/{r}/index.html" for r in grp),
+                str(copy),
+                str(root / f"index-parts-{n}" / str(g)),
+            )
+            for g, grp in enumerate(groups)
+        ]
+        t0 = time.perf_counter()
+        LocalExecutor(0).map(search_index.index_job, jobs)
+        seconds = time.perf_counter() - t0
+        search_index.assemble_indexes(jobs, copy)
+        out[str(n)] = {"index_s": round(seconds, 1), "search": search_bytes(copy, queries)}
+        shutil.rmtree(copy)
+        shutil.rmtree(root / f"index-parts-{n}")
+    return out
+
+
+def dask_speedup(n: int, workers: list[int], seed: int = 0) -> dict[str, Any]:
+    """A full build (no cache) of ``n`` reports on a LocalCluster of 1, 2, 4… worker processes
+    (one thread each), against the local process pool."""
+    from distributed import Client, LocalCluster
+
+    root = Path(tempfile.mkdtemp(prefix=f"bench-dask{n}-"))
+    src = root / "source_reports"
+    generate(n, src, seed=seed)
+    out: dict[str, Any] = {"reports": n}
+
+    def once(label: str, scheduler: Any, w: int = 0) -> None:
+        dest = root / label
+        shutil.copytree(paths.SITE_DOCS_DIR / "assets", dest / "docs" / "assets")
+        t0 = time.perf_counter()
+        build_all(
+            source_dir=src,
+            datasets_dir=dest / "datasets",
+            docs_dir=dest / "docs",
+            site_dir=dest / "site",
+            cache_dir=None,
+            workers=w,
+            scheduler=scheduler,
+            progress=lambda m: print(f"  {label} {m}", file=sys.stderr),
+        )
+        out[label] = round(time.perf_counter() - t0, 1)
+        shutil.rmtree(dest)
+
+    once("local_pool_s", None)
+    for w in workers:
+        with (
+            LocalCluster(n_workers=w, threads_per_worker=1, dashboard_address=None) as cluster,
+            Client(cluster) as client,
+        ):
+            once(f"dask_{w}_workers_s", client)
+    base = out.get(f"dask_{workers[0]}_workers_s")
+    for w in workers:
+        out[f"speedup_{w}_workers"] = round(base / out[f"dask_{w}_workers_s"], 2)
+    shutil.rmtree(root)
+    return out
 
 
 def run(
-    n: int, workers: int = 0, seed: int = 0, keep: Path | None = None, query: str = "主动公开"
+    n: int,
+    workers: int = 0,
+    seed: int = 0,
+    keep: Path | None = None,
+    same_issuer: int = 0,
+    bare: bool = False,
+    merge: list[int] | None = None,
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix=f"bench{n}-")) if keep is None else keep
     src, docs = root / "source_reports", root / "site_docs"
-    out: dict[str, Any] = {"reports": n}
+    out: dict[str, Any] = {"reports": n, "same_issuer": same_issuer}
     t0 = time.perf_counter()
-    generate(n, src, seed=seed)
-    out["generate_s"] = round(time.perf_counter() - t0, 2)
+    if src.is_dir() and sum(1 for _ in src.iterdir()) == n:
+        # A kept corpus of this size is reused (generation is deterministic); only the report
+        # the last run changed is written back as generated.
+        name, data = generate_one(1, seed, shared_issuer=same_issuer > 0)
+        (src / name).write_bytes(data)
+        out["generate_s"] = "reused"
+    else:
+        generate(n, src, seed=seed, same_issuer=same_issuer)
+        out["generate_s"] = round(time.perf_counter() - t0, 2)
+    for old in ("site_docs", "datasets", "site", "cache", "cache-site"):
+        if (root / old).exists():  # a full build starts from nothing
+            shutil.rmtree(root / old)
+    (root / "cache-sources.json").unlink(missing_ok=True)
     shutil.copytree(paths.SITE_DOCS_DIR / "assets", docs / "assets")
     kwargs = dict(
         source_dir=src,
@@ -154,11 +314,17 @@ def run(
         workers=workers,
         progress=lambda m: print(m, file=sys.stderr),
     )
-    with MemorySampler() as mem:
-        t0 = time.perf_counter()
-        result = build_all(**kwargs)
-        out["full_build_s"] = round(time.perf_counter() - t0, 2)
-    out["peak_memory_mb"] = round(mem.peak_mb, 1)
+
+    def timed(label: str) -> Any:
+        with MemorySampler() as mem:
+            t0 = time.perf_counter()
+            result = build_all(**kwargs)
+            out[f"{label}_s"] = round(time.perf_counter() - t0, 2)
+        out[f"{label}_peak_memory_mb"] = round(mem.peak_mb, 1)
+        print(f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB", file=sys.stderr)
+        return result
+
+    result = timed("full_build")
     out["peak_rss_single_process_mb"] = round(_peak_rss_mb(), 1)
     out["stages"] = {
         k: {"seconds": round(v, 2), "reports_per_s": round(n / v, 1) if v else None}
@@ -178,44 +344,62 @@ def run(
             "series_rows": len(result.cross.series),
         }
     out["reports_db_mb"] = round((root / "datasets" / "reports.db").stat().st_size / 2**20, 1)
+    out["site_jobs"] = {"shards_and_hub": result.site.shards, "index_parts": result.site.indexes}
+    out.update(largest_pages(root / "site"))
     out["site_mb"] = round(_dir_size(root / "site") / 2**20, 1)
     out["datasets_mb"] = round(_dir_size(root / "datasets") / 2**20, 1)
     out["search_index_mb"] = round(_dir_size(root / "site" / "pagefind") / 2**20, 1)
 
-    # The floor: a bare mkdocs build of the same generated pages with no plugins.
-    bare = root / "site-bare"
-    t0 = time.perf_counter()
-    build_site(docs, bare)
-    out["bare_mkdocs_s"] = round(time.perf_counter() - t0, 2)
-    out["full_over_bare"] = round(out["full_build_s"] / out["bare_mkdocs_s"], 2)
-    shutil.rmtree(bare)
+    if bare:
+        # The floor: one MkDocs process over the same pages (it holds them all: slow and large).
+        t0 = time.perf_counter()
+        single_build(docs, root / "site-bare")
+        out["bare_mkdocs_s"] = round(time.perf_counter() - t0, 2)
+        shutil.rmtree(root / "site-bare")
 
-    t0 = time.perf_counter()
-    build_all(**kwargs)
-    out["nochange_rebuild_s"] = round(time.perf_counter() - t0, 2)
-
+    timed("nochange_rebuild")
     _, data = generate_one(1, seed + 1)
-    first = sorted(src.iterdir())[0]
-    first.write_bytes(data)
-    t0 = time.perf_counter()
-    r2 = build_all(**kwargs)
-    out["one_changed_rebuild_s"] = round(time.perf_counter() - t0, 2)
+    sorted(src.iterdir())[0].write_bytes(data)
+    r2 = timed("one_changed_rebuild")
     out["one_changed_cache_hits"] = r2.cache_hits
+    out["one_changed_site_jobs_built"] = r2.site.shards_built
+    out["one_changed_index_parts_built"] = r2.site.indexes_built
+    out["one_changed_stages"] = {k: round(v, 2) for k, v in r2.timings.items()}
 
-    out["search"] = search_bytes(root / "site", query)
+    queries = pick_queries(root / "datasets")
+    out["search"] = search_bytes(root / "site", queries)
+    if merge:
+        out["merge"] = merge_costs(root, merge, queries)
     if keep is None:
         shutil.rmtree(root)
-    else:
-        clear_generated_docs(docs)
     return out
 
 
 def main(
-    n: int = 1000, workers: int = 0, keep: str | None = None, pdf_only: bool = False
+    n: int = 1000,
+    workers: int = 0,
+    keep: str | None = None,
+    pdf_only: bool = False,
+    same_issuer: int = 0,
+    bare: bool = False,
+    merge: str = "",
+    dask: str = "",
+    dask_reports: int = 2000,
 ) -> dict[str, Any]:
     from tests.tools.bench_pdf import run_pdf
 
-    out = {} if pdf_only else run(n, workers=workers, keep=Path(keep) if keep else None)
+    out: dict[str, Any] = {}
+    if not pdf_only:
+        out = run(
+            n,
+            workers=workers,
+            keep=Path(keep) if keep else None,
+            same_issuer=same_issuer,
+            bare=bare,
+            merge=[int(x) for x in merge.split(",") if x],
+        )
+        if dask:
+            out["dask"] = dask_speedup(dask_reports, [int(x) for x in dask.split(",") if x])
     # PDF sources are timed apart from the synthetic corpus (which is all text and HTML).
     out["pdf"] = run_pdf()
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -78,13 +78,15 @@ _AUX = re.compile(r"<<(\w+)>>")
 # --------------------------------------------------------------------------- public API
 
 
-def generate(n: int, out_dir: Path, seed: int = 0) -> list[Path]:
-    """Write reports 1..n into ``out_dir`` as ``synth_<000001>.txt``; return their paths, sorted."""
+def generate(n: int, out_dir: Path, seed: int = 0, same_issuer: int = 0) -> list[Path]:
+    """Write reports 1..n into ``out_dir`` as ``synth_<000001>.txt``; return their paths, sorted.
+    With ``same_issuer``, reports 1..same_issuer are all published by one issuer (as a national
+    corpus has bodies with many reports, and a badly read issuer gathers many more)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(1, n + 1):
-        name, data, _ = _build(i, seed)
+        name, data, _ = _build(i, seed, shared_issuer=i <= same_issuer)
         path = out_dir / name
         path.write_bytes(data)
         paths.append(path)
@@ -115,9 +117,10 @@ def truth_years(k: int, year: int, seed: int = 0) -> dict[str, Any]:
     return copy.deepcopy(_build(k, seed, (k, year))[2])
 
 
-def generate_one(i: int, seed: int) -> tuple[str, bytes]:
-    """File name and bytes of report ``i`` (numbered from 1) for ``seed``."""
-    name, data, _ = _build(i, seed)
+def generate_one(i: int, seed: int, shared_issuer: bool = False) -> tuple[str, bytes]:
+    """File name and bytes of report ``i`` (numbered from 1) for ``seed`` (of the shared issuer
+    when ``generate`` was given ``same_issuer``)."""
+    name, data, _ = _build(i, seed, shared_issuer=shared_issuer)
     return name, data
 
 
@@ -1539,9 +1542,10 @@ def _year_format(year: int) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _build(
-    i: int, seed: int, body_year: tuple[int, int] | None = None
+    i: int, seed: int, body_year: tuple[int, int] | None = None, shared_issuer: bool = False
 ) -> tuple[str, bytes, dict[str, Any]]:
-    """Report ``i``; with ``body_year`` (k, year), body k's report of that year instead."""
+    """Report ``i``; with ``body_year`` (k, year), body k's report of that year instead; with
+    ``shared_issuer``, of the one issuer ``generate(same_issuer=…)`` shares."""
     if i < 1:
         raise ValueError(f"reports are numbered from 1, got {i}")
     slot = _block(seed, (i - 1) // BLOCK)[(i - 1) % BLOCK]
@@ -1560,6 +1564,8 @@ def _build(
             "template_2021": lambda: rng.randint(2021, 2023),
         }[fmt]()
         iss = _pick_issuer(rng, year)
+        if shared_issuer:
+            iss = _pick_issuer(random.Random(f"synth:{seed}:shared-issuer"), 2019)
     else:
         # The same body every year: picked with a generator of its own, as of a year in which
         # every department of the vocabulary exists.

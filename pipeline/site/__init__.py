@@ -1,0 +1,133 @@
+"""Site build: MkDocs in many small cached shards (``shards.py``: one MkDocs build per shard,
+``mkdocs_run.py``), the downloads and the files MkDocs does not make (``extras.py``), and the
+search index in parts (``search_index.py``).
+
+A build plans its jobs from the pages in the docs folder, runs those whose output is not cached
+(on the local process pool or a Dask cluster: ``pipeline.executor``), and links the outputs
+into the new site. With no cache folder every job runs, in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import pages
+from pipeline.executor import Executor, LocalExecutor
+from pipeline.fileio import link_files
+from pipeline.site.extras import (
+    GENERATED_DOCS,
+    clear_generated_docs,
+    stage_downloads,
+    t2s_map,
+    write_t2s_map,
+)
+from pipeline.site.mkdocs_run import mkdocs_build
+from pipeline.site.search_index import assemble_indexes, index_job, plan_indexes
+from pipeline.site.shards import assemble, build_job, plan, prune
+
+__all__ = [
+    "GENERATED_DOCS",
+    "SiteBuild",
+    "build_site",
+    "clear_generated_docs",
+    "single_build",
+    "stage_downloads",
+    "t2s_map",
+    "write_t2s_map",
+]
+
+
+def _link_tree(src: Path, dest: Path) -> None:
+    if src.is_dir():
+        link_files([(p, dest / p.relative_to(src)) for p in sorted(src.rglob("*")) if p.is_file()])
+
+
+def _finish(docs_dir: Path, site_dir: Path) -> None:
+    """Downloads, sitemap and character map: what every site build adds to MkDocs' pages."""
+    _link_tree(docs_dir / "downloads", site_dir / "downloads")
+    pages.write_sitemap(site_dir)
+    write_t2s_map(site_dir / "assets" / "t2s.json")
+
+
+def single_build(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
+    """The whole docs folder in one MkDocs process, without search: the floor the sharded build
+    is measured against, and what it must equal byte for byte."""
+    mkdocs_build(docs_dir, site_dir, strict)
+    # mkdocs.yml keeps the Markdown downloads out of the pages; the rest MkDocs copied.
+    for p in sorted((docs_dir / "downloads").rglob("*.md")):
+        dest = site_dir / p.relative_to(docs_dir)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest)
+    pages.write_sitemap(site_dir)
+    write_t2s_map(site_dir / "assets" / "t2s.json")
+
+
+@dataclass
+class SiteBuild:
+    """What a site build did: seconds per step, and how many jobs it ran of how many."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    shards: int = 0
+    shards_built: int = 0
+    """MkDocs builds run (shards and hub) rather than taken from the cache."""
+    indexes: int = 0
+    indexes_built: int = 0
+
+
+def build_site(
+    docs_dir: Path,
+    site_dir: Path,
+    cache_dir: Path | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SiteBuild:
+    """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
+    character map and search index."""
+    executor = executor or LocalExecutor(1)
+    out = SiteBuild()
+    timings = out.timings
+    tmp = None
+    if cache_dir is None:
+        tmp = Path(tempfile.mkdtemp(prefix=".site-work-", dir=site_dir.parent))
+        cache_dir = tmp
+    try:
+        t0 = time.perf_counter()
+        jobs, dealt = plan(docs_dir, cache_dir / "pages")
+        todo = [j for j in jobs if not Path(j.out).exists()]
+        # The hub (the largest job) first, so that it overlaps the shards.
+        executor.map(build_job, todo)
+        site_dir.mkdir(parents=True)
+        assemble(jobs, site_dir)
+        _finish(docs_dir, site_dir)
+        timings["mkdocs"] = time.perf_counter() - t0
+        if progress:
+            progress(
+                f"[site]     {len(jobs) - 1} shards + hub, {len(todo)} built "
+                f"({len(jobs) - len(todo)} cached) in {timings['mkdocs']:.1f}s"
+            )
+
+        t0 = time.perf_counter()
+        idx = plan_indexes(dealt, [j.key for j in jobs[1:]], site_dir, cache_dir / "search")
+        idx_todo = [j for j in idx if not Path(j.out).exists()]
+        # Pagefind holds a part in memory while it writes it: on this machine one at a time.
+        index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
+        index_runner.map(index_job, idx_todo)
+        assemble_indexes(idx, site_dir)
+        timings["search"] = time.perf_counter() - t0
+        out.shards, out.shards_built = len(jobs), len(todo)
+        out.indexes, out.indexes_built = len(idx), len(idx_todo)
+        if progress:
+            progress(
+                f"[search]   {len(idx)} Pagefind index parts, {len(idx_todo)} rebuilt "
+                f"in {timings['search']:.1f}s"
+            )
+        prune(cache_dir / "pages", [Path(j.out).name for j in jobs])
+        prune(cache_dir / "search", [Path(j.out).name for j in idx])
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out

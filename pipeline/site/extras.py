@@ -1,0 +1,89 @@
+"""What the site holds besides MkDocs' pages: the downloads staged beside the pages, the
+Traditional→Simplified character map of the search page, and the generated docs to clear."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline import package, pages
+from pipeline.fileio import link_files
+from pipeline.readers import original_suffix
+from pipeline.records import Report
+
+# What the page kinds write (pipeline.pages.PAGE_KINDS), and the downloads staged beside them.
+GENERATED_DOCS = (*pages.generated_docs(), "downloads")
+
+T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FA1F))
+"""CJK unified ideographs (and extensions); compatibility ideographs are left to NFKC in the browser."""
+
+
+def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Path) -> None:
+    """Put the files the pages offer for download under ``docs_dir/downloads``."""
+    dl = docs_dir / "downloads"
+    names = [
+        "datapackage.json",
+        "build_report.json",
+        "corpus.zip",
+        "reports.db",
+        "report.schema.json",
+        "report-json.zip",
+    ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
+    pairs = [(datasets_dir / name, dl / name) for name in names]
+    for sub in ("texts", "markdown"):
+        pairs += [(p, dl / sub / p.name) for p in sorted((datasets_dir / sub).iterdir())]
+    for r in reports:
+        # A saved web page is offered as .txt so that it is never served as live HTML.
+        ext = original_suffix(r.archived.media_type)
+        src = datasets_dir / "archive" / r.archived.sha256[:2] / r.archived.sha256
+        pairs.append((src, dl / "originals" / f"{r.archived.sha256}.{ext}"))
+    link_files(pairs)
+
+
+def clear_generated_docs(docs_dir: Path, keep: Sequence[str] = ()) -> None:
+    """Remove what the last build generated in ``docs_dir``, except the folders in ``keep``
+    (``pages.KEPT_FOLDERS``: the page stage keeps the report pages that have not changed)."""
+    keep_set = set(keep)
+
+    def clear(p: Path, rel: str) -> None:
+        if rel in keep_set:
+            return
+        if p.is_dir() and any(k.startswith(rel + "/") for k in keep_set):
+            for child in sorted(p.iterdir()):
+                clear(child, f"{rel}/{child.name}")
+        elif p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+    for rel in GENERATED_DOCS:
+        clear(docs_dir / rel, rel)
+    if not keep:
+        (docs_dir / pages.KEYS_FILE).unlink(missing_ok=True)
+
+
+def t2s_map() -> dict[str, str]:
+    """Every character OpenCC's ``t2s`` changes on its own, mapped to its Simplified form."""
+    from pipeline.script import converter
+
+    t2s = converter("t2s")
+    out: dict[str, str] = {}
+    for low, high in T2S_RANGES:
+        for cp in range(low, high + 1):
+            ch = chr(cp)
+            simplified = t2s.convert(ch)
+            if simplified != ch and len(simplified) == 1:
+                out[ch] = simplified
+    return out
+
+
+def write_t2s_map(dest: Path) -> None:
+    """The character map as ``{"t": "…", "s": "…"}``: the i-th character of ``t`` becomes the i-th of ``s``."""
+    pairs = t2s_map()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    data = {"t": "".join(pairs), "s": "".join(pairs.values())}
+    dest.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,114 @@
+"""One MkDocs build of a few pages: the pages of one shard (or the hub pages) linked into a
+small docs folder of their own, with every page or file they link to elsewhere in the site
+known to MkDocs as an excluded stub, so links are still resolved to addresses and checked
+(a link to a page that exists nowhere fails the strict build) without reading the rest."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pipeline import paths
+
+_MD_LINK = re.compile(r"\]\(([^)\s#]+)")
+_HREF = re.compile(r'href="([^"#]+)')
+
+
+def link_targets(rel: str, text: str) -> set[str]:
+    """Paths (relative to the docs folder) that the page ``rel`` links to."""
+    base = posixpath.dirname(rel)
+    out = set()
+    for m in (*_MD_LINK.finditer(text), *_HREF.finditer(text)):
+        target = m.group(1)
+        if ":" in target or target.startswith("/"):
+            continue
+        out.add(posixpath.normpath(posixpath.join(base, target)))
+    return out
+
+
+class _Bytecode:
+    """Compiled theme templates kept for the life of this process: a process that builds many
+    shards compiles Material's templates once, not once per build."""
+
+    cache: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.cache is None:
+            import jinja2
+
+            class Memory(jinja2.BytecodeCache):
+                def __init__(self) -> None:
+                    self.store: dict[str, bytes] = {}
+
+                def load_bytecode(self, bucket: Any) -> None:
+                    if bucket.key in self.store:
+                        bucket.bytecode_from_string(self.store[bucket.key])
+
+                def dump_bytecode(self, bucket: Any) -> None:
+                    self.store[bucket.key] = bucket.bytecode_to_string()
+
+            cls.cache = Memory()
+        return cls.cache
+
+
+def _stub_plugin(stubs: Iterable[str], pages_only: bool) -> Any:
+    from mkdocs.plugins import BasePlugin
+    from mkdocs.structure.files import File, Files, InclusionLevel
+
+    class Stubs(BasePlugin):
+        def on_env(self, env: Any, config: Any, files: Any) -> Any:
+            env.bytecode_cache = _Bytecode.get()
+            return env
+
+        def on_files(self, files: Files, config: Any) -> Files:
+            # A shard makes only its pages: the theme's files come from the hub build.
+            kept = [f for f in files if f.is_documentation_page()] if pages_only else list(files)
+            have = {f.src_uri for f in kept}
+            for src in sorted(set(stubs) - have):
+                kept.append(
+                    File.generated(config, src, content=b"", inclusion=InclusionLevel.EXCLUDED)
+                )
+            return Files(kept)
+
+    return Stubs()
+
+
+def mkdocs_build(
+    docs_dir: Path,
+    site_dir: Path,
+    strict: bool = True,
+    stubs: Iterable[str] = (),
+    pages_only: bool = False,
+) -> Any:
+    """``mkdocs build`` of ``docs_dir`` into ``site_dir`` with the project's mkdocs.yml."""
+    from mkdocs.commands.build import build as mkdocs_build_
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    cfg = load_config(
+        str(paths.MKDOCS_YML), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict
+    )
+    stubs = list(stubs)
+    if stubs or pages_only:
+        cfg.plugins["shard-stubs"] = _stub_plugin(stubs, pages_only)
+    if pages_only:
+        # 404.html and sitemap.xml come from the hub build.
+        cfg.theme.static_templates.clear()
+    cfg.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build_(cfg)
+    finally:
+        cfg.plugins.on_shutdown()
+    return cfg
+
+
+def nav_pages() -> list[str]:
+    """The pages named in mkdocs.yml's ``nav`` (every page's navigation links to them)."""
+    text = paths.MKDOCS_YML.read_text(encoding="utf-8")
+    nav = text.split("\nnav:\n", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r":\s*(\S+\.md)\s*$", nav, re.M)

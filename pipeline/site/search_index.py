@@ -1,0 +1,140 @@
+"""Search: one Pagefind index per group of shards, each rebuilt only when one of its shards
+changed, merged in the browser with Pagefind's ``mergeIndex``.
+
+Pagefind cannot update an index in place (a new page touches most of its chunks), and it
+holds a whole index in memory while writing it, so a national site is indexed in parts: group
+``g`` holds the report pages of the shards ``s`` with ``s % groups == g``; parts are indexed
+one at a time on this machine, so memory holds one part at most. The first part is the
+bundle at ``pagefind/`` (the search page loads its scripts from there), the others are at
+``pagefind/part-<g>/``, and ``pagefind/parts.json`` lists them for the search page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.fileio import link_files
+
+INDEX_PAGES = 2000
+"""Report pages per index part, at most. Each part a query searches costs it about seven
+requests (entry, metadata, filters, word chunks), and a word missing from a part's vocabulary
+is dropped from the query there, so fewer, larger parts search better; but Pagefind holds a
+part in memory while writing it (about 0.5 GB per 1,000 pages) and a one-report change
+rebuilds its part whole. Chosen from the measurements in the README (*Search in parts*)."""
+
+UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
+"""The playground and the component UI are not used by the site."""
+
+
+def group_count(n_pages: int, shards: int) -> int:
+    """Index parts for ``n_pages`` report pages in ``shards`` shards: at most ``INDEX_PAGES``
+    pages each (about: a part is a fixed set of whole shards), at most one per shard."""
+    return max(1, min(shards, -(-n_pages // INDEX_PAGES)))
+
+
+@dataclass(frozen=True)
+class IndexJob:
+    key: str
+    pages: tuple[str, ...]
+    """HTML files (paths relative to the site) to index."""
+    site_dir: str
+    out: str
+
+
+def index_job(job: IndexJob) -> str:
+    """Run Pagefind over ``job.pages`` into ``job.out`` (beside, then renamed)."""
+    out = Path(job.out)
+    if out.exists():
+        return job.key
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        site = Path(job.site_dir)
+        link_files([(site / rel, work / "site" / rel) for rel in job.pages])
+        cmd = [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(work / "site"),
+            "--output-path",
+            str(work / "index"),
+            "--quiet",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        for name in UNUSED:
+            (work / "index" / name).unlink(missing_ok=True)
+        try:
+            (work / "index").rename(out)
+        except OSError:
+            if not out.exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return job.key
+
+
+def plan_indexes(
+    shard_pages: list[list[str]], shard_keys: list[str], site_dir: Path, cache_dir: Path
+) -> list[IndexJob]:
+    """One job per index part, keyed by the keys of its shards and Pagefind's version."""
+    from pipeline.cache import library_versions
+
+    version = str(library_versions(("pagefind",)))
+    total = sum(1 for p in shard_pages for rel in p if rel.startswith("reports/"))
+    groups = group_count(total, len(shard_pages)) if shard_pages else 1
+    if not total:
+        # No report pages (an empty corpus): Pagefind indexes the hub pages, as it would a
+        # site with no page marked for search, so that the search page still has its bundle.
+        pages = tuple(
+            p.relative_to(site_dir).as_posix()
+            for p in sorted(site_dir.rglob("*.html"))
+            if p.relative_to(site_dir).parts[0] not in ("downloads", "pagefind")
+        )
+        h = hashlib.sha256(version.encode())
+        for rel in pages:
+            h.update(rel.encode() + hashlib.sha256((site_dir / rel).read_bytes()).digest())
+        key = "idx-" + h.hexdigest()[:28]
+        return [IndexJob(key, pages, str(site_dir), str(cache_dir / key))]
+    jobs = []
+    for g in range(groups):
+        members = [i for i in range(len(shard_pages)) if i % groups == g]
+        h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}".encode())
+        for i in members:
+            h.update(shard_keys[i].encode())
+        key = "idx-" + h.hexdigest()[:28]
+        pages = tuple(
+            f"{rel[: -len('.md')]}/index.html"
+            for i in members
+            for rel in shard_pages[i]
+            if rel.startswith("reports/")
+        )
+        jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key)))
+    return jobs
+
+
+def part_path(g: int) -> str:
+    return "pagefind" if g == 0 else f"pagefind/part-{g}"
+
+
+def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
+    """Link each part into the site and write ``pagefind/parts.json``."""
+    pairs = []
+    for g, job in enumerate(jobs):
+        out = Path(job.out)
+        pairs += [
+            (p, site_dir / part_path(g) / p.relative_to(out))
+            for p in sorted(out.rglob("*"))
+            if p.is_file()
+        ]
+    link_files(pairs)
+    parts = [f"part-{g}/" for g in range(1, len(jobs))]
+    (site_dir / "pagefind" / "parts.json").write_text(json.dumps({"parts": parts}) + "\n")

@@ -1,0 +1,174 @@
+"""The site in shards: report and issuer pages dealt by a hash of their path into many small MkDocs builds,
+each cached by the hash of its pages, the theme and the config; the hub pages (home, browse,
+datasets, search, build report) are one more build. A build makes only the shards whose key is
+not in the cache and then links every shard's output into the new site."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.fileio import link_files
+from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
+
+SHARD_PAGES = 64
+"""Report pages per shard, about: a one-report change rebuilds one shard of this size."""
+
+REPORTS = "reports"
+SHARDED = (REPORTS, "issuers")
+"""Folders of one page per report or per issuer: dealt out between shards, not built by the hub."""
+
+
+def shard_count(n_pages: int) -> int:
+    """Shards for ``n_pages`` report pages: a power of two, so that the count (and with it every
+    shard's key) changes only when the corpus doubles or halves."""
+    n = 1
+    while n * SHARD_PAGES < n_pages:
+        n *= 2
+    return n
+
+
+def shard_of(page_id: str, shards: int) -> int:
+    """A report page's shard: a hash of its id, so that shards are even whatever the ids."""
+    return int.from_bytes(hashlib.sha256(page_id.encode()).digest()[:8], "big") % shards
+
+
+def theme_fingerprint(docs_dir: Path) -> str:
+    """What every page's HTML depends on besides its own Markdown: mkdocs.yml, the theme
+    overrides, the committed assets and the versions of the site's libraries."""
+    from pipeline.cache import SITE_LIBRARIES, library_versions
+
+    h = hashlib.sha256(repr(sorted(library_versions(SITE_LIBRARIES).items())).encode())
+    files = [paths.MKDOCS_YML, *sorted((paths.PACKAGE_DIR / "theme").rglob("*"))]
+    files += sorted((docs_dir / "assets").rglob("*"))
+    files.append(Path(__file__).with_name("mkdocs_run.py"))
+    for p in files:
+        if p.is_file():
+            h.update(p.as_posix().rsplit("/", 2)[-1].encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One MkDocs build: its pages (paths relative to the docs folder), the stubs they need and
+    the folder its output is cached in."""
+
+    key: str
+    docs_dir: str
+    pages: tuple[str, ...]
+    stubs: tuple[str, ...]
+    out: str
+    pages_only: bool
+
+
+def build_job(job: Job) -> str:
+    """Run one MkDocs build into ``job.out`` (written beside and renamed, so a cached output is
+    always whole). A function of the job alone, so it runs in a local process or on a Dask
+    worker that sees the same folders."""
+    out = Path(job.out)
+    if out.exists():
+        return job.key
+    docs = Path(job.docs_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        shard_docs = work / "docs"
+        pairs = [(docs / rel, shard_docs / rel) for rel in job.pages]
+        link_files(pairs)
+        (shard_docs).mkdir(exist_ok=True)
+        mkdocs_build(shard_docs, work / "site", stubs=job.stubs, pages_only=job.pages_only)
+        try:
+            (work / "site").rename(out)
+        except OSError:
+            if not out.exists():  # another build made the same shard just now
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return job.key
+
+
+def _walk(docs_dir: Path, rel: str) -> list[str]:
+    top = docs_dir / rel
+    if top.is_file():
+        return [rel]
+    out = []
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        base = Path(root).relative_to(docs_dir).as_posix()
+        out += [f"{base}/{f}" for f in sorted(files)]
+    return out
+
+
+def plan(
+    docs_dir: Path, cache_dir: Path, exists: Callable[[str], bool] | None = None
+) -> tuple[list[Job], list[list[str]]]:
+    """The hub job and one job per shard (the hub first), and the pages (paths relative to the
+    docs folder) of each shard."""
+    theme = theme_fingerprint(docs_dir)
+    exists = exists or (lambda rel: (docs_dir / rel).is_file())
+    sharded = [
+        f"{folder}/{p.name}"
+        for folder in SHARDED
+        if (docs_dir / folder).is_dir()
+        for p in sorted(os.scandir(docs_dir / folder), key=lambda e: e.name)
+        if p.name.endswith(".md") and p.name != "index.md"
+    ]
+    n = shard_count(len(sharded))
+    dealt: list[list[str]] = [[] for _ in range(n)]
+    for rel in sharded:
+        dealt[shard_of(rel[: -len(".md")], n)].append(rel)
+    nav = nav_pages()
+
+    def job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
+        h = hashlib.sha256(theme.encode() + name.encode())
+        targets: set[str] = set(nav)
+        for rel in pages:
+            data = (docs_dir / rel).read_bytes()
+            h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+            if rel.endswith(".md"):
+                targets |= link_targets(rel, data.decode("utf-8"))
+        own = set(pages)
+        stubs = sorted(t for t in targets - own if exists(t))
+        h.update("\0".join(stubs).encode())
+        key = h.hexdigest()[:32]
+        return Job(key, str(docs_dir), tuple(pages), tuple(stubs), str(cache_dir / key), pages_only)
+
+    hub_pages = []
+    for entry in sorted(os.listdir(docs_dir)):
+        if entry in (*SHARDED, "downloads") or entry.startswith("."):
+            continue
+        hub_pages += _walk(docs_dir, entry)
+    hub_pages += [f"{d}/index.md" for d in SHARDED if (docs_dir / d / "index.md").exists()]
+    jobs = [job("hub", hub_pages, False)]
+    jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
+    return jobs, [rels for rels in dealt if rels]
+
+
+def assemble(jobs: Iterable[Job], site_dir: Path) -> None:
+    """Link the outputs of the hub and of every shard into ``site_dir``: the hub whole, a shard
+    only its report and issuer pages."""
+    jobs = list(jobs)
+    pairs: list[tuple[Path, Path]] = []
+    for i, job in enumerate(jobs):
+        out = Path(job.out)
+        for top in [out] if i == 0 else [out / d for d in SHARDED]:
+            for root, _, files in os.walk(top):
+                rel = Path(root).relative_to(out)
+                pairs += [(Path(root) / f, site_dir / rel / f) for f in files]
+    link_files(pairs)
+
+
+def prune(cache_dir: Path, keep: Iterable[str]) -> None:
+    """Remove cached outputs no build needs any more (they would grow the cache without end)."""
+    keep = set(keep)
+    if not cache_dir.is_dir():
+        return
+    for p in cache_dir.iterdir():
+        if p.name not in keep and not p.name.startswith("."):
+            shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,68 @@
+"""Reports held light: what a national build keeps in memory of each report.
+
+The hub pages (home, browse, datasets, feed) need every report's metadata and figures, never
+its text; the data package and the report pages need one report's text at a time. So the build
+keeps a light copy of each report (no texts, no table cells, figures without their sentences)
+and reads the whole report back from the per-report cache when it needs it, one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import overload
+
+from pipeline.records import Report
+
+
+def lighten(r: Report) -> Report:
+    """``r`` without what only its own page and the data package need."""
+    return replace(
+        r,
+        archived=replace(r.archived, text="", html_meta={}),
+        cleaned=replace(r.cleaned, text="", removed=(), toc=()),
+        statistics=tuple(replace(s, evidence="") for s in r.statistics),
+        cells=(),
+        markdown="",
+        text_hans=None if r.text_hans is None else "",
+    )
+
+
+class Reports(Sequence[Report]):
+    """The build's reports in order: ``light`` in memory, each whole one read back by ``load``
+    when it is asked for (by index or by iterating), so iterating holds one at a time."""
+
+    def __init__(self, light: Sequence[Report], load: Callable[[Report], Report]) -> None:
+        self.light = list(light)
+        self._load = load
+
+    def __len__(self) -> int:
+        return len(self.light)
+
+    @overload
+    def __getitem__(self, i: int) -> Report: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Report]: ...
+
+    def __getitem__(self, i: int | slice) -> Report | list[Report]:
+        if isinstance(i, slice):
+            return [self._load(r) for r in self.light[i]]
+        return self._load(self.light[i])
+
+    def __iter__(self) -> Iterator[Report]:
+        for r in self.light:
+            yield self._load(r)
+
+    def load(self, r: Report) -> Report:
+        """The whole report of the light ``r``."""
+        return self._load(r)
+
+
+def light_reports(reports: Sequence[Report]) -> Sequence[Report]:
+    """What hub pages may read: the light copies when the build keeps them, else the reports."""
+    return reports.light if isinstance(reports, Reports) else reports
+
+
+def whole(reports: Sequence[Report], r: Report) -> Report:
+    """The whole report of ``r`` (read back when ``reports`` holds light copies)."""
+    return reports.load(r) if isinstance(reports, Reports) else r
