@@ -223,4 +223,3 @@ class DatabaseWriter:
     def abort(self) -> None:
         self.con.close()
         self.tmp.unlink(missing_ok=True)
-
