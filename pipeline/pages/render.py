@@ -82,6 +82,21 @@ def _xml_text(value: Any) -> Any:
     return _XML_FORBIDDEN.sub("", "" if value is None else str(value))
 
 
+RAW_HTML = "raw-html:"
+"""Prefix of an HTML comment that carries a block of finished HTML past Markdown (see
+``raw_html``); the site build puts the block back in place (``pipeline.site.mkdocs_run``)."""
+
+
+def raw_html(html: str) -> Markup:
+    """A block of HTML the page template made (every value in it already escaped), carried past
+    Markdown as a comment and put back after conversion. Python-Markdown reads a comment in one
+    search, but parses a raw HTML block tag by tag: the mandated tables (hundreds of cells) were
+    most of a report page's conversion time. A comment may not hold ``--``; in HTML text and
+    attribute values ``-&#45;`` means the same."""
+    body = str(html).strip().replace("--", "-&#45;")
+    return Markup(f"<!--{RAW_HTML}{body}-->")
+
+
 @lru_cache(maxsize=1)
 def page_env() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -104,6 +119,7 @@ def page_env() -> jinja2.Environment:
     env.filters["external_url"] = external_url
     env.filters["front_matter"] = front_matter
     env.filters["count"] = count
+    env.filters["raw_html"] = raw_html
     return env
 
 

@@ -78,6 +78,21 @@ def _stub_plugin(stubs: Iterable[str], pages_only: bool) -> Any:
     return Stubs()
 
 
+_RAW_HTML = re.compile(r"<!--raw-html:(.*?)-->", re.S)
+
+
+def _raw_html_plugin() -> Any:
+    """Put back the blocks of finished HTML the page templates carried past Markdown as comments
+    (``pipeline.pages.render.raw_html``)."""
+    from mkdocs.plugins import BasePlugin
+
+    class RawHtml(BasePlugin):
+        def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+            return _RAW_HTML.sub(lambda m: m.group(1), html) if "<!--raw-html:" in html else html
+
+    return RawHtml()
+
+
 def mkdocs_build(
     docs_dir: Path,
     site_dir: Path,
@@ -94,6 +109,7 @@ def mkdocs_build(
         str(paths.MKDOCS_YML), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict
     )
     stubs = list(stubs)
+    cfg.plugins["raw-html"] = _raw_html_plugin()
     if stubs or pages_only:
         cfg.plugins["shard-stubs"] = _stub_plugin(stubs, pages_only)
     if pages_only:
