@@ -32,7 +32,7 @@ CHARTS = ("applications_received", "proactive_items", "applications_granted")
 REPORTS_MAX = 100
 """An issuer page lists at most this many of its reports (every year's primary one first), so
 that no page grows with the corpus: a badly read issuer can gather thousands."""
-INDEX_MAX = 1500
+INDEX_MAX = 800
 """The index lists at most this many bodies (those with the most years first); every body's
 page is linked from its reports' pages and listed in issuers.csv."""
 
