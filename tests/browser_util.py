@@ -51,6 +51,29 @@ def serve(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+@contextlib.contextmanager
+def site_address(site_dir: Path, www: Path) -> Iterator[str]:
+    """The built site served below ``/<SUBFOLDER>/`` of a local server (so that every test also
+    proves it works from a subfolder); yields its address."""
+    stage_in_subfolder(site_dir, www)
+    with serve(www) as origin:
+        yield f"{origin}/{SUBFOLDER}/"
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright; a clear error (not a skip) when it is missing."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
 def require_chromium() -> str:
     """Path of Debian's chromium; a clear error (not a skip) when it is not installed."""
     if not CHROMIUM.exists():

@@ -79,3 +79,12 @@ def crossyear_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "site": root / "site",
         "by_id": {r.report_id: r for r in result.reports},
     }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium (Playwright), one per test module."""
+    from tests.browser_util import chromium
+
+    with chromium() as b:
+        yield b

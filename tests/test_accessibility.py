@@ -27,14 +27,10 @@ from pipeline import paths
 from pipeline.pages import PAGE_KINDS
 from tests.browser_util import (
     AXE,
-    CHROMIUM,
-    SUBFOLDER,
     TRADITIONAL_SEED,
     axe_violations,
-    launch,
     require_axe,
-    serve,
-    stage_in_subfolder,
+    site_address,
     wait_for_results,
 )
 from tests.conftest import build_into, copy_docs_assets
@@ -95,22 +91,8 @@ def a11y_build(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def base(a11y_build, tmp_path_factory) -> str:
-    www = tmp_path_factory.mktemp("a11y-www")
-    stage_in_subfolder(a11y_build["site"], www)
-    with serve(www) as origin:
-        yield f"{origin}/{SUBFOLDER}/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+    with site_address(a11y_build["site"], tmp_path_factory.mktemp("a11y-www")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from tests.browser_util import (
     SUBFOLDER,
     TRADITIONAL_SEED,
     Transfer,
-    launch,
     serve,
+    site_address,
     stage_in_subfolder,
     wait_for_results,
 )
@@ -38,24 +38,8 @@ def test_chromium_is_installed():
 @pytest.fixture(scope="module")
 def base(seed_build, tmp_path_factory) -> str:
     """The seed site's address, served below /sub/ to prove it works from a subfolder."""
-    www = tmp_path_factory.mktemp("www")
-    stage_in_subfolder(seed_build["site"], www)
-    with serve(www) as origin:
-        yield f"{origin}/{SUBFOLDER}/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+    with site_address(seed_build["site"], tmp_path_factory.mktemp("www")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,29 +8,15 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tests.browser_util import CHROMIUM, SUBFOLDER, launch, serve, stage_in_subfolder
+from tests.browser_util import site_address
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def base(crossyear_build, tmp_path_factory) -> str:
-    www = tmp_path_factory.mktemp("www-crossyear")
-    stage_in_subfolder(crossyear_build["site"], www)
-    with serve(www) as origin:
-        yield f"{origin}/{SUBFOLDER}/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`invoke setup`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+    with site_address(crossyear_build["site"], tmp_path_factory.mktemp("www-crossyear")) as url:
+        yield url
 
 
 @pytest.fixture
