@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,9 +25,16 @@ def copy_docs_assets(docs: Path) -> None:
 
 
 def build_into(
-    src: Path, out: Path, *, with_site: bool = False, workers: int = 1, cache: Path | None = None
+    src: Path,
+    out: Path,
+    *,
+    with_site: bool = False,
+    workers: int = 1,
+    cache: Path | None = None,
+    scheduler: Any = None,
 ) -> BuildResult:
-    """Build ``src`` into ``out/datasets``, ``out/docs`` and ``out/site``, quietly."""
+    """Build ``src`` into ``out/datasets``, ``out/docs`` and ``out/site``, quietly (on a Dask
+    cluster when given its ``scheduler``)."""
     return build_all(
         source_dir=src,
         datasets_dir=out / "datasets",
@@ -35,6 +43,7 @@ def build_into(
         workers=workers,
         cache_dir=cache,
         with_site=with_site,
+        scheduler=scheduler,
         progress=lambda msg: None,
     )
 

@@ -26,7 +26,6 @@ def _tree(folder: Path) -> dict[str, str]:
 def test_a_build_on_a_dask_cluster_equals_a_local_build(tmp_path, monkeypatch):
     import pipeline.site.search_index
     import pipeline.site.shards
-    from pipeline.build import build_all
 
     monkeypatch.setattr(pipeline.site.shards, "SHARD_PAGES", 4)
     monkeypatch.setattr(pipeline.site.search_index, "INDEX_PAGES", 12)
@@ -48,15 +47,7 @@ def test_a_build_on_a_dask_cluster_equals_a_local_build(tmp_path, monkeypatch):
         here = str(Path(__file__).resolve().parents[1] / "pipeline")
         where = client.run(lambda: __import__("pipeline").__path__[0])
         assert set(where.values()) == {here}
-        result = build_all(
-            source_dir=src,
-            datasets_dir=cluster / "datasets",
-            docs_dir=cluster / "docs",
-            site_dir=cluster / "site",
-            cache_dir=None,
-            scheduler=client,
-            progress=lambda msg: None,
-        )
+        result = build_into(src, cluster, with_site=True, scheduler=client)
     assert len(result.reports) == 24 and result.site.shards > 2
     assert _tree(cluster / "datasets") == _tree(local / "datasets")
     # Pages byte for byte; Pagefind's chunk names are not reproducible, so the index is
