@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from pipeline.archive import SourceError
 from pipeline.markdown import to_markdown
 from pipeline.pages import report_page
+from pipeline.pages.render import paragraph_html
 from pipeline.records import Source
 from pipeline.report import StageError, process
+from pipeline.site.mkdocs_run import put_back_raw_html
 
 EXTENSIONS = ["tables", "attr_list", "md_in_html", "toc"]
+SITE_EXTENSIONS = [*EXTENSIONS, "pymdownx.superfences"]  # as mkdocs.yml
 FORBIDDEN_TAGS = {
     "script",
     "iframe",
@@ -124,8 +127,36 @@ def test_any_text_through_every_stage_and_the_page(text):
     page = report_page(report, None, "../downloads")
     front, body = page.split("---\n", 2)[1:] if page.startswith("---") else ("", page)
     assert "title:" in front
-    html = md.markdown(body, extensions=EXTENSIONS)
+    html = put_back_raw_html(md.markdown(body, extensions=EXTENSIONS))
     assert live_markup(html) == []
+
+
+def _markdown_html(block: str) -> str:
+    return md.markdown(block, extensions=SITE_EXTENSIONS).replace("--", "-&#45;")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text, st.sets(st.integers(0, 6), max_size=4))
+def test_a_paragraph_passed_as_html_is_what_markdown_makes_of_it(text, marked):
+    """The page carries plain paragraphs of the body past Markdown as finished HTML: for any
+    text, that HTML is Python-Markdown's own (``--`` written ``-&#45;`` in a comment)."""
+    anchors = {f"p{p}-s{s}" for p in range(1, 9) for s in marked}
+    out = to_markdown(text, "t", anchors=anchors, ids={f"p{p}-s1" for p in range(1, 9)})
+    for block in out.split("\n\n")[1:]:
+        made = paragraph_html(block.strip("\n"))
+        if made is not None:
+            assert put_back_raw_html(made) == _markdown_html(block)
+
+
+def test_sentences_with_spans_and_escapes_are_passed_as_html():
+    text = "标题\n1.本机关*依法*公开[信息]。第二句 a_b|c & <d>。\n二、概述"
+    blocks = to_markdown(text, "标题", anchors={"p2-s1"}, ids={"p2-s2"}).split("\n\n")
+    made = [paragraph_html(b.strip("\n")) for b in blocks]
+    assert made[0] is None and made[-1] is None  # the title and the heading stay Markdown
+    html = put_back_raw_html(made[1])
+    assert html == _markdown_html(blocks[1])
+    assert html.startswith('<p><span class="evidence" id="p2-s1">1.本机关*依法*公开[信息]。')
+    assert "a_b|c &amp; &lt;d&gt;" in html
 
 
 @settings(max_examples=200, deadline=None)

@@ -37,7 +37,7 @@ from pipeline.pages.common import (
     text_lang,
     title_lang,
 )
-from pipeline.pages.render import render
+from pipeline.pages.render import paragraph_html, render
 from pipeline.records import Report
 
 # Filters Pagefind reads from each report page: (name, attribute holding the value).
@@ -205,7 +205,7 @@ def _view(r: Report, links: ReportLinks, dl: str) -> dict[str, Any]:
         "lang": text_lang(r),
         # The Simplified copy is body text like the report's own: Markdown-escaped the same way.
         "simplified": (
-            [Markup(escape(p)) for p in r.text_hans.split("\n") if p.strip()]
+            [_paragraph(escape(p)) for p in r.text_hans.split("\n") if p.strip()]
             if r.text_hans is not None
             else None
         ),
@@ -235,6 +235,11 @@ def _view(r: Report, links: ReportLinks, dl: str) -> dict[str, Any]:
     }
 
 
+def _paragraph(block: str) -> Markup:
+    """A block of the body: a plain paragraph as finished HTML, anything else as Markdown."""
+    return paragraph_html(block) or Markup(block)
+
+
 # A sentence span the Markdown stage made: source text cannot make one (it escapes "<").
 _SENTENCE_SPAN = re.compile(r'<span (class="evidence" )?id="(p\d+-s\d+)">')
 
@@ -262,6 +267,7 @@ def report_page(r: Report, links: ReportLinks | None = None, dl: str = DOWNLOADS
     # (pipeline.markdown.escape) and the only links made are http(s); marking adds a class to
     # spans that stage made.
     body = mark_repeated(body.strip("\n"), repeated)
+    body = "\n\n".join(_paragraph(b) for b in body.split("\n\n"))
     return render("report.md.j2", r=_view(r, links, dl), body=Markup(body))
 
 

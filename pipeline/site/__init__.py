@@ -111,7 +111,7 @@ def build_site(
             )
 
         t0 = time.perf_counter()
-        idx = plan_indexes(dealt, [j.key for j in jobs[1:]], site_dir, cache_dir / "search")
+        idx = plan_indexes(dealt, [j.out for j in jobs[1:]], site_dir, cache_dir / "search")
         idx_todo = [j for j in idx if not Path(j.out).exists()]
         # Pagefind holds a part in memory while it writes it: on this machine one at a time.
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor

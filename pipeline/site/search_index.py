@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from pipeline.fileio import link_files
@@ -30,6 +32,65 @@ rebuilds its part whole. Chosen from the measurements in the README (*Search in 
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
+
+
+DIGESTS = "search-digests.json"
+"""Written beside a shard's pages: each report page's ``search_digest``."""
+
+_BODY = re.compile(r"<div [^>]*\bdata-pagefind-body\b")
+_IGNORED = re.compile(r"<(\w+)\b[^>]*\bdata-pagefind-ignore\b[^>]*>")
+_PAGEFIND_ATTR = re.compile(r'\bdata-pagefind-(?:filter|meta|sort)="[^"]*"')
+_HTML_TAG = re.compile(r"<html\b[^>]*>")
+# Attributes Pagefind does not read (it indexes text, ids, and its own data- attributes).
+_UNREAD = re.compile(r' (?:class|title|href|rel|aria-label|tabindex|role)="[^"]*"')
+
+
+def _element_end(html: str, start: int, tag: str) -> int:
+    """Where the element whose start tag is at ``start`` ends (generated HTML: well nested)."""
+    depth = 0
+    for m in _tag_pattern(tag).finditer(html, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m.end()
+    return len(html)
+
+
+@cache
+def _tag_pattern(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){tag}\b")
+
+
+def search_digest(html: str) -> str:
+    """What Pagefind reads of a report page, as a digest: the ``<html>`` tag (its language) and
+    the ``data-pagefind-body`` element without what Pagefind leaves out of the index (elements
+    marked ``data-pagefind-ignore``, of which only Pagefind's own attributes are kept) and
+    without the attributes it does not read. The parts of a page that show other reports (its
+    neighbours, copied-text notes and marks, checks across years) are of that kind, so a
+    one-report change re-indexes the part of that report alone, not every part holding a page
+    that names it. (Checked: Pagefind writes the same index for pages that differ there.)"""
+    m = _BODY.search(html)
+    if m is None:
+        return hashlib.sha256(html.encode()).hexdigest()
+    body = html[m.start() : _element_end(html, m.start(), "div")]
+    kept, pos = [], 0
+    while (ig := _IGNORED.search(body, pos)) is not None:
+        end = _element_end(body, ig.start(), ig.group(1))
+        kept += [body[pos : ig.start()], " ".join(_PAGEFIND_ATTR.findall(body[ig.start() : end]))]
+        pos = end
+    kept.append(body[pos:])
+    tag = _HTML_TAG.search(html)
+    h = hashlib.sha256((tag.group() if tag else "").encode())
+    h.update(_UNREAD.sub("", "".join(kept)).encode())
+    return h.hexdigest()
+
+
+def write_digests(site_dir: Path) -> None:
+    """Record the ``search_digest`` of every report page of a built shard."""
+    digests = {
+        p.parent.relative_to(site_dir).as_posix(): search_digest(p.read_text(encoding="utf-8"))
+        for p in sorted((site_dir / "reports").glob("*/index.html"))
+    }
+    (site_dir / DIGESTS).write_text(json.dumps(digests, sort_keys=True) + "\n")
 
 
 def group_count(n_pages: int, shards: int) -> int:
@@ -82,10 +143,21 @@ def index_job(job: IndexJob) -> str:
     return job.key
 
 
+def _digests(shard_out: Path, pages: list[str], site_dir: Path) -> dict[str, str]:
+    try:
+        return json.loads((shard_out / DIGESTS).read_text())
+    except (OSError, ValueError):  # a shard cached before digests were written
+        return {
+            rel: search_digest((site_dir / rel / "index.html").read_text(encoding="utf-8"))
+            for rel in (p[: -len(".md")] for p in pages if p.startswith("reports/"))
+        }
+
+
 def plan_indexes(
-    shard_pages: list[list[str]], shard_keys: list[str], site_dir: Path, cache_dir: Path
+    shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
 ) -> list[IndexJob]:
-    """One job per index part, keyed by the keys of its shards and Pagefind's version."""
+    """One job per index part, keyed by what Pagefind reads of its pages (``search_digest``)
+    and Pagefind's version."""
     from pipeline.cache import library_versions
 
     version = str(library_versions(("pagefind",)))
@@ -108,15 +180,18 @@ def plan_indexes(
     for g in range(groups):
         members = [i for i in range(len(shard_pages)) if i % groups == g]
         h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}".encode())
+        digests: dict[str, str] = {}
         for i in members:
-            h.update(shard_keys[i].encode())
-        key = "idx-" + h.hexdigest()[:28]
+            digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
         pages = tuple(
             f"{rel[: -len('.md')]}/index.html"
             for i in members
             for rel in shard_pages[i]
             if rel.startswith("reports/")
         )
+        for page in pages:
+            h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
+        key = "idx-" + h.hexdigest()[:28]
         jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key)))
     return jobs
 

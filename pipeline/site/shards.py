@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.fileio import link_files
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
+from pipeline.site.search_index import write_digests
 
 SHARD_PAGES = 64
 """Report pages per shard, about: a one-report change rebuilds one shard of this size."""
@@ -47,7 +48,7 @@ def theme_fingerprint(docs_dir: Path) -> str:
     h = hashlib.sha256(repr(sorted(library_versions(SITE_LIBRARIES).items())).encode())
     files = [paths.MKDOCS_YML, *sorted((paths.PACKAGE_DIR / "theme").rglob("*"))]
     files += sorted((docs_dir / "assets").rglob("*"))
-    files.append(Path(__file__).with_name("mkdocs_run.py"))
+    files += [Path(__file__).with_name(n) for n in ("mkdocs_run.py", "search_index.py")]
     for p in files:
         if p.is_file():
             h.update(p.as_posix().rsplit("/", 2)[-1].encode() + b"\0" + p.read_bytes())
@@ -83,6 +84,8 @@ def build_job(job: Job) -> str:
         link_files(pairs)
         (shard_docs).mkdir(exist_ok=True)
         mkdocs_build(shard_docs, work / "site", stubs=job.stubs, pages_only=job.pages_only)
+        if job.pages_only:
+            write_digests(work / "site")
         try:
             (work / "site").rename(out)
         except OSError:
