@@ -368,85 +368,91 @@ def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
-    json_docs = JsonWriter(out_dir)
-    files: list[tuple[Path, bytes]] = []
+    try:
+        json_docs = JsonWriter(out_dir)
+        files: list[tuple[Path, bytes]] = []
 
-    def flush(limit: int) -> None:
-        if len(files) >= limit:
-            write_files(files)
-            files.clear()
+        def flush(limit: int) -> None:
+            if len(files) >= limit:
+                write_files(files)
+                files.clear()
 
-    for r in result.reports:
-        rows_of = writer.add(r, crossreport.report_fields(cross, r.report_id))
-        for name, rows in rows_of.items():
-            db.add(name, rows)
-        db.add_text(r)
-        rows_of["reuse"] = reuse_rows.get(r.report_id, [])
-        reports_row = rows_of["reports"][0]
-        json_docs.add(reports_row, issuer_rows.get(reports_row.get("issuer_id")), rows_of)
-        files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
-        if r.text_hans is not None:
-            files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
-        files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
-        flush(1500)
-    # Archive every source's bytes, published or not: nothing brought is ever lost.
-    light = light_reports(result.reports)
-    published = {r.archived.sha256 for r in light}
-    meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
-    duplicate_names = {d for r in light for d in r.duplicates}
-    if isinstance(sources, Path):
-        folder = sources
-        names = sorted(p.name for p in discover(folder)[0] if p.stat().st_size <= MAX_BYTES)
-        read = lambda name: (folder / name).read_bytes()  # noqa: E731
-    else:
-        names = sorted(sources)
-        read = sources.__getitem__
-    names_by_sha: dict[str, list[str]] = {}
-    first: dict[str, tuple[int, str | None]] = {}
-    for name in names:
-        data = read(name)
-        sha = hashlib.sha256(data).hexdigest()
-        names_by_sha.setdefault(sha, []).append(name)
-        if sha not in first:
-            files.append((out_dir / f"archive/{sha[:2]}/{sha}", data))
-            media = None if sha in meta_by_sha else readers.media_type_of(name, data)
-            first[sha] = (len(data), media)
-            flush(200)
-    write_files(files)
-    rows = []
-    for sha, same in sorted(names_by_sha.items()):
-        size, guessed = first[sha]
-        encoding, media = meta_by_sha.get(
-            sha,
-            (
-                None,
-                guessed
-                or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
-            ),
-        )
-        if sha in published:
-            status = "published"
-        elif any(n in duplicate_names for n in same):
-            status = "duplicate"
+        for r in result.reports:
+            rows_of = writer.add(r, crossreport.report_fields(cross, r.report_id))
+            for name, rows in rows_of.items():
+                db.add(name, rows)
+            db.add_text(r)
+            rows_of["reuse"] = reuse_rows.get(r.report_id, [])
+            reports_row = rows_of["reports"][0]
+            json_docs.add(reports_row, issuer_rows.get(reports_row.get("issuer_id")), rows_of)
+            files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
+            if r.text_hans is not None:
+                files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
+            files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
+            flush(1500)
+        # Archive every source's bytes, published or not: nothing brought is ever lost.
+        light = light_reports(result.reports)
+        published = {r.archived.sha256 for r in light}
+        meta_by_sha = {
+            r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light
+        }
+        duplicate_names = {d for r in light for d in r.duplicates}
+        if isinstance(sources, Path):
+            folder = sources
+            names = sorted(p.name for p in discover(folder)[0] if p.stat().st_size <= MAX_BYTES)
+            read = lambda name: (folder / name).read_bytes()  # noqa: E731
         else:
-            status = "skipped"
-        rows.append(
-            {
-                "sha256": sha,
-                "path": f"archive/{sha[:2]}/{sha}",
-                "bytes": size,
-                "encoding": encoding or None,
-                "media_type": media,
-                "original_names": "|".join(same),
-                "status": status,
-            }
-        )
-    db.add("archive", writer.add_archive(rows))
-    for name in ("issuers", "reuse", "series"):
-        db.add(name, writer.add_rows(name, cross_rows[name]))
-    writer.close()
-    json_docs.close()
-    db.close()
+            names = sorted(sources)
+            read = sources.__getitem__
+        names_by_sha: dict[str, list[str]] = {}
+        first: dict[str, tuple[int, str | None]] = {}
+        for name in names:
+            data = read(name)
+            sha = hashlib.sha256(data).hexdigest()
+            names_by_sha.setdefault(sha, []).append(name)
+            if sha not in first:
+                files.append((out_dir / f"archive/{sha[:2]}/{sha}", data))
+                media = None if sha in meta_by_sha else readers.media_type_of(name, data)
+                first[sha] = (len(data), media)
+                flush(200)
+        write_files(files)
+        rows = []
+        for sha, same in sorted(names_by_sha.items()):
+            size, guessed = first[sha]
+            encoding, media = meta_by_sha.get(
+                sha,
+                (
+                    None,
+                    guessed
+                    or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
+                ),
+            )
+            if sha in published:
+                status = "published"
+            elif any(n in duplicate_names for n in same):
+                status = "duplicate"
+            else:
+                status = "skipped"
+            rows.append(
+                {
+                    "sha256": sha,
+                    "path": f"archive/{sha[:2]}/{sha}",
+                    "bytes": size,
+                    "encoding": encoding or None,
+                    "media_type": media,
+                    "original_names": "|".join(same),
+                    "status": status,
+                }
+            )
+        db.add("archive", writer.add_archive(rows))
+        for name in ("issuers", "reuse", "series"):
+            db.add(name, writer.add_rows(name, cross_rows[name]))
+        writer.close()
+        json_docs.close()
+        db.close()
+    except BaseException:
+        db.abort()
+        raise
     report = {
         "reports_published": len(result.reports),
         "problems": [

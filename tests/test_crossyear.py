@@ -488,3 +488,22 @@ def test_bigrams_pair_every_han_run_and_keep_other_words():
 
     assert bigrams("岳塘区2019年政府，复议a1") == "岳塘 塘区 2019 年政 政府 复议 a1"
     assert bigram_query("复议", "岳塘区") == '"复议" AND "岳塘 塘区"'
+
+
+def test_a_database_that_cannot_be_written_fails_naming_it_and_leaves_no_file(tmp_path):
+    """The database is written in a process of its own: a row it refuses stops the build with
+    the file's name and the reason, without waiting on the rest, and leaves no partial file."""
+    from pipeline.database import DatabaseWriter
+
+    db = DatabaseWriter(tmp_path / "reports.db")
+    db.add("reports", [{"report_id": "r1"}])  # the required fields are missing
+    for _ in range(DatabaseWriter.BATCH * 10):  # more than the queue holds: it is still read
+        db.add("issuers", [{"issuer_id": "x"}])
+    with pytest.raises(RuntimeError, match=r"reports\.db: IntegrityError: NOT NULL"):
+        db.close()
+    assert list(tmp_path.iterdir()) == []
+    # A build that fails elsewhere stops the database process and leaves no file either.
+    db = DatabaseWriter(tmp_path / "reports.db")
+    db.abort()
+    assert not db.proc.is_alive()
+    assert list(tmp_path.iterdir()) == []
