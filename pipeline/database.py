@@ -280,8 +280,9 @@ class DatabaseWriter:
     def __init__(self, path: Path) -> None:
         import multiprocessing
 
-        # spawn: the build may hold threads (a Dask client), which a fork would copy mid-state.
-        ctx = multiprocessing.get_context("spawn")
+        # The platform's default start method, as the build's process pool (fork on Linux: the
+        # process starts at once and shares the build's memory until either writes to it).
+        ctx = multiprocessing.get_context()
         self.path = path
         self.inbox = ctx.Queue(maxsize=8)
         self.outbox = ctx.Queue()
