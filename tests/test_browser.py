@@ -340,3 +340,72 @@ def test_search_results_of_a_hostile_report_are_text(csp_page, hostile_base):
     assert csp_page.eval_on_selector_all("article img, [onerror]", "els => els.length") == 0
     assert csp_page.evaluate("window.__pwned") is None
     assert csp_page.locator("a[href^='javascript']").count() == 0
+
+
+@pytest.fixture(scope="module")
+def parts_site(tmp_path_factory):
+    """48 synthetic reports whose search index is in 4 parts (parts of 12 pages), served; with
+    the Simplified text of each report, as the index holds it."""
+    import pipeline.site.search_index
+    import pipeline.site.shards
+    from tests.conftest import build_into, copy_docs_assets
+    from tests.tools.synth import generate
+
+    root = tmp_path_factory.mktemp("parts")
+    generate(48, root / "src", seed=7)
+    copy_docs_assets(root / "docs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline.site.shards, "SHARD_PAGES", 4)
+        mp.setattr(pipeline.site.search_index, "INDEX_PAGES", 12)
+        result = build_into(root / "src", root, with_site=True, workers=2)
+    assert result.site.indexes == 4
+    texts = {}
+    for p in sorted((root / "datasets" / "texts").glob("*.txt")):
+        rid = p.name.split(".", 1)[0]
+        if p.name.endswith(".hans.txt") or rid not in texts:
+            texts[rid] = p.read_text(encoding="utf-8")
+    with site_address(root / "site", tmp_path_factory.mktemp("parts-www")) as url:
+        yield url, texts, result
+
+
+def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_site):
+    """An issuer's name: a place found in one report and common words found in most. Searched
+    part by part, the parts that lack the place would answer with every page holding the common
+    words; the search page finds only pages that hold every word, as one index does."""
+    import re
+
+    base, texts, result = parts_site
+    page.goto(f"{base}search/", wait_until="networkidle")
+    page.wait_for_function(
+        "() => window.govSearchPrepare && window.govSearchPrepare('區') === '区'"
+    )
+
+    def holders(word: str) -> set[str]:
+        return {rid for rid, text in texts.items() if word in text}
+
+    chosen = None
+    for r in sorted(result.reports, key=lambda r: r.report_id):
+        words = page.evaluate("(q) => window.govSearchPrepare(q)", r.metadata.issuer or "").split()
+        counts = [len(holders(w)) for w in words]
+        if len(words) >= 2 and min(counts) <= 2 and max(counts) >= 12:
+            chosen = r, words
+            break
+    assert chosen, "the corpus has an issuer whose name mixes a rare word and a common one"
+    report, words = chosen
+    every = set.intersection(*(holders(w) for w in words))
+    some = set.union(*(holders(w) for w in words))
+    assert len(some) > len(every) + 8  # pages with some of the words abound
+
+    links = _search(page, base, report.metadata.issuer)
+    message = page.locator(".pagefind-ui__message").inner_text()
+    found = int(re.findall(r"\d+", message.replace(report.metadata.issuer, ""))[0])
+    assert _report_url(base, report.report_id) in links
+    assert 1 <= found <= len(every), (message, sorted(every))
+    for link in links:
+        rid = link.rstrip("/").rsplit("/", 1)[-1]
+        assert all(w in texts[rid] for w in words), (link, words)
+    # The filters shown are the site's own: the part a page is indexed in is not one of them.
+    names = page.eval_on_selector_all(
+        ".pagefind-ui__filter-name", "els => els.map(e => e.textContent.trim())"
+    )
+    assert "part" not in names

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pipeline.fileio import link_files
+from pipeline.fileio import link_files, write_files
 
 INDEX_PAGES = 2000
 """Report pages per index part, at most. Each part a query searches costs it about seven
@@ -106,6 +106,26 @@ class IndexJob:
     """HTML files (paths relative to the site) to index."""
     site_dir: str
     out: str
+    part: int | None = None
+    """The part's number, given to each of its pages as the filter ``part`` (``None``: none)."""
+
+
+PART_FILTER = "part"
+"""The filter that names a page's index part. The search page uses it to keep a query of several
+words to the parts where every word it knows is found (``site_docs/assets/search-parts/``), and
+does not show it."""
+
+
+def with_part_filter(html: bytes, part: int) -> bytes:
+    """The page with its part as a Pagefind filter: an empty element just inside the indexed
+    body (it adds no text; the body's own filter attribute already names year, level, province)."""
+    text = html.decode("utf-8")
+    m = _BODY.search(text)
+    if m is None:
+        return html
+    end = text.index(">", m.end()) + 1
+    mark = f'<span data-pagefind-filter="{PART_FILTER}:{part}"></span>'
+    return (text[:end] + mark + text[end:]).encode("utf-8")
 
 
 def index_job(job: IndexJob) -> str:
@@ -117,7 +137,16 @@ def index_job(job: IndexJob) -> str:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         site = Path(job.site_dir)
-        link_files([(site / rel, work / "site" / rel) for rel in job.pages])
+        if job.part is None:
+            link_files([(site / rel, work / "site" / rel) for rel in job.pages])
+        else:
+            for i in range(0, len(job.pages), 200):
+                write_files(
+                    [
+                        (work / "site" / rel, with_part_filter((site / rel).read_bytes(), job.part))
+                        for rel in job.pages[i : i + 200]
+                    ]
+                )
         cmd = [
             sys.executable,
             "-m",
@@ -179,7 +208,7 @@ def plan_indexes(
     jobs = []
     for g in range(groups):
         members = [i for i in range(len(shard_pages)) if i % groups == g]
-        h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}".encode())
+        h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}\0{g}".encode())
         digests: dict[str, str] = {}
         for i in members:
             digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
@@ -192,7 +221,7 @@ def plan_indexes(
         for page in pages:
             h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
         key = "idx-" + h.hexdigest()[:28]
-        jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key)))
+        jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g))
     return jobs
 
 

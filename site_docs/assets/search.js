@@ -118,7 +118,8 @@
   }
 
   // A large site's index is in parts (pagefind/parts.json lists all but the first), searched
-  // together with Pagefind's mergeIndex.
+  // together with Pagefind's mergeIndex, a page found only if it holds every word of the query
+  // (search-parts/pagefind.js).
   function loadParts() {
     return fetch(new URL("parts.json", bundle).href)
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -133,7 +134,9 @@
   Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadParts(), loadMap()]).then(function (loaded) {
     var ui = new PagefindUI({
       element: "#search",
-      bundlePath: bundle.pathname,
+      // The UI loads the search API from here: Pagefind's own, made to search the parts as one
+      // index (search-parts/pagefind.js).
+      bundlePath: new URL("search-parts/", assets).pathname,
       mergeIndex: loaded[1],
       showSubResults: true,
       showImages: false,

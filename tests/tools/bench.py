@@ -224,6 +224,7 @@ def merge_costs(root: Path, parts: list[int], queries: dict[str, str]) -> dict[s
                 tuple(f"reports/{r}/index.html" for r in grp),
                 str(copy),
                 str(root / f"index-parts-{n}" / str(g)),
+                part=g,
             )
             for g, grp in enumerate(groups)
         ]
