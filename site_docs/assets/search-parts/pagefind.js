@@ -1,20 +1,20 @@
 // The Pagefind API as the search page's UI uses it (PagefindUI imports `pagefind.js` from its
 // bundle path: this folder), over the site's index in parts, giving the results one index would.
 //
-// Pagefind searches each part on its own. A part that does not know one of the query's words
-// drops that word there, and a part where no page holds every word falls back to pages holding
-// some of them; so a query for an issuer (a rare place name and common words) found, in the
-// parts without that place, every page with the common words. Here a page is found only if it
-// holds every word of the query that the index knows anywhere, as in one index:
+// Pagefind searches each part on its own, and a part that does not know one of the query's
+// words drops that word there: a query for an issuer (a place name found in one part, and
+// common words) found, in every other part, all the pages with the common words. One index
+// drops only a word it does not know at all. So here, for a query of several words:
 //
-// 1. each word alone: the pages that hold it (a word no part knows is left out, as Pagefind does);
-// 2. the query in each part (the filter `part`, given to every page when its part is indexed):
-//    a part whose best result holds every known word answered the query itself; any other part
-//    fell back, and none of its pages holds them all;
-// 3. the query with the user's filters, in the parts of step 2 only.
+// 1. each word is looked up with a filter no page passes, which Pagefind answers at once with
+//    the number of pages holding the word in each part (the filter `part`, given to every page
+//    when its part is indexed), without ranking them;
+// 2. a word no part knows is left out, as one index would; a part that lacks any other word is
+//    left out of the query (the filter `part`, added to the user's filters);
+// 3. the query runs, and `part` is hidden from the filters shown.
 //
-// Steps 1–2 reuse the word chunks the query loads anyway; the result per query is kept while the
-// page is open (changing a filter re-runs step 3 only). The filter `part` is not shown.
+// Step 1 loads the word chunks the query needs anyway; when every part knows every word (common
+// words) the query runs unchanged.
 import * as pagefind from "../../pagefind/pagefind.js";
 
 const PART = "part";
@@ -35,36 +35,32 @@ export async function filters() {
   return hidePart(await pagefind.filters());
 }
 
-async function pagesWith(word) {
-  const r = await pagefind.search(word, { filters: {} });
-  return new Set(r ? r.results.map((x) => x.id) : []);
+async function partsOf() {
+  const all = await pagefind.filters();
+  return Object.keys((all && all[PART]) || {}).sort();
 }
 
-// The parts that answer `term` with pages holding every word the index knows; null when there is
-// nothing to restrict (one known word at most, or an index without parts named).
+// The parts the query may be answered from; null when that is every part.
 async function answeringParts(term) {
   if (answered.has(term)) return answered.get(term);
+  let keep = null;
   const words = Array.from(new Set(term.split(/\s+/).filter(Boolean)));
-  const known = [];
-  for (const word of words) {
-    const pages = await pagesWith(word);
-    if (pages.size) known.push(pages);
-  }
-  let parts = null;
-  if (known.length > 1) {
-    const all = await pagefind.filters();
-    const names = Object.keys((all && all[PART]) || {}).sort();
-    if (names.length) {
-      parts = [];
-      for (const name of names) {
-        const r = await pagefind.search(term, { filters: { [PART]: name } });
-        const best = r && r.results[0];
-        if (best && known.every((pages) => pages.has(best.id))) parts.push(name);
-      }
+  const parts = words.length > 1 ? await partsOf() : [];
+  if (parts.length > 1) {
+    const nowhere = { [PART]: parts.slice(0, 2) }; // no page is in two parts
+    const known = [];
+    for (const word of words) {
+      const r = await pagefind.search(word, { filters: nowhere });
+      const counts = (r && r.totalFilters && r.totalFilters[PART]) || {};
+      if (Object.values(counts).some((n) => n > 0)) known.push(counts);
+    }
+    if (known.length > 1) {
+      const every = parts.filter((p) => known.every((counts) => counts[p] > 0));
+      if (every.length < parts.length) keep = every; // [] when no part knows them all
     }
   }
-  answered.set(term, parts);
-  return parts;
+  answered.set(term, keep);
+  return keep;
 }
 
 export async function search(term, o = {}) {
@@ -73,8 +69,11 @@ export async function search(term, o = {}) {
   // A quoted phrase is Pagefind's exact search: every word is required there already.
   if (text && !/^".+"$/.test(text)) {
     const parts = await answeringParts(text);
-    if (parts) {
-      opts.filters = { ...(opts.filters || {}), [PART]: { any: parts.length ? parts : ["-"] } };
+    if (parts && parts.length) {
+      opts.filters = { ...(opts.filters || {}), [PART]: { any: parts } };
+    } else if (parts) {
+      // No part knows every word: no page holds them all.
+      opts.filters = { ...(opts.filters || {}), [PART]: (await partsOf()).slice(0, 2) };
     }
   }
   const r = await pagefind.search(term, opts);
