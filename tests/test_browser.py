@@ -6,6 +6,9 @@ Missing chromium is a failure, not a skip: CI installs it (`invoke setup`)."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from collections import Counter
 from urllib.parse import quote, urljoin
 
 import pytest
@@ -364,17 +367,27 @@ def parts_site(tmp_path_factory):
         rid = p.name.split(".", 1)[0]
         if p.name.endswith(".hans.txt") or rid not in texts:
             texts[rid] = p.read_text(encoding="utf-8")
-    with site_address(root / "site", tmp_path_factory.mktemp("parts-www")) as url:
-        yield url, texts, result
+    # The same site indexed whole: what a query over the parts must find.
+    whole = root / "whole"
+    shutil.copytree(root / "site", whole, ignore=shutil.ignore_patterns("pagefind"))
+    pages = tuple(
+        p.relative_to(whole).as_posix() for p in sorted(whole.glob("reports/*/index.html"))
+    )
+    job = pipeline.site.search_index.IndexJob("whole", pages, str(whole), str(root / "idx"), 0)
+    pipeline.site.search_index.index_job(job)
+    pipeline.site.search_index.assemble_indexes([job], whole)
+    with (
+        site_address(root / "site", tmp_path_factory.mktemp("parts-www")) as url,
+        site_address(whole, tmp_path_factory.mktemp("whole-www")) as whole_url,
+    ):
+        yield url, texts, result, whole_url
 
 
 def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_site):
     """An issuer's name: a place found in one report and common words found in most. Searched
     part by part, the parts that lack the place would answer with every page holding the common
     words; the search page finds only pages that hold every word, as one index does."""
-    import re
-
-    base, texts, result = parts_site
+    base, texts, result, _ = parts_site
     page.goto(f"{base}search/", wait_until="networkidle")
     page.wait_for_function(
         "() => window.govSearchPrepare && window.govSearchPrepare('區') === '区'"
@@ -409,3 +422,28 @@ def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_
         ".pagefind-ui__filter-name", "els => els.map(e => e.textContent.trim())"
     )
     assert "part" not in names
+
+
+def _found(page, base: str, query: str) -> int:
+    _search(page, base, query)
+    message = page.locator(".pagefind-ui__message").inner_text()
+    numbers = re.findall(r"\d[\d,]*", message.replace(query, ""))
+    return int(numbers[0].replace(",", "")) if numbers else 0
+
+
+def test_a_search_over_index_parts_finds_what_one_index_finds(page, parts_site):
+    """Issuers' names, figures stated by one report (a part without the figure would match it
+    as the beginning of longer numbers), common words: as many results over 4 parts as over the
+    same pages indexed whole."""
+
+    base, texts, result, whole = parts_site
+    queries = ["主动公开", "政府信息 行政复议"]
+    issuers = Counter(r.metadata.issuer for r in result.reports if r.metadata.issuer)
+    queries += sorted(i for i, n in issuers.items() if n == 1 and len(i) >= 6)[:3]
+    numbers: Counter[str] = Counter()
+    for text in texts.values():
+        numbers.update(set(re.findall(r"(?<![\d.,])\d{4,}(?![\d.,])", text)))
+    queries += sorted(n for n, k in numbers.items() if k == 1)[:4]
+    assert len(queries) == 9
+    for query in queries:
+        assert _found(page, base, query) == _found(page, whole, query), query
