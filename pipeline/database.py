@@ -284,13 +284,19 @@ class DatabaseWriter:
         # process starts at once and shares the build's memory until either writes to it).
         ctx = multiprocessing.get_context()
         self.path = path
+        self.batch: list[tuple[Any, ...]] = []
+        self.local: _Database | None = None
+        if multiprocessing.current_process().daemon:
+            # A daemonic process (a pool's worker running a build) may not start one: the
+            # statements then run here, in the same order.
+            self.local = _Database(path)
+            return
         self.inbox = ctx.Queue(maxsize=8)
         self.outbox = ctx.Queue()
         self.proc = ctx.Process(
             target=_serve, args=(str(path), self.inbox, self.outbox), name="reports.db"
         )
         self.proc.start()
-        self.batch: list[tuple[Any, ...]] = []
 
     def _send(self, item: list[tuple[Any, ...]] | None) -> None:
         import queue
@@ -307,6 +313,12 @@ class DatabaseWriter:
                     ) from None
 
     def _queue(self, call: tuple[Any, ...]) -> None:
+        if self.local is not None:
+            if call[0] == "rows":
+                self.local.add(call[1], call[2])
+            else:
+                self.local.add_text(call[1])
+            return
         self.batch.append(call)
         if len(self.batch) >= self.BATCH:
             self._send(self.batch)
@@ -325,6 +337,9 @@ class DatabaseWriter:
         """Finish the database; raise what went wrong in it, naming the file."""
         import queue
 
+        if self.local is not None:
+            self.local.close()
+            return
         if self.batch:
             self._send(self.batch)
             self.batch = []
@@ -343,6 +358,9 @@ class DatabaseWriter:
 
     def abort(self) -> None:
         """Stop without a database (a failed build): the process ends, no file is left."""
+        if self.local is not None:
+            self.local.abort()
+            return
         if self.proc.is_alive():
             self.proc.terminate()
         self.proc.join()
