@@ -110,9 +110,9 @@ def paragraph_html(block: str) -> Markup | None:
 
     In a plain paragraph the only things Markdown reads are its backslash escapes, the entities
     ``escape`` made and the spans, so its HTML is the text with the escapes undone inside
-    ``<p>``; a test compares the two on generated and real text. Report bodies are most of the
-    site's text, and Python-Markdown reads each span tag by tag: this halves a page's
-    conversion."""
+    ``<p>``; a property test compares the two on hostile text. Report bodies are most of the
+    site's text, and Python-Markdown reads each span tag by tag: this nearly halves a page's
+    conversion (19 to 10.5 ms in a micro-benchmark)."""
     if (
         not block
         or block[0] in "#|"

@@ -25,10 +25,9 @@ from pipeline.fileio import link_files, write_files
 
 INDEX_PAGES = 2000
 """Report pages per index part, at most. Each part a query searches costs it about seven
-requests (entry, metadata, filters, word chunks), and a word missing from a part's vocabulary
-is dropped from the query there, so fewer, larger parts search better; but Pagefind holds a
-part in memory while writing it (about 0.5 GB per 1,000 pages) and a one-report change
-rebuilds its part whole. Chosen from the measurements in the README (*Search in parts*)."""
+requests (entry, metadata, filters, word chunks), so fewer, larger parts search cheaper; but
+Pagefind holds a part in memory while writing it (about 0.5 GB per 1,000 pages). Chosen from the
+measurements in the README (*Search in parts*)."""
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
@@ -111,8 +110,8 @@ class IndexJob:
 
 
 PART_FILTER = "part"
-"""The filter that names a page's index part. The search page uses it to keep a query of several
-words to the parts where every word it knows is found (``site_docs/assets/search-parts/``), and
+"""The filter that names a page's index part. The search page uses it to run a query only in the
+parts that read each of its words as one index would (``site_docs/assets/search-parts/``), and
 does not show it."""
 
 
