@@ -1,18 +1,20 @@
 // The Pagefind API as the search page's UI uses it (PagefindUI imports `pagefind.js` from its
 // bundle path: this folder), over the site's index in parts, giving the results one index would.
 //
-// Pagefind searches each part on its own, and a part reads a word by what it knows itself: a
-// word it does not know is dropped from the query there, and a word it does not hold exactly is
-// matched as the beginning of longer words. So a query for an issuer (a place name found in one
-// part, and common words) found, in every other part, all the pages with the common words, and a
-// figure stated once (2567) also found 25670 and 2567.5 in the parts without it. Here each word
-// of the query is read as one index reads it:
+// Pagefind searches each part on its own, and a part reads a word by what it holds itself: a
+// word it does not hold at all is dropped from the query there, and a word it holds neither
+// exactly nor as the beginning of a longer word is matched by the longest shorter word it holds
+// (三台 for 三台县, 234 for 2341). So a query for an issuer (a place name found in one part, and
+// common words) found, in every other part, all the pages with the common words, and a figure
+// stated once found pages with a shorter number in the parts without it. Here each word of the
+// query is read as one index reads it:
 //
-// 1. each word is looked up, exactly ("2567") and then as a beginning, with a filter no page
-//    passes, which Pagefind answers at once with the number of pages that hold it in each part
-//    (the filter `part`, given to every page when its part is indexed), without ranking them;
-// 2. a word held exactly somewhere must be held exactly; a word no part holds is left out, as
-//    one index would; a part that lacks a word by that reading is left out of the query (the
+// 1. each word is looked up, exactly and as Pagefind reads it, with a filter no page passes,
+//    which Pagefind answers at once with the number of pages that hold it in each part (the
+//    filter `part`, given to every page when its part is indexed), without ranking them;
+// 2. a part that answers with a shorter word (its count is that word's, checked on its best
+//    pages' text when they are few) does not hold the word; a word no part holds is left out, as
+//    one index would; a part that does not hold every other word is left out of the query (the
 //    filter `part`, added to the user's filters);
 // 3. the query runs, and `part` is hidden from the filters shown.
 //
