@@ -188,6 +188,13 @@ class _Database:
             row,
         )
 
+    def apply(self, call: tuple[Any, ...]) -> None:
+        """One ``DatabaseWriter`` call: ``("rows", name, rows)`` or ``("text", row)``."""
+        if call[0] == "rows":
+            self.add(call[1], call[2])
+        else:
+            self.add_text(call[1])
+
     def close(self) -> None:
         con = self.con
         try:
@@ -249,10 +256,7 @@ def _serve(path: str, inbox: Any, outbox: Any) -> None:
             continue
         try:
             for call in batch:
-                if call[0] == "rows":
-                    db.add(call[1], call[2])
-                else:
-                    db.add_text(call[1])
+                db.apply(call)
         except _FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
             db.abort()
@@ -314,10 +318,7 @@ class DatabaseWriter:
 
     def _queue(self, call: tuple[Any, ...]) -> None:
         if self.local is not None:
-            if call[0] == "rows":
-                self.local.add(call[1], call[2])
-            else:
-                self.local.add_text(call[1])
+            self.local.apply(call)
             return
         self.batch.append(call)
         if len(self.batch) >= self.BATCH:
