@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -16,19 +17,29 @@ from typing import Any
 
 import yaml
 
-from pipeline import PIPELINE_VERSION, crossreport, htmlsource, package, paths, readers, safety
+from pipeline import (
+    PIPELINE_VERSION,
+    crossreport,
+    htmlsource,
+    package,
+    paths,
+    readers,
+    safety,
+    segments,
+)
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.database import DatabaseWriter
-from pipeline.executor import Executor, executor_for
-from pipeline.fileio import write_files
+from pipeline.executor import Executor, LocalExecutor, executor_for
+from pipeline.fileio import link_files, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
 from pipeline.reportjson import JsonWriter
 from pipeline.reportjson import publish as publish_json
 from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
-from pipeline.store import Reports, light_reports, lighten
+from pipeline.site.shards import prune
+from pipeline.store import Reports, cache_key, light_reports, lighten, whole
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -319,7 +330,7 @@ def run_stages(
                 raise RuntimeError(f"{light.archived.source_file} left the cache during the build")
             return replace(hit[0], duplicates=light.duplicates)
 
-        result.reports = Reports(kept, load)
+        result.reports = Reports(kept, load, key=lambda light: keys[light.archived.source_file])
     return result
 
 
@@ -347,11 +358,27 @@ def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
     )
 
 
-def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out_dir: Path) -> None:
+def package_cache_for(cache_dir: Path | None) -> Path | None:
+    """Where the data package's segments are kept, beside the per-report cache."""
+    return cache_dir.with_name(cache_dir.name + "-package") if cache_dir else None
+
+
+SEGMENT_BATCH = 2000
+"""Reports read back and sent to the segment tasks at a time (as ``STAGE_BATCH``)."""
+
+
+def write_datasets(
+    result: BuildResult,
+    sources: Mapping[str, bytes] | Path,
+    out_dir: Path,
+    executor: Executor | None = None,
+    cache_dir: Path | None = None,
+) -> None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
-    report into ``out_dir``. Reports are read one at a time and their rows written as they come
-    (``package.PackageWriter``, ``database.DatabaseWriter``, ``reportjson.JsonWriter``);
-    ``sources`` is the source folder (each file read when archived) or its files' bytes."""
+    report into ``out_dir``. The per-report part is made a segment of reports at a time on
+    ``executor`` and kept in ``cache_dir`` (``pipeline.segments``; without it, in a folder
+    removed at the end); the build puts the segments together in order, so no table is held
+    whole. ``sources`` is the source folder (each file read when archived) or its files' bytes."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -362,14 +389,66 @@ def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out
     for row in cross_rows["reuse"]:
         reuse_rows.setdefault(row["report_id"], []).append(row)
     out_dir.mkdir(parents=True, exist_ok=True)
-    texts = out_dir / "texts"
-    texts.mkdir()
-    (out_dir / "markdown").mkdir()
+    for sub in segments.FILE_FOLDERS:
+        (out_dir / sub).mkdir(exist_ok=True)
+    executor = executor or LocalExecutor(1)
+    root = cache_dir or Path(tempfile.mkdtemp(prefix=".segments-", dir=out_dir.parent))
+    root.mkdir(parents=True, exist_ok=True)
+    light = light_reports(result.reports)
+
+    def inputs(r: Report) -> Any:
+        fields = crossreport.report_fields(cross, r.report_id)
+        return [fields, issuer_rows.get(fields["issuer_id"]), reuse_rows.get(r.report_id, [])]
+
+    salt = environment_fingerprint(code_fingerprint(), (*LIBRARIES, "pyarrow"))
+    plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
     try:
         json_docs = JsonWriter(out_dir)
+        start = 0
+        while start < len(plan):
+            batch = [plan[start]]
+            while (
+                start + len(batch) < len(plan)
+                and plan[start + len(batch)].end - batch[0].start <= SEGMENT_BATCH
+            ):
+                batch.append(plan[start + len(batch)])
+            start += len(batch)
+            tasks = []
+            for seg in batch:
+                if segments.is_made(seg):
+                    continue
+                reports = tuple(whole(result.reports, r) for r in light[seg.start : seg.end])
+                made = [inputs(r) for r in light[seg.start : seg.end]]
+                tasks.append(
+                    segments.Task(
+                        seg.folder,
+                        reports,
+                        tuple(m[0] for m in made),
+                        tuple(m[1] for m in made),
+                        tuple(tuple(m[2]) for m in made),
+                    )
+                )
+            executor.map(segments.make, tasks, local_below=2)
+            pairs: list[tuple[Path, Path]] = []
+            for seg in batch:
+                writer.add_segment(
+                    seg.ids[0],
+                    seg.ids[-1],
+                    lambda name, seg=seg: (Path(seg.folder) / f"{name}.csv").read_text(
+                        encoding="utf-8"
+                    ),
+                    lambda name, seg=seg: segments.read_arrow(seg, name),
+                    segments.RESOURCES,
+                    segments.counts(seg),
+                )
+                db.add_segment(Path(seg.folder) / segments.DATABASE)
+                for rid in seg.ids:
+                    json_docs.add_written(rid)
+                pairs += segments.files_of(seg, out_dir)
+            link_files(pairs)
         files: list[tuple[Path, bytes]] = []
 
         def flush(limit: int) -> None:
@@ -377,19 +456,6 @@ def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out
                 write_files(files)
                 files.clear()
 
-        for r in result.reports:
-            rows_of = writer.add(r, crossreport.report_fields(cross, r.report_id))
-            for name, rows in rows_of.items():
-                db.add(name, rows)
-            db.add_text(r)
-            rows_of["reuse"] = reuse_rows.get(r.report_id, [])
-            reports_row = rows_of["reports"][0]
-            json_docs.add(reports_row, issuer_rows.get(reports_row.get("issuer_id")), rows_of)
-            files.append((texts / f"{r.report_id}.txt", r.cleaned.text.encode()))
-            if r.text_hans is not None:
-                files.append((texts / f"{r.report_id}.hans.txt", r.text_hans.encode()))
-            files.append((out_dir / "markdown" / f"{r.report_id}.md", r.markdown.encode()))
-            flush(1500)
         # Archive every source's bytes, published or not: nothing brought is ever lost.
         light = light_reports(result.reports)
         published = {r.archived.sha256 for r in light}
@@ -449,10 +515,17 @@ def write_datasets(result: BuildResult, sources: Mapping[str, bytes] | Path, out
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
         json_docs.close()
+        # The zips are written while the database process finishes its full-text index.
+        write_corpus_zip(out_dir, out_dir / "corpus.zip")
         db.close()
     except BaseException:
         db.abort()
         raise
+    finally:
+        if cache_dir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    if cache_dir is not None:
+        prune(cache_dir, [Path(seg.folder).name for seg in plan])
     report = {
         "reports_published": len(result.reports),
         "problems": [
@@ -613,8 +686,7 @@ def _build_locked(
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    write_datasets(result, source_dir, new_data)
-    write_corpus_zip(new_data, new_data / "corpus.zip")
+    write_datasets(result, source_dir, new_data, executor, package_cache_for(cache_dir))
     result.timings["package"] = time.perf_counter() - t0
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s"
@@ -658,7 +730,12 @@ def _build_locked(
 
 def clean_outputs() -> None:
     """Remove everything ``build_all`` generates (the committed site assets stay)."""
-    for p in (paths.SITE_DIR, paths.CACHE_DIR, site_cache_for(paths.CACHE_DIR)):
+    for p in (
+        paths.SITE_DIR,
+        paths.CACHE_DIR,
+        site_cache_for(paths.CACHE_DIR),
+        package_cache_for(paths.CACHE_DIR),
+    ):
         if p.exists():
             shutil.rmtree(p)
     paths.CACHE_DIR.with_name(paths.CACHE_DIR.name + "-sources.json").unlink(missing_ok=True)

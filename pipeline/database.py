@@ -149,20 +149,58 @@ def text_row(r: Report) -> tuple[str, str, str, str, str | None]:
     )
 
 
+def bigram_row(row: tuple[Any, ...]) -> tuple[str, str, str]:
+    """A ``text_row``'s id, title and text as ``texts_bigrams`` indexes them."""
+    return (row[0], bigrams(row[1]), bigrams(row[3]))
+
+
+SEGMENT_TABLES = ("reports", "statistics", "template_cells", "checks")
+"""The tables whose rows a segment (``pipeline.segments``) brings, in the order they are copied."""
+
+
+def write_segment(
+    path: Path, rows: dict[str, Sequence[dict[str, Any]]], texts: Sequence[tuple[Any, ...]]
+) -> None:
+    """A segment's part of ``reports.db`` as a database of its own: its rows of
+    ``SEGMENT_TABLES``, its ``texts`` rows and their character pairs (``bigrams``), so that the
+    database process copies them with one statement each (``_Database.add_segment``)."""
+    _, schemas = package.schemas()
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("BEGIN")
+        for name in SEGMENT_TABLES:
+            con.execute(_create_table(name, schemas[name]))
+            _insert(con, name, schemas[name], rows.get(name, ()))
+        con.execute(
+            "CREATE TABLE texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+            "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT) WITHOUT ROWID"
+        )
+        con.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?)", texts)
+        con.execute(
+            "CREATE TABLE bigrams (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+            "text TEXT NOT NULL) WITHOUT ROWID"
+        )
+        con.executemany("INSERT INTO bigrams VALUES (?, ?, ?)", map(bigram_row, texts))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
 class _Database:
     """The statements that write ``reports.db``, in the one order that gives the same bytes
-    every time: tables, then rows and texts as they come, then (``close``) the full-text
-    indexes, views and the foreign-key check. Written to a temporary file beside ``path`` and
-    renamed at the end."""
-
-    TEXT_BATCH = 1000
+    every time: tables, then rows and texts (with their character pairs) as they come, then
+    (``close``) the trigram index, views and the foreign-key check. Written to a temporary file
+    beside ``path`` and renamed at the end."""
 
     def __init__(self, path: Path) -> None:
         _, self.schemas = package.schemas()
         self.path = path
         self.tmp = path.with_name(path.name + ".tmp")
         self.tmp.unlink(missing_ok=True)
-        self.con = sqlite3.connect(self.tmp)
+        # Transactions as the statements say (``add_segment`` attaches a file between two).
+        self.con = sqlite3.connect(self.tmp, isolation_level=None)
         con = self.con
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
@@ -178,20 +216,59 @@ class _Database:
             "\n  title TEXT NOT NULL,\n  script TEXT NOT NULL,\n  text TEXT NOT NULL,"
             "\n  text_original TEXT\n)"
         )
+        con.execute(
+            "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
+            "tokenize='unicode61')"
+        )
 
     def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         _insert(self.con, name, self.schemas[name], rows)
 
     def add_text(self, row: tuple[Any, ...]) -> None:
-        self.con.execute(
+        """One text (``text_row``) and its character pairs (``bigram_row``)."""
+        cur = self.con.execute(
             "INSERT INTO texts (report_id, title, script, text, text_original) VALUES (?,?,?,?,?)",
             row,
         )
+        self.con.execute(
+            "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
+            (cur.lastrowid, *bigram_row(row)[1:]),
+        )
+
+    def add_segment(self, path: str) -> None:
+        """A segment's rows and texts (``write_segment``), copied by SQLite itself."""
+        con = self.con
+        con.execute("COMMIT")
+        con.execute("ATTACH DATABASE ? AS segment", (path,))
+        con.execute("BEGIN")
+        for name in SEGMENT_TABLES:
+            cols = ", ".join(_quote(f.name) for f in self.schemas[name].fields)
+            con.execute(
+                f"INSERT INTO main.{_quote(name)} ({cols}) SELECT {cols} FROM segment.{_quote(name)}"
+            )
+        first = con.execute("SELECT coalesce(max(rowid), 0) FROM main.texts").fetchone()[0]
+        con.execute(
+            "INSERT INTO main.texts (report_id, title, script, text, text_original) "
+            "SELECT report_id, title, script, text, text_original FROM segment.texts "
+            "ORDER BY report_id"
+        )
+        con.execute(
+            "INSERT INTO main.texts_bigrams (rowid, title, text) "
+            "SELECT t.rowid, b.title, b.text FROM segment.bigrams AS b "
+            "JOIN main.texts AS t ON t.report_id = b.report_id AND t.rowid > ? ORDER BY t.rowid",
+            (first,),
+        )
+        con.execute("COMMIT")
+        con.execute("DETACH DATABASE segment")
+        con.execute("BEGIN")
 
     def apply(self, call: tuple[Any, ...]) -> None:
-        """One ``DatabaseWriter`` call: ``("rows", name, rows)`` or ``("text", row)``."""
+        """One ``DatabaseWriter`` call: ``("rows", name, rows)``, ``("text", row)`` or
+        ``("segment", path)``."""
         if call[0] == "rows":
             self.add(call[1], call[2])
+        elif call[0] == "segment":
+            self.add_segment(call[1])
         else:
             self.add_text(call[1])
 
@@ -203,24 +280,6 @@ class _Database:
                 "content_rowid=rowid, tokenize='trigram')"
             )
             con.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
-            con.execute(
-                "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
-                "tokenize='unicode61')"
-            )
-            # A batch of texts at a time: a national corpus's texts are never held at once.
-            last = 0
-            while True:
-                batch = con.execute(
-                    "SELECT rowid, title, text FROM texts WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                    (last, self.TEXT_BATCH),
-                ).fetchall()
-                if not batch:
-                    break
-                last = batch[-1][0]
-                con.executemany(
-                    "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
-                    [(rowid, bigrams(title), bigrams(text)) for rowid, title, text in batch],
-                )
             for name, sql in VIEWS.items():
                 con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
             problems = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -333,6 +392,14 @@ class DatabaseWriter:
     def add_text(self, r: Report) -> None:
         """One report's text (reports in the order of their ids)."""
         self._queue(("text", text_row(r)))
+
+    def add_segment(self, path: Path) -> None:
+        """A segment's rows and texts, from its database (``write_segment``); the file must
+        stay until ``close`` returns."""
+        self._queue(("segment", str(path)))
+        if self.local is None:  # sent at once: the database process copies it meanwhile
+            self._send(self.batch)
+            self.batch = []
 
     def close(self) -> None:
         """Finish the database; raise what went wrong in it, naming the file."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -267,6 +268,25 @@ def _arrow_table(schema: ResourceSchema, rows: Sequence[dict[str, Any]]) -> pa.T
     return pa.Table.from_arrays(columns, schema=_arrow_schema(schema))
 
 
+def arrow_table(name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Rows of the resource ``name`` as an Arrow table of its Parquet types."""
+    return _arrow_table(schemas()[1][name], rows)
+
+
+def csv_text(name: str, rows: Iterable[dict[str, Any]]) -> str:
+    """Rows of the resource ``name`` as the lines of its CSV file (no header)."""
+    names = [f.name for f in schemas()[1][name].fields]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerows([_csv_cell(row.get(n)) for n in names] for row in rows)
+    return out.getvalue()
+
+
+def partition_name(year: Any) -> str:
+    """The ``year=`` folder of a year (Hive's name for a missing one)."""
+    return "__HIVE_DEFAULT_PARTITION__" if year is None else str(year)
+
+
 class _Table:
     """One resource written as it comes: CSV lines at once, Parquet a row group at a time."""
 
@@ -276,8 +296,7 @@ class _Table:
         self.csv = None
         if csv_path is not None:
             self.csv = csv_path.open("w", encoding="utf-8", newline="")
-            self.csv_writer = csv.writer(self.csv, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-            self.csv_writer.writerow(self.names)
+            self.csv.write(",".join(self.names) + "\n")
         parquet_path.parent.mkdir(parents=True, exist_ok=True)
         self.parquet = pq.ParquetWriter(
             parquet_path,
@@ -288,19 +307,35 @@ class _Table:
             store_schema=False,
             data_page_version="2.0",
         )
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[pa.Table] = []
+        self.buffered = 0
 
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         if self.csv is not None:
-            self.csv_writer.writerows([_csv_cell(row.get(n)) for n in self.names] for row in rows)
-        self.buffer.extend(rows)
-        if len(self.buffer) >= ROW_GROUP:
+            self.csv.write(csv_text(self.schema.name, rows))
+        if rows:
+            self.add_arrow(_arrow_table(self.schema, rows))
+
+    def add_csv(self, text: str) -> None:
+        """CSV lines made beforehand (``csv_text``)."""
+        if self.csv is not None:
+            self.csv.write(text)
+
+    def add_arrow(self, table: pa.Table) -> None:
+        """Rows as an Arrow table of this resource's schema; a row group is written once
+        ``ROW_GROUP`` rows are waiting."""
+        if table.num_rows:
+            self.buffer.append(table)
+            self.buffered += table.num_rows
+        if self.buffered >= ROW_GROUP:
             self.flush()
 
     def flush(self) -> None:
         if self.buffer:
-            self.parquet.write_table(_arrow_table(self.schema, self.buffer))
+            table = pa.concat_tables(self.buffer).combine_chunks()
+            self.parquet.write_table(table, row_group_size=max(table.num_rows, 1))
             self.buffer = []
+            self.buffered = 0
 
     def close(self) -> None:
         self.flush()
@@ -310,9 +345,10 @@ class _Table:
 
 
 class PackageWriter:
-    """The data package written report by report, so no table is ever held whole: ``add`` each
-    report in the order of their ids (rows are then in primary-key order, as ``sort_rows``
-    would put them), ``add_archive`` the archive rows, then ``close``."""
+    """The data package written a run of reports at a time, so no table is ever held whole:
+    ``add_segment`` the segments of reports (``pipeline.segments``) in the order of their ids
+    (rows are then in primary-key order, as ``sort_rows`` would put them), ``add_archive`` the
+    archive rows and ``add_rows`` those of the other resources, then ``close``."""
 
     def __init__(self, out_dir: Path) -> None:
         _, self.schemas = schemas()
@@ -342,27 +378,38 @@ class PackageWriter:
             self.parts[key] = _Table(None, folder / "part-0.parquet", part_schema)
         return self.parts[key]
 
-    def add(
-        self, report: Report, extra: dict[str, Any] | None = None
-    ) -> dict[str, list[dict[str, Any]]]:
-        """Write one report's rows (``extra`` fills fields of its ``reports`` row that the
-        cross-report stage knows); returns them, by resource, in primary-key order."""
-        if report.report_id <= self.last_id:
-            raise ValueError("reports must be added in the order of their ids")
-        self.last_id = report.report_id
-        year = report.metadata.year
-        part = "__HIVE_DEFAULT_PARTITION__" if year is None else str(year)
-        out = {}
-        for name, rows in report_rows(report).items():
-            rows = sort_rows(name, rows)
-            if name == "reports" and extra:
-                for row in rows:
-                    row.update(extra)
-            out[name] = rows
-            self.tables[name].add(rows)
-            if name in PARTITIONED and rows:
-                self._part(name, part).add(rows)
-        return out
+    def add_segment(
+        self,
+        first_id: str,
+        last_id: str,
+        csv_of: Callable[[str], str],
+        arrow_of: Callable[[str], pa.Table],
+        names: Sequence[str],
+        counts: Sequence[tuple[int | None, dict[str, int]]],
+    ) -> None:
+        """The rows of the reports ``first_id`` … ``last_id``, for each resource in ``names``:
+        its CSV lines (``csv_of``) and Arrow table (``arrow_of``). ``counts`` gives each
+        report's year and its number of rows of each resource, in the tables' order (the
+        partitions by year are cut by them)."""
+        if first_id <= self.last_id or last_id < first_id:
+            raise ValueError("segments must be added in the order of their reports' ids")
+        self.last_id = last_id
+        for name in names:
+            self.tables[name].add_csv(csv_of(name))
+            table = arrow_of(name)
+            self.tables[name].add_arrow(table)
+            if name not in PARTITIONED or not table.num_rows:
+                continue
+            if "year" in table.column_names:
+                table = table.drop_columns(["year"])
+            offset = 0
+            for year, n in counts:
+                rows = n.get(name, 0)
+                if rows:
+                    self._part(name, partition_name(year)).add_arrow(table.slice(offset, rows))
+                offset += rows
+            if offset != table.num_rows:
+                raise ValueError(f"{name}: {table.num_rows} rows, counted {offset}")
 
     def add_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows of a resource that is not one report's (issuers, series, …); returns them sorted."""

@@ -129,9 +129,19 @@ def document(
     return out
 
 
+def document_bytes(
+    report_row: dict[str, Any],
+    issuer_row: dict[str, Any] | None,
+    parts: dict[str, list[dict[str, Any]]],
+) -> bytes:
+    """The file ``json/<id>.json`` of ``document``."""
+    return _dumps(document(report_row, issuer_row, parts))
+
+
 class JsonWriter:
-    """``json/<id>.json`` written report by report (``add``), then the schema and the zip
-    (``close``): no more than a batch of documents is held at once."""
+    """``json/<id>.json`` written report by report (``add``) or put there beforehand
+    (``add_written``), then the schema and the zip (``close``): no more than a batch of
+    documents is held at once."""
 
     BATCH = 500
 
@@ -153,6 +163,10 @@ class JsonWriter:
         if len(self.files) >= self.BATCH:
             write_files(self.files)
             self.files = []
+
+    def add_written(self, report_id: str) -> None:
+        """A document already in ``json/`` (put there by the build, from a segment)."""
+        self.ids.append(report_id)
 
     def close(self) -> list[str]:
         """Write what is left, the schema and the zip; returns the report ids, sorted."""

@@ -31,9 +31,15 @@ class Reports(Sequence[Report]):
     """The build's reports in order: ``light`` in memory, each whole one read back by ``load``
     when it is asked for (by index or by iterating), so iterating holds one at a time."""
 
-    def __init__(self, light: Sequence[Report], load: Callable[[Report], Report]) -> None:
+    def __init__(
+        self,
+        light: Sequence[Report],
+        load: Callable[[Report], Report],
+        key: Callable[[Report], str | None] | None = None,
+    ) -> None:
         self.light = list(light)
         self._load = load
+        self._key = key
 
     def __len__(self) -> int:
         return len(self.light)
@@ -57,10 +63,19 @@ class Reports(Sequence[Report]):
         """The whole report of the light ``r``."""
         return self._load(r)
 
+    def key(self, r: Report) -> str | None:
+        """The per-report cache key the whole report of ``r`` is kept under (None: unknown)."""
+        return self._key(r) if self._key else None
+
 
 def light_reports(reports: Sequence[Report]) -> Sequence[Report]:
     """What hub pages may read: the light copies when the build keeps them, else the reports."""
     return reports.light if isinstance(reports, Reports) else reports
+
+
+def cache_key(reports: Sequence[Report], r: Report) -> str | None:
+    """The per-report cache key of ``r`` when ``reports`` is read back from the cache."""
+    return reports.key(r) if isinstance(reports, Reports) else None
 
 
 def whole(reports: Sequence[Report], r: Report) -> Report:

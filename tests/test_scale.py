@@ -3,6 +3,7 @@ cache; a site rebuilt only where it changed; pages bounded whatever the corpus."
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -69,6 +70,66 @@ def test_cache_reuses_unchanged_reports_and_recomputes_a_changed_one(corpus, tmp
     fresh = _build(src, tmp_path / "fresh", workers=2, cache=None)
     assert len(fresh.reports) == len(third.reports)
     assert _tree(tmp_path / "out" / "datasets") == _tree(tmp_path / "fresh" / "datasets")
+
+
+def test_one_changed_report_remakes_only_the_package_segments_it_touches(
+    corpus, tmp_path, monkeypatch
+):
+    """The data package is put together from segments of reports kept between builds: a
+    change remakes exactly the segments holding a report whose files changed (the report, and
+    those whose issuer or copied-text rows it moved), and the package equals one built from
+    nothing."""
+    import pipeline.segments
+
+    monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
+    monkeypatch.setattr(pipeline.segments, "MAX_SEGMENT", 8)
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    cache = tmp_path / "cache"
+    kept = cache.with_name("cache-package")
+    build_into(src, tmp_path / "out", workers=2, cache=cache)
+    first = {p.name for p in kept.iterdir()}
+    before = _tree(tmp_path / "out" / "datasets")
+    ids = sorted(
+        k.removeprefix("json/").removesuffix(".json") for k in before if k.startswith("json/")
+    )
+    assert len(ids) == 48 and len(first) == len(pipeline.segments.bounds(ids)) > 8
+    # One report's text changes, and another is given (by a sidecar) the issuer of a body with
+    # other reports: both issuers' rows change, and with them every document of their reports.
+    _, data = generate_one(999, 3)
+    sources = sorted(src.iterdir())
+    sources[5].write_bytes(data)
+    with (tmp_path / "out" / "datasets" / "reports.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    counts = Counter(r["issuer_id"] for r in rows)
+    moved = next(r for r in rows if r["source_file"] == sources[30].name)
+    to = next(
+        r for r in rows if counts[r["issuer_id"]] > 1 and r["issuer_id"] != moved["issuer_id"]
+    )
+    sidecar = sources[30].with_name(sources[30].name + ".meta.yml")
+    sidecar.write_text(f"issuer: {to['issuer']}\n", encoding="utf-8")
+    build_into(src, tmp_path / "out", workers=2, cache=cache)
+    after = _tree(tmp_path / "out" / "datasets")
+    now = {p.name for p in kept.iterdir()}
+    assert len(now) == len(first)  # the cache keeps what the last build used
+    made = now - first
+
+    def reports_in(segment: str) -> set[str]:
+        return {p.name.removesuffix(".json") for p in (kept / segment / "json").iterdir()}
+
+    changed = {
+        Path(k).name.split(".")[0]
+        for k in before.keys() | after.keys()
+        if k.startswith(("json/", "texts/", "markdown/")) and before.get(k) != after.get(k)
+    }
+    assert len(changed) > 3 and 2 <= len(made) < len(now)
+    assert changed <= set().union(*(reports_in(s) for s in made))
+    assert all(reports_in(s) & changed for s in made)
+    # The tables and the database, put together from kept and remade segments, are those of a
+    # build from nothing.
+    build_into(src, tmp_path / "fresh", workers=1)
+    assert _tree(tmp_path / "fresh" / "datasets") == after
+    assert before["reports.db"] != after["reports.db"]
 
 
 @pytest.fixture

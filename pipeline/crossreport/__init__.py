@@ -105,6 +105,7 @@ def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Repor
         return Reports(
             [add(r) for r in base.light],
             lambda light: replace(base.load(light), checks=light.checks),
+            base.key,
         )
     return [add(r) for r in reports]
 
