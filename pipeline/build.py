@@ -39,7 +39,7 @@ from pipeline.reportjson import JsonWriter
 from pipeline.reportjson import publish as publish_json
 from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
 from pipeline.site.shards import prune
-from pipeline.store import Reports, cache_key, light_reports, lighten, whole
+from pipeline.store import Reports, cache_key, for_task, light_reports, lighten
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
@@ -330,7 +330,12 @@ def run_stages(
                 raise RuntimeError(f"{light.archived.source_file} left the cache during the build")
             return replace(hit[0], duplicates=light.duplicates)
 
-        result.reports = Reports(kept, load, key=lambda light: keys[light.archived.source_file])
+        result.reports = Reports(
+            kept,
+            load,
+            key=lambda light: keys[light.archived.source_file],
+            cache=(str(cache_dir), code_fingerprint()),
+        )
     return result
 
 
@@ -420,7 +425,8 @@ def write_datasets(
             for seg in batch:
                 if segments.is_made(seg):
                     continue
-                reports = tuple(whole(result.reports, r) for r in light[seg.start : seg.end])
+                # Read back from the per-report cache by the task itself when there is one.
+                reports = tuple(for_task(result.reports, r) for r in light[seg.start : seg.end])
                 made = [inputs(r) for r in light[seg.start : seg.end]]
                 tasks.append(
                     segments.Task(

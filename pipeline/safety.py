@@ -122,9 +122,10 @@ _EMPHASIS_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _PAGE_TABLE = str.maketrans(_PAGE_ESCAPES)
 # What Markdown reads only at the start of a line: list markers, numbered lists, setext rules.
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 # A value with none of the characters above, not starting a line with a marker: printed as it is.
 _PLAIN = re.compile(
-    f"(?![ \\t]*(?:[-+=]|\\d+[.)]))[^{re.escape(''.join(_PAGE_ESCAPES))}_\n\r{CONTROLS}]*"
+    f"(?![ \\t])(?![ \\t]*(?:[-+=]|\\d+[.)]))[^{re.escape(''.join(_PAGE_ESCAPES))}_\n\r{CONTROLS}]*"
 )
 
 
@@ -141,6 +142,9 @@ def escape_page_text(value: object) -> Markup:
         return Markup(text)
     # Control characters are not text (and XML and Markdown's own placeholders reject them).
     text = _CONTROLS.sub("", text)
+    # Indentation would make the line a code block, which shows the escapes as written; on a
+    # page it is not seen anyway (HTML folds white space).
+    text = _INDENT.sub("", text)
     text = _EMPHASIS_UNDERSCORE.sub("&#95;", text.translate(_PAGE_TABLE))
     text = _LINE_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)
     return Markup(text)

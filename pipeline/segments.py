@@ -42,6 +42,7 @@ from pipeline.database import text_row, write_segment
 from pipeline.fileio import write_files
 from pipeline.records import Report
 from pipeline.reportjson import JSON_DIR, document_bytes
+from pipeline.store import Kept
 
 SEGMENT = 64
 """Reports in a segment on average."""
@@ -72,12 +73,13 @@ class Segment:
 
 @dataclass(frozen=True)
 class Task:
-    """What ``make`` needs: the whole reports of a segment and, for each, what the
+    """What ``make`` needs: the whole reports of a segment (or where to read them back,
+    ``store.Kept``) and, for each, what the
     cross-report stage knows of it (its ``reports`` row's fields, its issuer's row and its
     copied-text rows)."""
 
     folder: str
-    reports: tuple[Report, ...]
+    reports: tuple[Report | Kept, ...]
     fields: tuple[dict[str, Any], ...]
     issuers: tuple[dict[str, Any] | None, ...]
     reuse: tuple[tuple[dict[str, Any], ...], ...]
@@ -150,9 +152,10 @@ def make(task: Task) -> str:
     counts: list[tuple[int | None, dict[str, int]]] = []
     files: list[tuple[Path, bytes]] = []
     texts = []
-    for r, fields, issuer, reuse in zip(
+    for item, fields, issuer, reuse in zip(
         task.reports, task.fields, task.issuers, task.reuse, strict=True
     ):
+        r = item.load() if isinstance(item, Kept) else item
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
         for row in of["reports"]:
             row.update(fields)

@@ -8,8 +8,10 @@ and reads the whole report back from the per-report cache when it needs it, one 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
-from typing import overload
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, overload
 
 from pipeline.records import Report
 
@@ -36,10 +38,14 @@ class Reports(Sequence[Report]):
         light: Sequence[Report],
         load: Callable[[Report], Report],
         key: Callable[[Report], str | None] | None = None,
+        cache: tuple[str, str] | None = None,
     ) -> None:
         self.light = list(light)
         self._load = load
         self._key = key
+        self.cache = cache
+        """The per-report cache's folder and code fingerprint (``pipeline.cache.Cache``), so
+        that a task elsewhere can read a whole report back itself (``Kept``)."""
 
     def __len__(self) -> int:
         return len(self.light)
@@ -71,6 +77,45 @@ class Reports(Sequence[Report]):
 def light_reports(reports: Sequence[Report]) -> Sequence[Report]:
     """What hub pages may read: the light copies when the build keeps them, else the reports."""
     return reports.light if isinstance(reports, Reports) else reports
+
+
+@lru_cache(maxsize=4)
+def _cache(cache_dir: str, fingerprint: str) -> Any:
+    """One ``Cache`` a process (making one reads the installed libraries' versions)."""
+    from pipeline.cache import Cache
+
+    return Cache(Path(cache_dir), fingerprint)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A whole report as a task reads it back from the per-report cache itself (rather than
+    being sent it): the cache, its key, and what the build added to it (its duplicates and the
+    checks across years)."""
+
+    cache_dir: str
+    fingerprint: str
+    key: str
+    source_file: str
+    duplicates: tuple[str, ...]
+    checks: tuple[Any, ...]
+
+    def load(self) -> Report:
+        hit = _cache(self.cache_dir, self.fingerprint).get(self.key)
+        if hit is None or hit[0] is None:
+            raise RuntimeError(f"{self.source_file} left the cache during the build")
+        return replace(hit[0], duplicates=self.duplicates, checks=self.checks)
+
+
+def for_task(reports: Sequence[Report], r: Report) -> Kept | Report:
+    """What a task needs to have the whole report of ``r``: a ``Kept`` when ``reports`` are
+    read back from the per-report cache, else the report."""
+    if isinstance(reports, Reports) and reports.cache is not None:
+        key = reports.key(r)
+        if key is not None:
+            cache_dir, fingerprint = reports.cache
+            return Kept(cache_dir, fingerprint, key, r.archived.source_file, r.duplicates, r.checks)
+    return whole(reports, r)
 
 
 def cache_key(reports: Sequence[Report], r: Report) -> str | None:

@@ -106,6 +106,7 @@ def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Repor
             [add(r) for r in base.light],
             lambda light: replace(base.load(light), checks=light.checks),
             base.key,
+            base.cache,
         )
     return [add(r) for r in reports]
 

@@ -301,7 +301,7 @@ def run(
     else:
         generate(n, src, seed=seed, same_issuer=same_issuer)
         out["generate_s"] = round(time.perf_counter() - t0, 2)
-    for old in ("site_docs", "datasets", "site", "cache", "cache-site"):
+    for old in ("site_docs", "datasets", "site", "cache", "cache-site", "cache-package"):
         if (root / old).exists():  # a full build starts from nothing
             shutil.rmtree(root / old)
     (root / "cache-sources.json").unlink(missing_ok=True)
