@@ -35,7 +35,7 @@ from pipeline.fileio import link_files, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
-from pipeline.reportjson import JsonWriter
+from pipeline.reportjson import JsonWriter, issuer_part
 from pipeline.reportjson import publish as publish_json
 from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
 from pipeline.site.shards import prune
@@ -188,6 +188,22 @@ def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]
         return source.name, None, Problem(source.name, "unknown", f"{type(exc).__name__}: {exc}")
 
 
+def whole_report(
+    cache: Cache, key: str, path: str, sidecar: dict[str, str], report_id: str
+) -> Report:
+    """The whole report kept under ``key``; made again from its source (and kept again) when
+    the entry is gone or does not verify, as only its light copy was read at the start."""
+    hit = cache.get(key)
+    if hit is not None and hit[0] is not None:
+        return hit[0]
+    source = Source(name=Path(path).name, data=Path(path).read_bytes(), sidecar=sidecar)
+    name, report, problem = _work((source, report_id))
+    if report is None:
+        raise RuntimeError(f"{name}: {problem.message if problem else 'not made'}")
+    cache.put(key, (report, problem))
+    return report
+
+
 def _assign_ids(names: list[str]) -> dict[str, str]:
     ids: dict[str, str] = {}
     used: set[str] = set()
@@ -199,6 +215,10 @@ def _assign_ids(names: list[str]) -> dict[str, str]:
         ids[name] = rid
     return ids
 
+
+LIGHT = ".light"
+"""Suffix of the cache key under which a report's light copy is kept (``store.lighten``), with
+its problem and the hash of its cleaned text."""
 
 STAGE_BATCH = 2000
 """Sources read and sent to the workers at a time: a national build never holds every
@@ -241,6 +261,8 @@ def run_stages(
         text_key = hashlib.sha256(report.cleaned.text.encode()).hexdigest() if report else ""
         if report is not None and cache is not None:
             report = lighten(report)
+            # Kept light as well: a build that finds it reads no whole report to start with.
+            cache.put(keys[name] + LIGHT, (report, problem, text_key))
         outcomes[name] = (report, problem, text_key)
 
     ex = executor or executor_for(workers)
@@ -260,6 +282,11 @@ def run_stages(
             rid = ids[source.name]
             if cache:
                 keys[source.name] = cache.key(source, rid)
+                light = cache.get(keys[source.name] + LIGHT)
+                if light is not None:
+                    outcomes[source.name] = light
+                    result.cache_hits += 1
+                    continue
                 hit = cache.get(keys[source.name])
                 if hit is not None:
                     record(source.name, *hit)
@@ -323,18 +350,22 @@ def run_stages(
     if cache is None:
         result.reports = kept
     else:
+        where = {path.name: (str(path), sidecar) for path, sidecar in usable}
 
         def load(light: Report) -> Report:
-            hit = cache.get(keys[light.archived.source_file])
-            if hit is None or hit[0] is None:
-                raise RuntimeError(f"{light.archived.source_file} left the cache during the build")
-            return replace(hit[0], duplicates=light.duplicates)
+            name = light.archived.source_file
+            path, sidecar = where[name]
+            return replace(
+                whole_report(cache, keys[name], path, sidecar, light.report_id),
+                duplicates=light.duplicates,
+            )
 
         result.reports = Reports(
             kept,
             load,
             key=lambda light: keys[light.archived.source_file],
             cache=(str(cache_dir), code_fingerprint()),
+            sources=where,
         )
     return result
 
@@ -403,7 +434,8 @@ def write_datasets(
 
     def inputs(r: Report) -> Any:
         fields = crossreport.report_fields(cross, r.report_id)
-        return [fields, issuer_rows.get(fields["issuer_id"]), reuse_rows.get(r.report_id, [])]
+        issuer = issuer_part(issuer_rows.get(fields["issuer_id"]))
+        return [fields, issuer, reuse_rows.get(r.report_id, [])]
 
     salt = environment_fingerprint(code_fingerprint(), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)

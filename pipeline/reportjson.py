@@ -1,5 +1,5 @@
 """One JSON document per report (``/reports/<id>/report.json`` beside its page): its metadata,
-issuer, figures with their evidence, the mandated tables' cells, the checks and its copied
+its issuer (who it is: ``ISSUER_FIELDS``), figures with their evidence, the mandated tables' cells, the checks and its copied
 sentences — the rows of every resource that are about it — and the JSON Schema they follow
 (``/reports/report.schema.json``), generated from the same table schemas as the package.
 
@@ -73,10 +73,35 @@ def _row_schema(name: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
+ISSUER_FIELDS = (
+    "issuer_id",
+    "name",
+    "issuer_type",
+    "admin_level",
+    "province",
+    "prefecture",
+    "county",
+    "division_code",
+    "page",
+)
+"""What a report's document says of its issuer: who it is, not what the corpus holds of it. The
+number of its reports, its years and the names it was written under change with any of its
+reports (they are in ``issuers`` and on its page); left out, a change to one report leaves the
+documents of the issuer's other reports as they were."""
+
+
+def issuer_part(issuer_row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``issuer`` object of a report's document, from its ``issuers`` row."""
+    return None if issuer_row is None else {f: issuer_row.get(f) for f in ISSUER_FIELDS}
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of a report document."""
-    head, _ = package.schemas()
-    issuer = _row_schema("issuers")
+    head, schemas = package.schemas()
+    issuer = _row_schema(
+        "issuers",
+        drop=tuple(f.name for f in schemas["issuers"].fields if f.name not in ISSUER_FIELDS),
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Report (政府信息公开工作年度报告)",
@@ -115,11 +140,7 @@ def document(
     out: dict[str, Any] = {
         "report_id": report_row["report_id"],
         "report": {f.name: report_row.get(f.name) for f in schemas["reports"].fields},
-        "issuer": (
-            {f.name: issuer_row.get(f.name) for f in schemas["issuers"].fields}
-            if issuer_row
-            else None
-        ),
+        "issuer": issuer_part(issuer_row) if issuer_row else None,
     }
     for name, key in PARTS:
         names = [f.name for f in schemas[name].fields if f.name != "report_id"]

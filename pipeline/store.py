@@ -39,6 +39,7 @@ class Reports(Sequence[Report]):
         load: Callable[[Report], Report],
         key: Callable[[Report], str | None] | None = None,
         cache: tuple[str, str] | None = None,
+        sources: dict[str, tuple[str, dict[str, str]]] | None = None,
     ) -> None:
         self.light = list(light)
         self._load = load
@@ -46,6 +47,9 @@ class Reports(Sequence[Report]):
         self.cache = cache
         """The per-report cache's folder and code fingerprint (``pipeline.cache.Cache``), so
         that a task elsewhere can read a whole report back itself (``Kept``)."""
+        self.sources = sources or {}
+        """Each source file's path and sidecar, by name (to make a report again whose cache
+        entry is gone)."""
 
     def __len__(self) -> int:
         return len(self.light)
@@ -90,21 +94,24 @@ def _cache(cache_dir: str, fingerprint: str) -> Any:
 @dataclass(frozen=True)
 class Kept:
     """A whole report as a task reads it back from the per-report cache itself (rather than
-    being sent it): the cache, its key, and what the build added to it (its duplicates and the
-    checks across years)."""
+    being sent it): the cache, its key, its source (to make it again if the entry is gone), and
+    what the build added to it (its duplicates and the checks across years)."""
 
     cache_dir: str
     fingerprint: str
     key: str
-    source_file: str
+    source: str
+    sidecar: dict[str, str]
+    report_id: str
     duplicates: tuple[str, ...]
     checks: tuple[Any, ...]
 
     def load(self) -> Report:
-        hit = _cache(self.cache_dir, self.fingerprint).get(self.key)
-        if hit is None or hit[0] is None:
-            raise RuntimeError(f"{self.source_file} left the cache during the build")
-        return replace(hit[0], duplicates=self.duplicates, checks=self.checks)
+        from pipeline.build import whole_report
+
+        cache = _cache(self.cache_dir, self.fingerprint)
+        report = whole_report(cache, self.key, self.source, self.sidecar, self.report_id)
+        return replace(report, duplicates=self.duplicates, checks=self.checks)
 
 
 def for_task(reports: Sequence[Report], r: Report) -> Kept | Report:
@@ -112,9 +119,13 @@ def for_task(reports: Sequence[Report], r: Report) -> Kept | Report:
     read back from the per-report cache, else the report."""
     if isinstance(reports, Reports) and reports.cache is not None:
         key = reports.key(r)
-        if key is not None:
+        where = reports.sources.get(r.archived.source_file)
+        if key is not None and where is not None:
             cache_dir, fingerprint = reports.cache
-            return Kept(cache_dir, fingerprint, key, r.archived.source_file, r.duplicates, r.checks)
+            path, sidecar = where
+            return Kept(
+                cache_dir, fingerprint, key, path, sidecar, r.report_id, r.duplicates, r.checks
+            )
     return whole(reports, r)
 
 

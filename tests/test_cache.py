@@ -126,14 +126,36 @@ def test_a_build_ignores_a_planted_entry(tmp_path):
     first = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
     assert first.cache_hits == 0 and len(first.reports) == 1
     entries = [p for p in cache_dir.rglob("*") if p.is_file() and p.name != "secret.key"]
-    assert len(entries) == 1
+    assert len(entries) == 2  # the whole report and its light copy
     marker = tmp_path / "unpickled"
-    entries[0].write_bytes(pickle.dumps(_Planted(marker)))
+    for entry in entries:
+        entry.write_bytes(pickle.dumps(_Planted(marker)))
     again = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
     assert again.cache_hits == 0 and not marker.exists()
     assert again.reports[0].markdown == first.reports[0].markdown
     third = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
     assert third.cache_hits == 1
+
+
+def test_a_whole_report_whose_entry_went_bad_is_made_again(tmp_path):
+    """A build starts from the light copies; a whole report read back later whose entry is gone
+    or does not verify is made again from its source (and kept again), not lost."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    first = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    whole = [p for p in cache_dir.rglob("*") if p.is_file() and len(p.name) == 64]
+    assert len(whole) == 1
+    marker = tmp_path / "unpickled"
+    whole[0].write_bytes(pickle.dumps(_Planted(marker)))
+    again = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert again.cache_hits == 1  # from the light copy
+    assert again.reports[0].markdown == first.reports[0].markdown and not marker.exists()
+    whole[0].unlink()
+    third = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert third.reports[0].cleaned.text == first.reports[0].cleaned.text
+    assert whole[0].exists()  # kept again
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to chown")

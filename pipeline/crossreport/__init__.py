@@ -107,6 +107,7 @@ def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Repor
             lambda light: replace(base.load(light), checks=light.checks),
             base.key,
             base.cache,
+            base.sources,
         )
     return [add(r) for r in reports]
 
