@@ -190,8 +190,8 @@ def write_segment(
 
 class _Database:
     """The statements that write ``reports.db``, in the one order that gives the same bytes
-    every time: tables, then rows and texts (with their character pairs) as they come, then
-    (``close``) the trigram index, views and the foreign-key check. Written to a temporary file
+    every time: tables, then rows and texts (each indexed at once in both full-text indexes) as
+    they come, then (``close``) the views and the foreign-key check. Written to a temporary file
     beside ``path`` and renamed at the end."""
 
     def __init__(self, path: Path) -> None:
@@ -217,6 +217,10 @@ class _Database:
             "\n  text_original TEXT\n)"
         )
         con.execute(
+            'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
+            "content_rowid=rowid, tokenize='trigram')"
+        )
+        con.execute(
             "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
             "tokenize='unicode61')"
         )
@@ -229,6 +233,10 @@ class _Database:
         cur = self.con.execute(
             "INSERT INTO texts (report_id, title, script, text, text_original) VALUES (?,?,?,?,?)",
             row,
+        )
+        self.con.execute(
+            "INSERT INTO texts_fts (rowid, title, text) VALUES (?, ?, ?)",
+            (cur.lastrowid, row[1], row[3]),
         )
         self.con.execute(
             "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
@@ -253,6 +261,11 @@ class _Database:
             "ORDER BY report_id"
         )
         con.execute(
+            "INSERT INTO main.texts_fts (rowid, title, text) "
+            "SELECT rowid, title, text FROM main.texts WHERE rowid > ? ORDER BY rowid",
+            (first,),
+        )
+        con.execute(
             "INSERT INTO main.texts_bigrams (rowid, title, text) "
             "SELECT t.rowid, b.title, b.text FROM segment.bigrams AS b "
             "JOIN main.texts AS t ON t.report_id = b.report_id AND t.rowid > ? ORDER BY t.rowid",
@@ -275,11 +288,6 @@ class _Database:
     def close(self) -> None:
         con = self.con
         try:
-            con.execute(
-                'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
-                "content_rowid=rowid, tokenize='trigram')"
-            )
-            con.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
             for name, sql in VIEWS.items():
                 con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
             problems = con.execute("PRAGMA foreign_key_check").fetchall()
