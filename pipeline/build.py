@@ -446,12 +446,17 @@ def write_datasets(
         json_docs = JsonWriter(out_dir)
         start = 0
         while start < len(plan):
-            batch = [plan[start]]
-            while (
-                start + len(batch) < len(plan)
-                and plan[start + len(batch)].end - batch[0].start <= SEGMENT_BATCH
-            ):
-                batch.append(plan[start + len(batch)])
+            # Up to the segments holding the next SEGMENT_BATCH reports still to make (kept
+            # segments cost nothing to pass over: a one-report change makes its few in one go).
+            batch: list[segments.Segment] = []
+            todo = 0
+            while start + len(batch) < len(plan):
+                seg = plan[start + len(batch)]
+                size = 0 if segments.is_made(seg) else seg.end - seg.start
+                if todo and todo + size > SEGMENT_BATCH:
+                    break
+                batch.append(seg)
+                todo += size
             start += len(batch)
             tasks = []
             for seg in batch:
