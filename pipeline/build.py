@@ -569,6 +569,8 @@ def write_datasets(
             shutil.rmtree(root, ignore_errors=True)
     if cache_dir is not None:
         prune(cache_dir, [Path(seg.folder).name for seg in plan])
+        for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
+            shutil.rmtree(tmp, ignore_errors=True)
     report = {
         "reports_published": len(result.reports),
         "problems": [

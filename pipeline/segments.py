@@ -18,7 +18,8 @@ in primary-key order, as a build from nothing would write them.
 
 A segment's folder is named by a hash of everything its outputs are made from (``plan``): each
 report's per-report cache key, the checks the cross-report stage added, its duplicates, its
-cross-report fields, its issuer's row and its copied-text rows, and the code. A build that finds
+cross-report fields, who its issuer is (``reportjson.issuer_part``) and its copied-text rows, and
+the code. A build that finds
 the folder uses it as it is, so a one-report change remakes the segments whose reports changed
 (its own, and those of the reports whose cross-report fields it moved). Segments end after a
 report whose id hashes to 0 modulo ``SEGMENT`` (or after ``MAX_SEGMENT`` reports): adding or
