@@ -232,6 +232,28 @@ def _index_chunks(site: Path) -> list[str]:
     )
 
 
+def test_planning_reads_again_only_the_pages_written_since(tmp_path):
+    """Planning keeps each page's hash and links beside the cache, and reads again a page whose
+    size, times or inode changed: an edit of the same length still changes its shard's key."""
+    from pipeline.site.shards import FACTS_FILE, plan
+
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "reports").mkdir()
+    for i in range(40):
+        (docs / "reports" / f"r{i:02d}.md").write_text(f"# 报告 {i:02d}\n\n正文。\n", "utf-8")
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    cache = tmp_path / "cache" / "pages"
+    first = {j.pages: j.key for j in plan(docs, cache)[0]}
+    assert (cache.with_name(FACTS_FILE)).is_file()
+    assert {j.pages: j.key for j in plan(docs, cache)[0]} == first
+    page = docs / "reports" / "r07.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("正文", "全文"), encoding="utf-8")
+    again = {j.pages: j.key for j in plan(docs, cache)[0]}
+    changed = [pages for pages, key in again.items() if first.get(pages) != key]
+    assert changed == [next(p for p in again if "reports/r07.md" in p)]
+
+
 def test_shards_are_even_whatever_the_ids():
     from pipeline.site.shards import shard_count, shard_of
 

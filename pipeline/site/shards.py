@@ -5,7 +5,9 @@ not in the cache and then links every shard's output into the new site."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -115,6 +117,12 @@ def plan(
     docs folder) of each shard."""
     theme = theme_fingerprint(docs_dir)
     exists = exists or (lambda rel: (docs_dir / rel).is_file())
+    facts_file = cache_dir.with_name(FACTS_FILE)
+    known: dict[str, list] = {}
+    if facts_file.exists():
+        with contextlib.suppress(ValueError, OSError):
+            known = json.loads(facts_file.read_text(encoding="utf-8"))
+    seen: dict[str, list] = {}
     sharded = [
         f"{folder}/{p.name}"
         for folder in SHARDED
@@ -132,10 +140,9 @@ def plan(
         h = hashlib.sha256(theme.encode() + name.encode())
         targets: set[str] = set(nav)
         for rel in pages:
-            data = (docs_dir / rel).read_bytes()
-            h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-            if rel.endswith(".md"):
-                targets |= link_targets(rel, data.decode("utf-8"))
+            digest, linked = _facts(docs_dir, rel, known, seen)
+            h.update(rel.encode() + b"\0" + bytes.fromhex(digest))
+            targets.update(linked)
         own = set(pages)
         stubs = sorted(t for t in targets - own if exists(t))
         h.update("\0".join(stubs).encode())
@@ -150,7 +157,34 @@ def plan(
     hub_pages += [f"{d}/index.md" for d in SHARDED if (docs_dir / d / "index.md").exists()]
     jobs = [job("hub", hub_pages, False)]
     jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
+    if seen != known:
+        facts_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = facts_file.with_name(facts_file.name + ".tmp")
+        tmp.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
+        tmp.replace(facts_file)
     return jobs, [rels for rels in dealt if rels]
+
+
+FACTS_FILE = "page-facts.json"
+"""Beside the cached shards: each page's size, times and inode when it was last read, with the
+hash of its bytes and the pages it links to, so that planning reads only pages written since."""
+
+
+def _facts(
+    docs_dir: Path, rel: str, known: dict[str, list], seen: dict[str, list]
+) -> tuple[str, list[str]]:
+    """The SHA-256 (hex) of the page ``rel`` and the paths it links to: from ``known`` when the
+    file's size, modification and change times and inode are those recorded, else read."""
+    st = os.stat(docs_dir / rel)
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    old = known.get(rel)
+    if old and old[0] == stamp:
+        seen[rel] = old
+        return old[1], old[2]
+    data = (docs_dir / rel).read_bytes()
+    linked = sorted(link_targets(rel, data.decode("utf-8"))) if rel.endswith(".md") else []
+    seen[rel] = [stamp, hashlib.sha256(data).hexdigest(), linked]
+    return seen[rel][1], linked
 
 
 def assemble(jobs: Iterable[Job], site_dir: Path) -> None:
