@@ -432,10 +432,10 @@ def write_datasets(
     root.mkdir(parents=True, exist_ok=True)
     light = light_reports(result.reports)
 
-    def inputs(r: Report) -> Any:
+    def inputs(r: Report) -> segments.Inputs:
         fields = crossreport.report_fields(cross, r.report_id)
         issuer = issuer_part(issuer_rows.get(fields["issuer_id"]))
-        return [fields, issuer, reuse_rows.get(r.report_id, [])]
+        return segments.Inputs(fields, issuer, tuple(reuse_rows.get(r.report_id, ())))
 
     salt = environment_fingerprint(code_fingerprint(), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
@@ -449,40 +449,32 @@ def write_datasets(
             # Up to the segments holding the next SEGMENT_BATCH reports still to make (kept
             # segments cost nothing to pass over: a one-report change makes its few in one go).
             batch: list[segments.Segment] = []
+            tasks: list[segments.Task] = []
             todo = 0
             while start + len(batch) < len(plan):
                 seg = plan[start + len(batch)]
-                size = 0 if segments.is_made(seg) else seg.end - seg.start
-                if todo and todo + size > SEGMENT_BATCH:
-                    break
-                batch.append(seg)
-                todo += size
-            start += len(batch)
-            tasks = []
-            for seg in batch:
-                if segments.is_made(seg):
-                    continue
-                # Read back from the per-report cache by the task itself when there is one.
-                reports = tuple(for_task(result.reports, r) for r in light[seg.start : seg.end])
-                made = [inputs(r) for r in light[seg.start : seg.end]]
-                tasks.append(
-                    segments.Task(
-                        seg.folder,
-                        reports,
-                        tuple(m[0] for m in made),
-                        tuple(m[1] for m in made),
-                        tuple(tuple(m[2]) for m in made),
+                if not segments.is_made(seg):
+                    if todo and todo + seg.end - seg.start > SEGMENT_BATCH:
+                        break
+                    todo += seg.end - seg.start
+                    reports = light[seg.start : seg.end]
+                    # Read back from the per-report cache by the task itself when there is one.
+                    tasks.append(
+                        segments.Task(
+                            seg.folder,
+                            tuple(for_task(result.reports, r) for r in reports),
+                            tuple(inputs(r) for r in reports),
+                        )
                     )
-                )
+                batch.append(seg)
+            start += len(batch)
             executor.map(segments.make, tasks, local_below=2)
             pairs: list[tuple[Path, Path]] = []
             for seg in batch:
                 writer.add_segment(
                     seg.ids[0],
                     seg.ids[-1],
-                    lambda name, seg=seg: (Path(seg.folder) / f"{name}.csv").read_text(
-                        encoding="utf-8"
-                    ),
+                    lambda name, seg=seg: segments.read_csv(seg, name),
                     lambda name, seg=seg: segments.read_arrow(seg, name),
                     segments.RESOURCES,
                     segments.counts(seg),
@@ -500,7 +492,6 @@ def write_datasets(
                 files.clear()
 
         # Archive every source's bytes, published or not: nothing brought is ever lost.
-        light = light_reports(result.reports)
         published = {r.archived.sha256 for r in light}
         meta_by_sha = {
             r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light

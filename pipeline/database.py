@@ -228,21 +228,6 @@ class _Database:
     def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         _insert(self.con, name, self.schemas[name], rows)
 
-    def add_text(self, row: tuple[Any, ...]) -> None:
-        """One text (``text_row``) and its character pairs (``bigram_row``)."""
-        cur = self.con.execute(
-            "INSERT INTO texts (report_id, title, script, text, text_original) VALUES (?,?,?,?,?)",
-            row,
-        )
-        self.con.execute(
-            "INSERT INTO texts_fts (rowid, title, text) VALUES (?, ?, ?)",
-            (cur.lastrowid, row[1], row[3]),
-        )
-        self.con.execute(
-            "INSERT INTO texts_bigrams (rowid, title, text) VALUES (?, ?, ?)",
-            (cur.lastrowid, *bigram_row(row)[1:]),
-        )
-
     def add_segment(self, path: str) -> None:
         """A segment's rows and texts (``write_segment``), copied by SQLite itself."""
         con = self.con
@@ -276,14 +261,11 @@ class _Database:
         con.execute("BEGIN")
 
     def apply(self, call: tuple[Any, ...]) -> None:
-        """One ``DatabaseWriter`` call: ``("rows", name, rows)``, ``("text", row)`` or
-        ``("segment", path)``."""
+        """One ``DatabaseWriter`` call: ``("rows", name, rows)`` or ``("segment", path)``."""
         if call[0] == "rows":
             self.add(call[1], call[2])
-        elif call[0] == "segment":
-            self.add_segment(call[1])
         else:
-            self.add_text(call[1])
+            self.add_segment(call[1])
 
     def close(self) -> None:
         con = self.con
@@ -337,8 +319,9 @@ def _serve(path: str, inbox: Any, outbox: Any) -> None:
 
 
 class DatabaseWriter:
-    """``reports.db`` written as the package is: rows (``add``) and texts (``add_text``) as they
-    come, the full-text indexes, views and the foreign-key check at ``close``.
+    """``reports.db`` written as the package is: segments of reports' rows and texts
+    (``add_segment``) and the other resources' rows (``add``) as they come, the views and the
+    foreign-key check at ``close``.
 
     The statements run in a process of their own, fed in batches through a bounded queue: the
     database (SQLite's inserts, two full-text indexes) is about half of the package's time, and
@@ -396,10 +379,6 @@ class DatabaseWriter:
         """Rows of one resource (in the order of its primary key)."""
         if rows:
             self._queue(("rows", name, list(rows)))
-
-    def add_text(self, r: Report) -> None:
-        """One report's text (reports in the order of their ids)."""
-        self._queue(("text", text_row(r)))
 
     def add_segment(self, path: Path) -> None:
         """A segment's rows and texts, from its database (``write_segment``); the file must

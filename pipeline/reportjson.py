@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import package
-from pipeline.fileio import link_files, write_files
+from pipeline.fileio import link_files
 
 SCHEMA_NAME = "report.schema.json"
 JSON_DIR = "json"
@@ -160,40 +160,21 @@ def document_bytes(
 
 
 class JsonWriter:
-    """``json/<id>.json`` written report by report (``add``) or put there beforehand
-    (``add_written``), then the schema and the zip (``close``): no more than a batch of
-    documents is held at once."""
-
-    BATCH = 500
+    """The documents' schema and zip: ``json/<id>.json`` are put there beforehand (by the
+    build, from its segments) and named with ``add_written``; ``close`` writes the schema and the
+    zip of them all."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.ids: list[str] = []
-        self.files: list[tuple[Path, bytes]] = []
-
-    def add(
-        self,
-        report_row: dict[str, Any],
-        issuer_row: dict[str, Any] | None,
-        parts: dict[str, list[dict[str, Any]]],
-    ) -> None:
-        rid = report_row["report_id"]
-        self.ids.append(rid)
-        doc = document(report_row, issuer_row, parts)
-        self.files.append((self.out_dir / JSON_DIR / f"{rid}.json", _dumps(doc)))
-        if len(self.files) >= self.BATCH:
-            write_files(self.files)
-            self.files = []
 
     def add_written(self, report_id: str) -> None:
-        """A document already in ``json/`` (put there by the build, from a segment)."""
+        """A document already in ``json/``."""
         self.ids.append(report_id)
 
     def close(self) -> list[str]:
-        """Write what is left, the schema and the zip; returns the report ids, sorted."""
-        self.files.append((self.out_dir / SCHEMA_NAME, _dumps_pretty(json_schema())))
-        write_files(self.files)
-        self.files = []
+        """Write the schema and the zip; returns the report ids, sorted."""
+        (self.out_dir / SCHEMA_NAME).write_bytes(_dumps_pretty(json_schema()))
         ids = sorted(self.ids)
         members = [self.out_dir / SCHEMA_NAME] + [
             self.out_dir / JSON_DIR / f"{rid}.json" for rid in ids

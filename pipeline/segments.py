@@ -34,7 +34,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -72,18 +72,23 @@ class Segment:
     ids: tuple[str, ...]
 
 
+class Inputs(NamedTuple):
+    """What the cross-report stage knows of a report that its files show: its ``reports``
+    row's fields, who its issuer is (``reportjson.issuer_part``) and its copied-text rows."""
+
+    fields: dict[str, Any]
+    issuer: dict[str, Any] | None
+    reuse: tuple[dict[str, Any], ...]
+
+
 @dataclass(frozen=True)
 class Task:
     """What ``make`` needs: the whole reports of a segment (or where to read them back,
-    ``store.Kept``) and, for each, what the
-    cross-report stage knows of it (its ``reports`` row's fields, its issuer's row and its
-    copied-text rows)."""
+    ``store.Kept``) and each one's ``Inputs``."""
 
     folder: str
     reports: tuple[Report | Kept, ...]
-    fields: tuple[dict[str, Any], ...]
-    issuers: tuple[dict[str, Any] | None, ...]
-    reuse: tuple[tuple[dict[str, Any], ...], ...]
+    inputs: tuple[Inputs, ...]
 
 
 def _ends_segment(report_id: str) -> bool:
@@ -109,7 +114,7 @@ def plan(
     root: Path,
     salt: str,
     key_of: Callable[[Report], str | None],
-    inputs: Callable[[Report], Any],
+    inputs: Callable[[Report], Inputs],
 ) -> list[Segment]:
     """The segments of ``reports`` (light copies, in the order of their ids) under ``root``.
     ``key_of`` gives a report's per-report cache key (None: not kept, so its segment is made
@@ -153,9 +158,7 @@ def make(task: Task) -> str:
     counts: list[tuple[int | None, dict[str, int]]] = []
     files: list[tuple[Path, bytes]] = []
     texts = []
-    for item, fields, issuer, reuse in zip(
-        task.reports, task.fields, task.issuers, task.reuse, strict=True
-    ):
+    for item, (fields, issuer, reuse) in zip(task.reports, task.inputs, strict=True):
         r = item.load() if isinstance(item, Kept) else item
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
         for row in of["reports"]:
@@ -211,6 +214,11 @@ def counts(segment: Segment) -> list[tuple[int | None, dict[str, int]]]:
     """Each report's year and number of rows of each resource, in order."""
     data = json.loads((Path(segment.folder) / COUNTS).read_text(encoding="utf-8"))
     return [(year, n) for year, n in data]
+
+
+def read_csv(segment: Segment, name: str) -> str:
+    """The segment's CSV lines of ``name``."""
+    return (Path(segment.folder) / f"{name}.csv").read_text(encoding="utf-8")
 
 
 def read_arrow(segment: Segment, name: str) -> pa.Table:
