@@ -26,6 +26,7 @@ from pipeline import (
     readers,
     safety,
     segments,
+    zipped,
 )
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
@@ -399,6 +400,9 @@ def package_cache_for(cache_dir: Path | None) -> Path | None:
     return cache_dir.with_name(cache_dir.name + "-package") if cache_dir else None
 
 
+ZIP_MEMBERS = "zip-members"
+"""The folder of the package cache keeping the zips' compressed members (``pipeline.zipped``)."""
+
 SEGMENT_BATCH = 2000
 """Reports read back and sent to the segment tasks at a time (as ``STAGE_BATCH``)."""
 
@@ -431,6 +435,7 @@ def write_datasets(
     root = cache_dir or Path(tempfile.mkdtemp(prefix=".segments-", dir=out_dir.parent))
     root.mkdir(parents=True, exist_ok=True)
     light = light_reports(result.reports)
+    zip_cache = zipped.MemberCache(root / ZIP_MEMBERS if cache_dir is not None else None)
 
     def inputs(r: Report) -> segments.Inputs:
         fields = crossreport.report_fields(cross, r.report_id)
@@ -469,7 +474,7 @@ def write_datasets(
                 batch.append(seg)
             start += len(batch)
             executor.map(segments.make, tasks, local_below=2)
-            pairs: list[tuple[Path, Path]] = []
+            pairs: list[tuple[str, str]] = []
             for seg in batch:
                 writer.add_segment(
                     seg.ids[0],
@@ -548,9 +553,9 @@ def write_datasets(
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
-        json_docs.close()
         # The zips are written while the database process finishes its full-text index.
-        write_corpus_zip(out_dir, out_dir / "corpus.zip")
+        json_docs.close(zip_cache)
+        write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
         db.close()
     except BaseException:
         db.abort()
@@ -559,7 +564,8 @@ def write_datasets(
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     if cache_dir is not None:
-        prune(cache_dir, [Path(seg.folder).name for seg in plan])
+        prune(cache_dir, [*(Path(seg.folder).name for seg in plan), ZIP_MEMBERS])
+        zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)
     report = {
@@ -595,22 +601,15 @@ def swap_in(new: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def write_corpus_zip(datasets_dir: Path, dest: Path) -> None:
+def write_corpus_zip(
+    datasets_dir: Path, dest: Path, cache: zipped.MemberCache | None = None
+) -> None:
     """Every original and cleaned text in one zip with fixed timestamps (reproducible bytes)."""
-    import zipfile
-
     members = sorted(
         p for sub in ("archive", "texts") for p in (datasets_dir / sub).rglob("*") if p.is_file()
     )
     members += [datasets_dir / "datapackage.json", datasets_dir / "archive.csv"]
-    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for p in members:
-            info = zipfile.ZipInfo(
-                p.relative_to(datasets_dir).as_posix(), date_time=(2008, 1, 1, 0, 0, 0)
-            )
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, p.read_bytes())
+    zipped.write_zip(dest, [(p.relative_to(datasets_dir).as_posix(), p) for p in members], cache)
 
 
 def input_fingerprint(
@@ -736,7 +735,13 @@ def _build_locked(
         clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
         salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
         n = pages.write_pages(
-            docs_dir, result.reports, result.problems, new_data, salt, cross=result.cross
+            docs_dir,
+            result.reports,
+            result.problems,
+            new_data,
+            salt,
+            cross=result.cross,
+            executor=executor,
         )
         stage_downloads(light_reports(result.reports), new_data, docs_dir)
         result.timings["pages"] = time.perf_counter() - t0

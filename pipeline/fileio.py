@@ -1,23 +1,24 @@
-"""Writing many small output files quickly."""
+"""Writing and linking many small output files quickly."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
 def write_files(files: list[tuple[Path, bytes]]) -> None:
-    """Write many small files. Creating a file costs far more than its bytes on most disks and
-    the cost is waiting, not computing, so a few threads write them side by side."""
+    """Write many small files, one after the other. (Threads were measured slower here: on a
+    national corpus's 20,000 files, 3.3 s with eight threads against 0.5-1.0 s in a loop; the
+    system calls are short and the threads contend for the interpreter.)"""
     for folder in sorted({p.parent for p, _ in files}):
         folder.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda item: item[0].write_bytes(item[1]), files))
+    for path, data in files:
+        with open(path, "wb") as f:
+            f.write(data)
 
 
-def link_or_copy(src: Path, dest: Path) -> None:
+def link_or_copy(src: Path | str, dest: Path | str) -> None:
     """A hard link where the filesystem allows (no bytes copied), else a copy."""
     try:
         os.link(src, dest)
@@ -25,9 +26,27 @@ def link_or_copy(src: Path, dest: Path) -> None:
         shutil.copyfile(src, dest)
 
 
-def link_files(pairs: list[tuple[Path, Path]]) -> None:
-    """``link_or_copy`` for many (source, destination) pairs, a few at a time."""
-    for folder in sorted({dest.parent for _, dest in pairs}):
-        folder.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda pair: link_or_copy(*pair), pairs))
+def link_files(pairs: list[tuple[Path, Path]] | list[tuple[str, str]]) -> None:
+    """``link_or_copy`` for many (source, destination) pairs (in a loop: a link is one short
+    system call, 10-20 µs, less than handing it to a thread). Paths may be given as strings,
+    which a national site's hundreds of thousands of files make faster to handle."""
+    for folder in sorted({os.path.dirname(dest) for _, dest in pairs}):
+        os.makedirs(folder, exist_ok=True)
+    for src, dest in pairs:
+        link_or_copy(src, dest)
+
+
+def files_under(top: Path | str, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every file under ``top`` as a path relative to it (``a/b.md``), sorted, leaving out the
+    top-level entries named in ``skip``."""
+    top = str(top)
+    out = []
+    for root, dirs, files in os.walk(top):
+        rel = os.path.relpath(root, top).replace(os.sep, "/")
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d not in skip]
+            out += [f for f in files if f not in skip]
+        else:
+            out += [f"{rel}/{f}" for f in files]
+    out.sort()
+    return out

@@ -11,12 +11,12 @@ rows, so two builds give the same files.
 from __future__ import annotations
 
 import json
-import zipfile
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import package
+from pipeline import package, zipped
 from pipeline.fileio import link_files
 
 SCHEMA_NAME = "report.schema.json"
@@ -172,21 +172,19 @@ class JsonWriter:
         """A document already in ``json/``."""
         self.ids.append(report_id)
 
-    def close(self) -> list[str]:
-        """Write the schema and the zip; returns the report ids, sorted."""
+    def close(self, cache: zipped.MemberCache | None = None) -> list[str]:
+        """Write the schema and the zip (members compressed before taken from ``cache``);
+        returns the report ids, sorted."""
         (self.out_dir / SCHEMA_NAME).write_bytes(_dumps_pretty(json_schema()))
         ids = sorted(self.ids)
         members = [self.out_dir / SCHEMA_NAME] + [
             self.out_dir / JSON_DIR / f"{rid}.json" for rid in ids
         ]
-        with zipfile.ZipFile(self.out_dir / ZIP_NAME, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for path in members:
-                info = zipfile.ZipInfo(
-                    path.relative_to(self.out_dir).as_posix(), (2008, 1, 1, 0, 0, 0)
-                )
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                z.writestr(info, path.read_bytes())
+        zipped.write_zip(
+            self.out_dir / ZIP_NAME,
+            [(p.relative_to(self.out_dir).as_posix(), p) for p in members],
+            cache,
+        )
         return ids
 
 
@@ -197,9 +195,9 @@ def _dumps_pretty(data: Any) -> bytes:
 def publish(datasets_dir: Path, site_dir: Path, report_ids: Sequence[str]) -> None:
     """Link each report's JSON beside its built page, and the schema into ``reports/``."""
     pairs = [
-        (datasets_dir / JSON_DIR / f"{rid}.json", site_dir / "reports" / rid / "report.json")
+        (f"{datasets_dir}/{JSON_DIR}/{rid}.json", f"{site_dir}/reports/{rid}/report.json")
         for rid in report_ids
-        if (site_dir / "reports" / rid).is_dir()
+        if os.path.isdir(f"{site_dir}/reports/{rid}")
     ]
-    pairs.append((datasets_dir / SCHEMA_NAME, site_dir / "reports" / SCHEMA_NAME))
+    pairs.append((f"{datasets_dir}/{SCHEMA_NAME}", f"{site_dir}/reports/{SCHEMA_NAME}"))
     link_files(pairs)

@@ -199,14 +199,13 @@ def make(task: Task) -> str:
     return str(folder)
 
 
-def files_of(segment: Segment, out_dir: Path) -> list[tuple[Path, Path]]:
+def files_of(segment: Segment, out_dir: Path) -> list[tuple[str, str]]:
     """(kept file, place in ``out_dir``) for each per-report file of the segment."""
-    folder = Path(segment.folder)
     pairs = []
     for sub in FILE_FOLDERS:
-        src = folder / sub
-        if src.is_dir():
-            pairs += [(p, out_dir / sub / p.name) for p in sorted(src.iterdir())]
+        src = f"{segment.folder}/{sub}"
+        if os.path.isdir(src):
+            pairs += [(f"{src}/{n}", f"{out_dir}/{sub}/{n}") for n in sorted(os.listdir(src))]
     return pairs
 
 

@@ -474,3 +474,35 @@ def test_two_builds_are_byte_identical(seed_build, tmp_path):
     first, second = _tree(seed_build["datasets"], "*"), _tree(tmp_path / "datasets", "*")
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_links_in_finished_html_blocks_become_addresses_as_markdown_links_do(tmp_path, caplog):
+    """Lists carried past Markdown as finished HTML (``raw_html``) link to the pages' Markdown
+    files; the site build gives them the addresses MkDocs gives the same links in Markdown, and
+    a link to a page that is not there fails the build as a strict build does."""
+    from mkdocs.exceptions import Abort
+
+    from pipeline.pages.render import raw_html
+    from pipeline.site.mkdocs_run import mkdocs_build
+    from tests.conftest import copy_docs_assets
+
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "browse" / "year").mkdir(parents=True)
+    (docs / "reports").mkdir()
+    (docs / "reports" / "r1.md").write_text("# 报告一\n", encoding="utf-8")
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    html = raw_html('<ul><li><a href="../../reports/r1.md#a">一</a></li></ul>')
+    page = f"# 2019\n\n[Markdown](../../reports/r1.md#a)\n\n{html}\n"
+    (docs / "browse" / "year" / "2019.md").write_text(page, encoding="utf-8")
+    mkdocs_build(docs, tmp_path / "site", strict=False)
+    out = (tmp_path / "site" / "browse" / "year" / "2019" / "index.html").read_text("utf-8")
+    assert out.count('href="../../../reports/r1/#a"') == 2
+    assert "raw-html" not in out and ".md" not in out.split("<article", 1)[1].split("</article>")[0]
+
+    (docs / "browse" / "year" / "2019.md").write_text(
+        page.replace('r1.md#a">', 'r2.md">'), encoding="utf-8"
+    )
+    with pytest.raises(Abort):
+        mkdocs_build(docs, tmp_path / "site2", strict=False)
+    assert "browse/year/2019.md: a link to ../../reports/r2.md goes nowhere" in caplog.text

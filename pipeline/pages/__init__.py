@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.crossreport import CrossReport
+from pipeline.executor import Executor
 from pipeline.fileio import write_files
 from pipeline.pages import (
     browse,
@@ -49,7 +50,7 @@ from pipeline.pages.home import home_charts, home_page
 from pipeline.pages.report import SEARCH_FILTERS, report_csv, report_page, search_filters
 from pipeline.pages.search import search_page
 from pipeline.records import Report
-from pipeline.store import light_reports, whole
+from pipeline.store import for_task, light_reports, whole
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     report.KIND,
@@ -107,8 +108,9 @@ def generated_docs() -> tuple[str, ...]:
 KEYS_FILE = ".page-keys.json"
 """In the docs folder: the key of each report page written by the last build."""
 
-KEPT_FOLDERS = ("reports", "downloads/reports")
-"""Where outputs that can be kept from one build to the next live (report pages and CSVs)."""
+KEPT_FOLDERS = ("reports", "issuers", "downloads/reports")
+"""Where outputs that can be kept from one build to the next live (report and issuer pages,
+report CSVs)."""
 
 
 def write_pages(
@@ -118,9 +120,11 @@ def write_pages(
     datasets_dir: Path,
     salt: str = "",
     cross: CrossReport | None = None,
+    executor: Executor | None = None,
 ) -> int:
     """Write every generated page and download into ``docs_dir``; returns the number of pages.
-    ``cross`` is what the cross-report stage found (computed here when not given).
+    ``cross`` is what the cross-report stage found (computed here when not given); report
+    pages are rendered on ``executor`` when one is given.
 
     With a ``salt`` (the pipeline's fingerprint), a report page whose report, neighbours and
     salt are those of the last build is left as that build wrote it, and report pages of
@@ -142,6 +146,8 @@ def write_pages(
         datasets_dir=datasets_dir,
         cross=cross,
         load=functools.partial(whole, reports),
+        for_task=functools.partial(for_task, reports),
+        executor=executor,
         salt=salt,
         previous=previous,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.crossreport import CrossReport, Issuer, Reuse, cross_report
+from pipeline.executor import Executor
 from pipeline.records import Report
 
 SITE_NAME = "政府信息公开年报开放数据"
@@ -86,6 +87,10 @@ class Site:
     cross: CrossReport | None = None
     load: Callable[[Report], Report] = lambda r: r
     """The whole report of one of ``reports`` (which may be light copies: ``pipeline.store``)."""
+    for_task: Callable[[Report], Any] = lambda r: r
+    """What a task elsewhere needs to have the whole report (``pipeline.store.for_task``)."""
+    executor: Executor | None = None
+    """Where report pages are rendered (the build's process pool or cluster; None: here)."""
     salt: str = ""
     """What every page also depends on (the pipeline's code and library versions)."""
     previous: dict[str, str] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from pipeline.fileio import files_under
 from pipeline.pages.common import (
     LEVEL_ZH,
     LICENSE_NAME,
@@ -68,12 +69,11 @@ def feed_xml(reports: Sequence[Report]) -> str:
 def write_sitemap(site_dir: Path) -> None:
     """``sitemap.xml`` listing every page by its address relative to the site's root, so that it
     stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``)."""
-    locs = []
-    for p in sorted(site_dir.rglob("index.html")):
-        rel = p.parent.relative_to(site_dir).as_posix()
-        if rel.startswith(("pagefind", "downloads", "assets")):
-            continue
-        locs.append("./" if rel == "." else quote(f"{rel}/"))
+    locs = [
+        "./" if rel == "index.html" else quote(rel[: -len("index.html")])
+        for rel in files_under(site_dir, skip=("pagefind", "downloads", "assets"))
+        if rel == "index.html" or rel.endswith("/index.html")
+    ]
     xml = render("sitemap.xml.j2", locs=sorted(locs, key=lambda u: (u != "./", u))).encode()
     (site_dir / "sitemap.xml").write_bytes(xml)
     (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))

@@ -4,6 +4,7 @@ of the bodies that reported in several years."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from pipeline.crossreport.issuers import by_year, whole_body
 from pipeline.extract.figures import indicator_titles
 from pipeline.pages.common import (
     ISSUER_TYPE_ZH,
+    KEPT,
     LEVEL_ZH,
     QUALIFIER_ZH,
     TYPE_ZH,
@@ -179,12 +181,40 @@ def issuers_index(cross: CrossReport) -> str:
     )
 
 
+def issuer_key(issuer: Issuer, site: Site) -> str:
+    """What an issuer page is made from: the issuer, and of each of its reports the metadata,
+    figures, checks across years and copied-text share (with the code in ``site.salt``)."""
+    cross = site.cross
+    assert cross is not None
+    h = hashlib.sha256(site.salt.encode())
+    h.update(repr(issuer).encode())
+    for rid in issuer.report_ids:
+        r = site.by_id[rid]
+        u = cross.reuse.get(rid)
+        h.update(
+            repr(
+                (
+                    rid,
+                    r.metadata,
+                    r.statistics,
+                    cross.checks.get(rid, ()),
+                    u.previous_share if u else None,
+                )
+            ).encode()
+        )
+    return h.hexdigest()
+
+
 def _outputs(site: Site) -> Iterator[Output]:
     cross = site.cross
     assert cross is not None
     yield "issuers/index.md", issuers_index(cross)
     for issuer in cross.issuers:
-        yield f"issuers/{issuer.issuer_id}.md", issuer_page(issuer, site.by_id, cross)
+        rel = f"issuers/{issuer.issuer_id}.md"
+        if site.salt and site.kept((rel,), issuer_key(issuer, site)):
+            yield rel, KEPT
+            continue
+        yield rel, issuer_page(issuer, site.by_id, cross)
 
 
 KIND = PageKind("issuers", ("issuers",), _outputs)

@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -39,6 +40,7 @@ from pipeline.pages.common import (
 )
 from pipeline.pages.render import paragraph_html, render
 from pipeline.records import Report
+from pipeline.store import Kept
 
 # Filters Pagefind reads from each report page: (name, attribute holding the value).
 SEARCH_FILTERS = (("年度", "data-year"), ("层级", "data-level"), ("省份", "data-province"))
@@ -302,7 +304,57 @@ def page_key(r: Report, links: ReportLinks, site: Site) -> str:
     return h.hexdigest()
 
 
+RENDER_BATCH = 64
+"""Report pages rendered by one task of the build's executor."""
+
+RENDER_AHEAD = 2048
+"""Report pages sent to the executor at a time (their Markdown comes back and is written
+before the next ones are sent: what is held stays small at any corpus size)."""
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Report pages for a task: each report (whole, or ``Kept``: the task reads it back from the
+    per-report cache) with what its page shows of the others."""
+
+    items: tuple[tuple[Any, ReportLinks], ...]
+    downloads: str
+
+
+def render_pages(task: RenderTask) -> list[tuple[str, str]]:
+    """Each report's page and CSV (a task of the build's executor)."""
+    out = []
+    for item, links in task.items:
+        r = item.load() if isinstance(item, Kept) else item
+        out.append((report_page(r, links, task.downloads), report_csv(r)))
+    return out
+
+
+def _slim(links: ReportLinks) -> ReportLinks:
+    """``links`` with only the issuer's name and id (a page shows no more of it), so that a
+    task is not sent every report of a large issuer."""
+    i = links.issuer
+    return replace(links, issuer=replace(i, variants=(), report_ids=(), years=()) if i else None)
+
+
 def _outputs(site: Site) -> Iterator[Output]:
+    todo: list[tuple[Report, ReportLinks]] = []
+
+    def flush() -> Iterator[Output]:
+        tasks = [
+            RenderTask(
+                tuple((site.for_task(r), _slim(links)) for r, links in todo[i : i + RENDER_BATCH]),
+                site.downloads,
+            )
+            for i in range(0, len(todo), RENDER_BATCH)
+        ]
+        run = site.executor.map if site.executor is not None else lambda f, xs: list(map(f, xs))
+        done = [page for pages in run(render_pages, tasks) for page in pages]
+        for (r, _), (page, csv_text) in zip(todo, done, strict=True):
+            yield f"reports/{r.report_id}.md", page
+            yield f"downloads/reports/{r.report_id}.csv", csv_text
+        todo.clear()
+
     for r in site.reports:
         links = site.links(r)
         paths = (f"reports/{r.report_id}.md", f"downloads/reports/{r.report_id}.csv")
@@ -310,9 +362,10 @@ def _outputs(site: Site) -> Iterator[Output]:
             yield paths[0], KEPT
             yield paths[1], KEPT
             continue
-        whole = site.load(r)
-        yield paths[0], report_page(whole, links, site.downloads)
-        yield paths[1], report_csv(whole)
+        todo.append((r, links))
+        if len(todo) >= RENDER_AHEAD:
+            yield from flush()
+    yield from flush()
 
 
 KIND = PageKind("report", ("reports",), _outputs)

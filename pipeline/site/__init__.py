@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import pages
 from pipeline.executor import Executor, LocalExecutor
-from pipeline.fileio import link_files
+from pipeline.fileio import files_under, link_files
 from pipeline.site.extras import (
     GENERATED_DOCS,
     clear_generated_docs,
@@ -43,7 +43,7 @@ __all__ = [
 
 def _link_tree(src: Path, dest: Path) -> None:
     if src.is_dir():
-        link_files([(p, dest / p.relative_to(src)) for p in sorted(src.rglob("*")) if p.is_file()])
+        link_files([(f"{src}/{rel}", f"{dest}/{rel}") for rel in files_under(src)])
 
 
 def _finish(docs_dir: Path, site_dir: Path) -> None:

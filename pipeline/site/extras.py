@@ -4,6 +4,7 @@ Traditional→Simplified character map of the search page, and the generated doc
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,20 +32,23 @@ def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Pat
         "report.schema.json",
         "report-json.zip",
     ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
-    pairs = [(datasets_dir / name, dl / name) for name in names]
+    pairs = [(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names]
     for sub in ("texts", "markdown"):
-        pairs += [(p, dl / sub / p.name) for p in sorted((datasets_dir / sub).iterdir())]
+        pairs += [
+            (f"{datasets_dir}/{sub}/{n}", f"{dl}/{sub}/{n}")
+            for n in sorted(os.listdir(datasets_dir / sub))
+        ]
     for r in reports:
         # A saved web page is offered as .txt so that it is never served as live HTML.
         ext = original_suffix(r.archived.media_type)
-        src = datasets_dir / "archive" / r.archived.sha256[:2] / r.archived.sha256
-        pairs.append((src, dl / "originals" / f"{r.archived.sha256}.{ext}"))
+        sha = r.archived.sha256
+        pairs.append((f"{datasets_dir}/archive/{sha[:2]}/{sha}", f"{dl}/originals/{sha}.{ext}"))
     link_files(pairs)
 
 
 def clear_generated_docs(docs_dir: Path, keep: Sequence[str] = ()) -> None:
     """Remove what the last build generated in ``docs_dir``, except the folders in ``keep``
-    (``pages.KEPT_FOLDERS``: the page stage keeps the report pages that have not changed)."""
+    (``pages.KEPT_FOLDERS``: the page stage keeps the report and issuer pages that have not changed)."""
     keep_set = set(keep)
 
     def clear(p: Path, rel: str) -> None:

@@ -9,7 +9,7 @@ import logging
 import posixpath
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -102,21 +102,42 @@ def _skip_theme_files_in_shards() -> None:
 
 
 _RAW_HTML = re.compile(r"<!--raw-html:(.*?)-->", re.S)
+_PAGE_HREF = re.compile(r'href="([^":#/][^":#]*\.md)(#[^"]*)?"')
 
 
-def put_back_raw_html(html: str) -> str:
-    """The page's HTML with each block carried past Markdown as a comment put back."""
-    return _RAW_HTML.sub(lambda m: m.group(1), html) if "<!--raw-html:" in html else html
+def put_back_raw_html(html: str, resolve: Callable[[str], str] | None = None) -> str:
+    """The page's HTML with each block carried past Markdown as a comment put back; with
+    ``resolve``, its links to the site's Markdown files (``href="../reports/x.md"``) turned
+    into addresses as Markdown's own links are."""
+
+    def block(m: re.Match[str]) -> str:
+        body = m.group(1)
+        if resolve is None:
+            return body
+        return _PAGE_HREF.sub(lambda h: f'href="{resolve(h.group(1))}{h.group(2) or ""}"', body)
+
+    return _RAW_HTML.sub(block, html) if "<!--raw-html:" in html else html
 
 
 def _raw_html_plugin() -> Any:
     """Put back the blocks of finished HTML the page templates carried past Markdown as comments
-    (``pipeline.pages.render.raw_html``)."""
+    (``pipeline.pages.render.raw_html``), their links to pages made addresses relative to the
+    page, as MkDocs does for Markdown links (a link to a page that is not in the build fails
+    it, as a strict build does)."""
+    from mkdocs.exceptions import PluginError
     from mkdocs.plugins import BasePlugin
 
     class RawHtml(BasePlugin):
         def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
-            return put_back_raw_html(html)
+            here = posixpath.dirname(page.file.src_uri)
+
+            def resolve(href: str) -> str:
+                target = files.get_file_from_path(posixpath.normpath(posixpath.join(here, href)))
+                if target is None:
+                    raise PluginError(f"{page.file.src_uri}: a link to {href} goes nowhere")
+                return target.url_relative_to(page.file)
+
+            return put_back_raw_html(html, resolve)
 
     return RawHtml()
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.fileio import link_files
+from pipeline.fileio import files_under, link_files
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
 from pipeline.site.search_index import write_digests
 
@@ -116,7 +116,9 @@ def plan(
     """The hub job and one job per shard (the hub first), and the pages (paths relative to the
     docs folder) of each shard."""
     theme = theme_fingerprint(docs_dir)
-    exists = exists or (lambda rel: (docs_dir / rel).is_file())
+    if exists is None:
+        present = set(files_under(docs_dir))
+        exists = present.__contains__
     facts_file = cache_dir.with_name(FACTS_FILE)
     known: dict[str, list] = {}
     if facts_file.exists():
@@ -174,30 +176,40 @@ def _facts(
     docs_dir: Path, rel: str, known: dict[str, list], seen: dict[str, list]
 ) -> tuple[str, list[str]]:
     """The SHA-256 (hex) of the page ``rel`` and the paths it links to: from ``known`` when the
-    file's size, modification and change times and inode are those recorded, else read."""
-    st = os.stat(docs_dir / rel)
+    file's size, modification and change times and inode are those recorded, else read (and
+    its links found again only when its bytes changed)."""
+    path = f"{docs_dir}/{rel}"
+    st = os.stat(path)
     stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
     old = known.get(rel)
     if old and old[0] == stamp:
         seen[rel] = old
         return old[1], old[2]
-    data = (docs_dir / rel).read_bytes()
-    linked = sorted(link_targets(rel, data.decode("utf-8"))) if rel.endswith(".md") else []
-    seen[rel] = [stamp, hashlib.sha256(data).hexdigest(), linked]
-    return seen[rel][1], linked
+    with open(path, "rb") as f:
+        data = f.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if old and old[1] == digest:  # written again with the same bytes: the same links
+        linked = old[2]
+    else:
+        linked = sorted(link_targets(rel, data.decode("utf-8"))) if rel.endswith(".md") else []
+    seen[rel] = [stamp, digest, linked]
+    return digest, linked
 
 
 def assemble(jobs: Iterable[Job], site_dir: Path) -> None:
     """Link the outputs of the hub and of every shard into ``site_dir``: the hub whole, a shard
     only its report and issuer pages."""
     jobs = list(jobs)
-    pairs: list[tuple[Path, Path]] = []
+    pairs: list[tuple[str, str]] = []
     for i, job in enumerate(jobs):
-        out = Path(job.out)
-        for top in [out] if i == 0 else [out / d for d in SHARDED]:
-            for root, _, files in os.walk(top):
-                rel = Path(root).relative_to(out)
-                pairs += [(Path(root) / f, site_dir / rel / f) for f in files]
+        if i == 0:
+            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in files_under(job.out)]
+            continue
+        for d in SHARDED:
+            pairs += [
+                (f"{job.out}/{d}/{rel}", f"{site_dir}/{d}/{rel}")
+                for rel in files_under(f"{job.out}/{d}")
+            ]
     link_files(pairs)
 
 
