@@ -99,3 +99,34 @@ def test_two_builds_at_once_never_share_a_staging_folder(small, tmp_path):
         json.loads((tmp_path / "datasets" / "build_report.json").read_text())["reports_published"]
         == 6
     )
+
+
+def _gone(folder: Path, pattern: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while list(folder.glob(pattern)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_replaced_output_folder_is_swapped_out_and_removed_in_the_background(tmp_path):
+    from pipeline.build import TRASH_PREFIX, remove_replaced, swap_in
+
+    final = tmp_path / "datasets"
+    (final / "texts").mkdir(parents=True)
+    (final / "texts" / "a.txt").write_text("old", encoding="utf-8")
+    new = tmp_path / "datasets.new"
+    new.mkdir()
+    (new / "b.txt").write_text("new", encoding="utf-8")
+    swap_in(new, final)
+    assert (final / "b.txt").read_text(encoding="utf-8") == "new" and not new.exists()
+    assert _gone(tmp_path, TRASH_PREFIX + "*")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["datasets"]
+    # A removal cut short leaves its folder: the next build removes it.
+    stale = tmp_path / f"{TRASH_PREFIX}datasets.1.2" / "texts"
+    stale.mkdir(parents=True)
+    (stale / "c.txt").write_text("x", encoding="utf-8")
+    remove_replaced(tmp_path)
+    assert _gone(tmp_path, TRASH_PREFIX + "*")
+    assert (final / "b.txt").exists()
