@@ -285,6 +285,13 @@ class _Database:
         self.tmp.unlink(missing_ok=True)
 
 
+INBOX = 512
+"""Batches of calls the database process may have waiting. Most are one segment's file name
+(a few bytes), so the build never waits for the database while it has other work: it goes on
+to the archive and the zips while the database copies and indexes (a bound of 8 had it
+waiting some 20 s of a one-report rebuild at 10,000 reports). Batches of rows are 200 calls
+at most."""
+
 _FAILURES = (sqlite3.Error, ValueError, TypeError, OSError)
 """What a bad row or a full disk raises in the database process (anything else ends it, which
 the writer reports with its exit code)."""
@@ -345,7 +352,7 @@ class DatabaseWriter:
             # statements then run here, in the same order.
             self.local = _Database(path)
             return
-        self.inbox = ctx.Queue(maxsize=8)
+        self.inbox = ctx.Queue(maxsize=INBOX)
         self.outbox = ctx.Queue()
         self.proc = ctx.Process(
             target=_serve, args=(str(path), self.inbox, self.outbox), name="reports.db"
