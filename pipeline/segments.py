@@ -43,7 +43,7 @@ from pipeline.database import text_row, write_segment
 from pipeline.fileio import write_files
 from pipeline.records import Report
 from pipeline.reportjson import JSON_DIR, document_bytes
-from pipeline.store import Kept
+from pipeline.store import Kept, from_task
 
 SEGMENT = 64
 """Reports in a segment on average."""
@@ -159,7 +159,7 @@ def make(task: Task) -> str:
     files: list[tuple[Path, bytes]] = []
     texts = []
     for item, (fields, issuer, reuse) in zip(task.reports, task.inputs, strict=True):
-        r = item.load() if isinstance(item, Kept) else item
+        r = from_task(item)
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
         for row in of["reports"]:
             row.update(fields)

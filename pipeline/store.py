@@ -129,6 +129,11 @@ def for_task(reports: Sequence[Report], r: Report) -> Kept | Report:
     return whole(reports, r)
 
 
+def from_task(item: Kept | Report) -> Report:
+    """The whole report a task was given (``for_task``): read back, or as it came."""
+    return item.load() if isinstance(item, Kept) else item
+
+
 def cache_key(reports: Sequence[Report], r: Report) -> str | None:
     """The per-report cache key of ``r`` when ``reports`` is read back from the cache."""
     return reports.key(r) if isinstance(reports, Reports) else None

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline import package, readers, safety
+from pipeline.executor import LocalExecutor
 from pipeline.extract.figures import indicator_titles
 from pipeline.markdown import escape
 from pipeline.pages.common import (
@@ -40,7 +41,7 @@ from pipeline.pages.common import (
 )
 from pipeline.pages.render import paragraph_html, render
 from pipeline.records import Report
-from pipeline.store import Kept
+from pipeline.store import from_task
 
 # Filters Pagefind reads from each report page: (name, attribute holding the value).
 SEARCH_FILTERS = (("年度", "data-year"), ("层级", "data-level"), ("省份", "data-province"))
@@ -325,7 +326,7 @@ def render_pages(task: RenderTask) -> list[tuple[str, str]]:
     """Each report's page and CSV (a task of the build's executor)."""
     out = []
     for item, links in task.items:
-        r = item.load() if isinstance(item, Kept) else item
+        r = from_task(item)
         out.append((report_page(r, links, task.downloads), report_csv(r)))
     return out
 
@@ -348,8 +349,8 @@ def _outputs(site: Site) -> Iterator[Output]:
             )
             for i in range(0, len(todo), RENDER_BATCH)
         ]
-        run = site.executor.map if site.executor is not None else lambda f, xs: list(map(f, xs))
-        done = [page for pages in run(render_pages, tasks) for page in pages]
+        executor = site.executor or LocalExecutor(1)
+        done = [page for pages in executor.map(render_pages, tasks) for page in pages]
         for (r, _), (page, csv_text) in zip(todo, done, strict=True):
             yield f"reports/{r.report_id}.md", page
             yield f"downloads/reports/{r.report_id}.csv", csv_text
