@@ -41,10 +41,19 @@ class SourceError(ValueError):
 
 
 def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+    for bom, codec, name in (
+        (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+        (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as exc:
+                raise SourceError(
+                    f"the bytes start with a {name} byte-order mark but are not {name} text "
+                    f"(byte {exc.start}: {exc.reason})"
+                ) from None
     order = list(_CANDIDATES)
     if declared:
         declared = "gb18030" if declared.lower() in {"gbk", "gb2312", "gb18030"} else declared

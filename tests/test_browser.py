@@ -447,3 +447,34 @@ def test_a_search_over_index_parts_finds_what_one_index_finds(page, parts_site):
     assert len(queries) == 9
     for query in queries:
         assert _found(page, base, query) == _found(page, whole, query), query
+
+
+def test_a_search_over_index_parts_loads_only_the_parts_holding_its_words(browser, parts_site):
+    """A figure stated by one report: the search page reads the word directory and loads the
+    index of the one part that holds it (as itself or the beginning of a longer number), not
+    the others (nor their metadata), and finds what one index finds; a word found in every
+    part loads every part."""
+    base, texts, _, whole = parts_site
+    numbers: Counter[str] = Counter()
+    for text in texts.values():
+        numbers.update(set(re.findall(r"(?<![\d.,])\d{5,}(?![\d.,])", text)))
+    rare = sorted(n for n, k in numbers.items() if k == 1 and n[0] != "0")
+
+    def parts_fetched(url: str, query: str) -> tuple[set[str], list[str]]:
+        ctx = browser.new_context()  # nothing cached from another query
+        page = ctx.new_page()
+        urls: list[str] = []
+        page.on("request", lambda req: urls.append(req.url))
+        links = _search(page, url, query)
+        ctx.close()
+        found = {m for u in urls for m in re.findall(r"/pagefind/(part-\d+)/", u)}
+        return found, sorted(link.replace(url, "") for link in links)
+
+    for number in rare[:3]:
+        fetched, links = parts_fetched(base, number)
+        _, in_whole = parts_fetched(whole, number)
+        assert 1 <= len(links) < 5 and links == in_whole, number  # all shown: no ranking ties
+        assert len(fetched) == 1, (number, fetched)
+    fetched, links = parts_fetched(base, "主动公开")
+    assert fetched == {"part-0", "part-1", "part-2", "part-3"}
+    assert len(links) >= 5

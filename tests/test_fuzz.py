@@ -5,6 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import markdown as md
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +184,13 @@ def test_any_html_page_gives_a_report_or_a_clear_error(text):
         return
     html = md.markdown(report.markdown, extensions=EXTENSIONS)
     assert live_markup(html) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xfe\xff\x00\x00\x00\x00\x00", b"\xff\xfe\x41", b"\xef\xbb\xbf\xff\xfe\xfa"],
+    ids=["utf16be-odd-length", "utf16le-odd-length", "utf8-invalid"],
+)
+def test_a_byte_order_mark_over_other_bytes_is_a_clear_error(data):
+    with pytest.raises(SourceError, match=r"byte-order mark but are not UTF-(8|16) text"):
+        process(Source("bom.txt", data), "bom")

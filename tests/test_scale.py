@@ -4,6 +4,7 @@ cache; a site rebuilt only where it changed; pages bounded whatever the corpus."
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 import re
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.pages.browse import PAGE_ITEMS
+from pipeline.site import search_index
+from pipeline.site.search_index import _utf16
 from tests.conftest import build_into, copy_docs_assets
 from tests.tools.synth import generate, generate_one
 
@@ -166,12 +169,31 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     one, sharded = _tree(tmp_path / "one"), _site_pages(tmp_path / "site")
     assert len([k for k in one if k.startswith("reports/")]) > 48
     assert one == sharded
-    # Every index part is listed for the search page, and each has its own entry and metadata.
-    parts = json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text())["parts"]
-    assert parts == ["part-1/", "part-2/", "part-3/"]
-    for part in ["", *parts]:
-        assert (tmp_path / "site" / "pagefind" / part / "pagefind-entry.json").is_file()
-        assert list((tmp_path / "site" / "pagefind" / part).glob("*.pf_meta"))
+    # Every index part is listed for the search page, and each has its own entry and metadata;
+    # the bundle the search page loads is a stub index of one page, in no part.
+    root = tmp_path / "site" / "pagefind"
+    listing = json.loads((root / "parts.json").read_text())
+    assert listing["parts"] == ["part-0/", "part-1/", "part-2/", "part-3/"]
+    for part in ["", *listing["parts"]]:
+        assert (root / part / "pagefind-entry.json").is_file()
+        assert list((root / part).glob("*.pf_meta"))
+    entry = json.loads((root / "pagefind-entry.json").read_text())
+    assert [v["page_count"] for v in entry["languages"].values()] == [1]
+    # The filters shown are the site's: each value's pages over all parts.
+    years = Counter(str(r.metadata.year) for r in result.reports if r.metadata.year)
+    assert listing["filters"]["年度"] == dict(sorted(years.items()))
+    assert "part" not in listing["filters"]
+    # The word directory says which parts hold each word, as the parts' own indexes do.
+    masks = {}
+    for first, last, name in listing["words"]:
+        lines = gzip.decompress((root / "words" / name).read_bytes()).decode().splitlines()
+        got = dict(line.split("\t") for line in lines)
+        assert min(got, key=_utf16) == first and max(got, key=_utf16) == last
+        masks.update({w: int(m, 16) for w, m in got.items()})
+    for g, part in enumerate(listing["parts"]):
+        held = set(search_index.part_summary(root / part)["words"])
+        assert held and {w for w, m in masks.items() if m >> g & 1} == held
+    assert any(m & (m - 1) == 0 for m in masks.values())  # words held by one part only
 
 
 def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):

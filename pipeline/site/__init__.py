@@ -119,10 +119,12 @@ def build_site(
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
-        out.indexes, out.indexes_built = len(idx), len(idx_todo)
+        # Index parts: the stub a site in parts has at pagefind/ is not one.
+        out.indexes = sum(1 for j in idx if not j.stub)
+        out.indexes_built = sum(1 for j in idx_todo if not j.stub)
         if progress:
             progress(
-                f"[search]   {len(idx)} Pagefind index parts, {len(idx_todo)} rebuilt "
+                f"[search]   {out.indexes} Pagefind index parts, {out.indexes_built} rebuilt "
                 f"in {timings['search']:.1f}s"
             )
         prune(cache_dir / "pages", [Path(j.out).name for j in jobs])

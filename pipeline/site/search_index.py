@@ -1,15 +1,22 @@
 """Search: one Pagefind index per group of shards, each rebuilt only when one of its shards
-changed, merged in the browser with Pagefind's ``mergeIndex``.
+changed, merged in the browser with Pagefind's ``mergeIndex``, a part only when a query needs it.
 
 Pagefind cannot update an index in place (a new page touches most of its chunks), and it
 holds a whole index in memory while writing it, so a national site is indexed in parts: group
 ``g`` holds the report pages of the shards ``s`` with ``s % groups == g``; parts are indexed
-one at a time on this machine, so memory holds one part at most. The first part is the
-bundle at ``pagefind/`` (the search page loads its scripts from there), the others are at
-``pagefind/part-<g>/``, and ``pagefind/parts.json`` lists them for the search page."""
+one at a time on this machine, so memory holds one part at most.
+
+A site of one part has its index at ``pagefind/``. A site of several has there a stub index of
+one page no search shows (the bundle the search page loads its scripts from, the primary index
+Pagefind merges others into), the parts at ``pagefind/part-<g>/``, and ``pagefind/parts.json``:
+the parts, the site's filter values with their page counts, and a word directory (which parts
+hold each word Pagefind indexed, read from the parts' own index files, in small gzip files
+under ``pagefind/words/``). The search page looks the words of a query up there and searches
+only the parts that hold every one: a rare word costs one part's index, not all of them."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -20,6 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pipeline.fileio import link_files, write_files
 
@@ -32,6 +40,14 @@ measurements in the README (*Search in parts*)."""
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
 
+
+SUMMARY = "part-summary.json"
+"""Kept with a part's index in the cache (not linked into the site): its words and filter
+counts, read from its index files (``part_summary``)."""
+
+DIRECTORY_WORDS = 1024
+"""Words per file of the word directory. A query loads the file of each of its words: about
+4 KB compressed each at this size; ``parts.json`` lists every file's first and last word."""
 
 DIGESTS = "search-digests.json"
 """Written beside a shard's pages: each report page's ``search_digest``."""
@@ -107,6 +123,8 @@ class IndexJob:
     out: str
     part: int | None = None
     """The part's number, given to each of its pages as the filter ``part`` (``None``: none)."""
+    stub: bool = False
+    """The stub primary index of a site in parts (``pages`` is empty)."""
 
 
 PART_FILTER = "part"
@@ -127,8 +145,50 @@ def with_part_filter(html: bytes, part: int) -> bytes:
     return (text[:end] + mark + text[end:]).encode("utf-8")
 
 
+STUB_PAGE = (
+    '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>搜索</title></head>'
+    f'<body><div data-pagefind-body><span data-pagefind-filter="{PART_FILTER}:stub"></span>'
+    "搜索</div></body></html>"
+)
+"""The stub index's one page: in the site's language (Pagefind reads a query by the primary
+index's language), its own value of ``part``, which no query of a site in parts lets through."""
+
+
+def stub_job(cache_dir: Path) -> IndexJob:
+    from pipeline.cache import library_versions
+
+    h = hashlib.sha256(f"{library_versions(('pagefind',))}\0{STUB_PAGE}".encode())
+    key = "idx-stub-" + h.hexdigest()[:24]
+    return IndexJob(key, (), "", str(cache_dir / key), stub=True)
+
+
+def _pagefind_file(path: Path) -> Any:
+    """A Pagefind index file: gzip of a signature and CBOR."""
+    import cbor2
+
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(b"pagefind_dcd"):
+        raise ValueError(f"{path}: not a Pagefind index file")
+    return cbor2.loads(data[len(b"pagefind_dcd") :])
+
+
+def part_summary(index_dir: Path) -> dict[str, Any]:
+    """The words a Pagefind index holds and its filters' page counts per value, read from its
+    word and filter files (each word an entry ``[word, pages, …]``; each filter file
+    ``[name, [[value, pages], …]]``)."""
+    words: set[str] = set()
+    for p in sorted((index_dir / "index").glob("*.pf_index")):
+        words.update(entry[0] for entry in _pagefind_file(p)[0])
+    filters: dict[str, dict[str, int]] = {}
+    for p in sorted((index_dir / "filter").glob("*.pf_filter")):
+        name, values = _pagefind_file(p)[:2]
+        filters[name] = {v[0]: len(v[1]) for v in sorted(values)}
+    return {"words": sorted(words), "filters": dict(sorted(filters.items()))}
+
+
 def index_job(job: IndexJob) -> str:
-    """Run Pagefind over ``job.pages`` into ``job.out`` (beside, then renamed)."""
+    """Run Pagefind over ``job.pages`` into ``job.out`` (beside, then renamed); a part's
+    summary kept with it."""
     out = Path(job.out)
     if out.exists():
         return job.key
@@ -136,7 +196,9 @@ def index_job(job: IndexJob) -> str:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         site = Path(job.site_dir)
-        if job.part is None:
+        if job.stub:
+            write_files([(work / "site" / "index.html", STUB_PAGE.encode())])
+        elif job.part is None:
             link_files([(site / rel, work / "site" / rel) for rel in job.pages])
         else:
             for i in range(0, len(job.pages), 200):
@@ -161,6 +223,9 @@ def index_job(job: IndexJob) -> str:
             raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
         for name in UNUSED:
             (work / "index" / name).unlink(missing_ok=True)
+        if job.part is not None:
+            summary = json.dumps(part_summary(work / "index"), ensure_ascii=False)
+            (work / "index" / SUMMARY).write_text(summary + "\n", encoding="utf-8")
         try:
             (work / "index").rename(out)
         except OSError:
@@ -221,23 +286,77 @@ def plan_indexes(
             h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
         key = "idx-" + h.hexdigest()[:28]
         jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g))
+    if groups > 1:
+        jobs.insert(0, stub_job(cache_dir))
     return jobs
 
 
-def part_path(g: int) -> str:
-    return "pagefind" if g == 0 else f"pagefind/part-{g}"
+def _utf16(word: str) -> bytes:
+    """Sort key: the order of JavaScript's string comparison (UTF-16 code units)."""
+    return word.encode("utf-16-be")
+
+
+def word_directory(summaries: list[dict[str, Any]]) -> tuple[list[list[str]], dict[str, bytes]]:
+    """Which parts hold each word: files of ``DIRECTORY_WORDS`` lines ``word<TAB>mask`` (the
+    bit ``g`` of the hexadecimal mask set when part ``g`` holds the word), in JavaScript's
+    string order, gzip-compressed; and the list ``[first word, last word, file name]``."""
+    masks: dict[str, int] = {}
+    for g, summary in enumerate(summaries):
+        for word in summary["words"]:
+            masks[word] = masks.get(word, 0) | 1 << g
+    order = sorted(masks, key=_utf16)
+    listing, files = [], {}
+    for i in range(0, len(order), DIRECTORY_WORDS):
+        chunk = order[i : i + DIRECTORY_WORDS]
+        body = "".join(f"{w}\t{masks[w]:x}\n" for w in chunk).encode("utf-8")
+        name = hashlib.sha256(body).hexdigest()[:16] + ".pf_words"
+        files[name] = gzip.compress(body, compresslevel=9, mtime=0)
+        listing.append([chunk[0], chunk[-1], name])
+    return listing, files
+
+
+def _summary(job: IndexJob) -> dict[str, Any]:
+    try:
+        return json.loads((Path(job.out) / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # an index cached before summaries were kept
+        return part_summary(Path(job.out))
 
 
 def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
-    """Link each part into the site and write ``pagefind/parts.json``."""
+    """Link the index (or the stub and each part) into the site and write
+    ``pagefind/parts.json`` (and, for parts, the word directory)."""
+    root = site_dir / "pagefind"
+    parts = [j for j in jobs if not j.stub]
+    stubs = [j for j in jobs if j.stub]
+    if stubs:
+        placed = [(stubs[0], root)] + [(j, root / f"part-{j.part}") for j in parts]
+    else:
+        placed = [(parts[0], root)]
     pairs = []
-    for g, job in enumerate(jobs):
+    for job, dest in placed:
         out = Path(job.out)
         pairs += [
-            (p, site_dir / part_path(g) / p.relative_to(out))
+            (p, dest / p.relative_to(out))
             for p in sorted(out.rglob("*"))
-            if p.is_file()
+            if p.is_file() and p.name != SUMMARY
         ]
     link_files(pairs)
-    parts = [f"part-{g}/" for g in range(1, len(jobs))]
-    (site_dir / "pagefind" / "parts.json").write_text(json.dumps({"parts": parts}) + "\n")
+    listing: dict[str, Any] = {"parts": []}
+    if stubs:
+        parts = sorted(parts, key=lambda j: j.part or 0)
+        summaries = [_summary(j) for j in parts]
+        words, files = word_directory(summaries)
+        write_files([(root / "words" / name, data) for name, data in files.items()])
+        totals: dict[str, dict[str, int]] = {}
+        for summary in summaries:
+            for name, values in summary["filters"].items():
+                if name != PART_FILTER:
+                    into = totals.setdefault(name, {})
+                    for value, n in values.items():
+                        into[value] = into.get(value, 0) + n
+        listing = {
+            "parts": [f"part-{j.part}/" for j in parts],
+            "filters": {k: dict(sorted(v.items())) for k, v in sorted(totals.items())},
+            "words": words,
+        }
+    (root / "parts.json").write_text(json.dumps(listing, ensure_ascii=False) + "\n")

@@ -2,7 +2,7 @@
 // so that a search is a shareable URL. Before searching, the query is converted to Simplified
 // characters (every report is indexed in Simplified: Traditional ones carry a Simplified copy)
 // and split into words, because Pagefind does not segment a Chinese query itself.
-// The index may be in parts, each searched by Pagefind and merged (see loadParts).
+// The index may be in parts, merged as queries need them (search-parts/pagefind.js).
 (function () {
   "use strict";
   var root = document.getElementById("search");
@@ -117,27 +117,12 @@
     if (url.href !== location.href) history.replaceState(null, "", url.href);
   }
 
-  // A large site's index is in parts (pagefind/parts.json lists all but the first), searched
-  // together with Pagefind's mergeIndex, a page found only if it holds every word of the query
-  // (search-parts/pagefind.js).
-  function loadParts() {
-    return fetch(new URL("parts.json", bundle).href)
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        return ((data && data.parts) || []).map(function (part) {
-          return { bundlePath: new URL(part, bundle).pathname };
-        });
-      })
-      .catch(function () { return []; });
-  }
-
-  Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadParts(), loadMap()]).then(function (loaded) {
+  Promise.all([loadScript(new URL("pagefind-ui.js", bundle).href), loadMap()]).then(function () {
     var ui = new PagefindUI({
       element: "#search",
-      // The UI loads the search API from here: Pagefind's own, made to search the parts as one
-      // index (search-parts/pagefind.js).
+      // The UI loads the search API from here: Pagefind's own, made to search a site's index
+      // in parts as one index, loading only the parts a query needs (search-parts/pagefind.js).
       bundlePath: new URL("search-parts/", assets).pathname,
-      mergeIndex: loaded[1],
       showSubResults: true,
       showImages: false,
       debounceTimeoutMs: 0,

@@ -76,9 +76,18 @@ class MemorySampler:
         self._thread.join()
 
 
-INDEX_PARTS = ("pagefind-entry.json", ".pf_meta", "/index/", "/filter/", "/fragment/")
-"""What a search fetches of the index itself (the rest under pagefind/ is the UI's scripts,
-styles and WebAssembly, the same for every query and cached after the first)."""
+INDEX_PARTS = (
+    "pagefind-entry.json",
+    ".pf_meta",
+    "/index/",
+    "/filter/",
+    "/fragment/",
+    "/words/",
+    "parts.json",
+)
+"""What a search fetches of the index itself, the word directory and list of parts included (the
+rest under pagefind/ is the UI's scripts, styles and WebAssembly, the same for every query and
+cached after the first)."""
 
 
 class _Server:
@@ -228,6 +237,8 @@ def merge_costs(root: Path, parts: list[int], queries: dict[str, str]) -> dict[s
             )
             for g, grp in enumerate(groups)
         ]
+        if n > 1:  # a site in parts has a stub index at pagefind/
+            jobs.insert(0, search_index.stub_job(root / f"index-parts-{n}"))
         t0 = time.perf_counter()
         LocalExecutor(0).map(search_index.index_job, jobs)
         seconds = time.perf_counter() - t0

@@ -1,125 +1,161 @@
 // The Pagefind API as the search page's UI uses it (PagefindUI imports `pagefind.js` from its
-// bundle path: this folder), over the site's index in parts, giving the results one index would.
+// bundle path: this folder), over the site's index in parts, giving the results one index would
+// and loading only the parts a query needs.
+//
+// A site in parts has at `pagefind/` a stub index (one page, which no query lets through) and
+// its parts at `pagefind/part-<g>/`; `pagefind/parts.json` lists the parts, the site's filter
+// values with their page counts, and a word directory: which parts hold each word Pagefind
+// indexed, in small gzip files, each listed with its first and last word.
 //
 // Pagefind searches each part on its own, and a part reads a word by what it holds itself: a
-// word it does not hold at all is dropped from the query there, and a word it holds neither
-// exactly nor as the beginning of a longer word is matched by the longest shorter word it holds
-// (三台 for 三台县, 234 for 2341). So a query for an issuer (a place name found in one part, and
-// common words) found, in every other part, all the pages with the common words, and a figure
-// stated once found pages with a shorter number in the parts without it. Here each word of the
-// query is read as one index reads it:
-//
-// 1. each word is looked up, exactly and as Pagefind reads it, with a filter no page passes,
-//    which Pagefind answers at once with the number of pages that hold it in each part (the
-//    filter `part`, given to every page when its part is indexed), without ranking them;
-// 2. a part that answers with a shorter word (its count is that word's, checked on its best
-//    pages' text when they are few) does not hold the word; a word no part holds is left out, as
-//    one index would; a part that does not hold every other word is left out of the query (the
-//    filter `part`, added to the user's filters);
-// 3. the query runs, and `part` is hidden from the filters shown.
-//
-// Step 1 loads the word chunks the query needs anyway; when every part holds every word (common
-// words) the query runs unchanged.
+// word it holds neither exactly nor as the beginning of a longer word is matched there by the
+// longest shorter word it holds (三台 for 三台县, 234 for 2341), or dropped. So for each word of
+// the query the directory gives the parts that hold it (exactly, for a quoted search; as itself
+// or the beginning of a longer word otherwise); the query runs in the parts that hold every
+// word (a word no part holds is left out, as one index would), each merged into the search
+// when a query first needs it, and the filter `part` keeps the results to those parts.
+// The filters shown are the site's (from `parts.json`), without `part`.
 import * as pagefind from "../../pagefind/pagefind.js";
 
 const PART = "part";
-const answered = new Map();
+const root = new URL("../../pagefind/", import.meta.url);
+const site = fetch(new URL("parts.json", root))
+  .then((r) => (r.ok ? r.json() : {}))
+  .catch(() => ({}));
+const merged = new Map();
+const chunks = new Map();
+const scopes = new Map();
 
 export const options = (o) => pagefind.options(o);
 export const init = () => pagefind.init();
 export const destroy = () => pagefind.destroy();
+// Parts are merged when a query needs them (see `search`), not when the UI starts.
 export const mergeIndex = (path, o) => pagefind.mergeIndex(path, o);
-export const preload = (term, o) => pagefind.preload(term, o);
+// Nothing is loaded ahead: a query loads what it needs when it runs.
+export const preload = () => Promise.resolve();
+
+const inParts = (s) => Array.isArray(s.words) && Array.isArray(s.parts) && s.parts.length > 1;
 
 function hidePart(filters) {
   if (filters && typeof filters === "object") delete filters[PART];
   return filters;
 }
 
-export async function filters() {
-  return hidePart(await pagefind.filters());
-}
-
-async function partsOf() {
-  const all = await pagefind.filters();
-  return Object.keys((all && all[PART]) || {}).sort();
-}
-
-async function countsPerPart(query, nowhere) {
-  const r = await pagefind.search(query, { filters: nowhere });
-  return (r && r.totalFilters && r.totalFilters[PART]) || {};
-}
-
-// How many pages of each part hold `word` or a word beginning with it. Where a part holds
-// neither, Pagefind answers with the longest shorter word the part holds (三台 for 三台县, 256 for
-// 2567), which one index would not do when another part holds the word. A part whose count is
-// exactly that shorter word's count is checked: with a handful of pages, by whether its best
-// pages' text holds the word; with more, the equal count is taken as that answer.
-async function heldPerPart(word, nowhere, parts) {
-  const exact = await countsPerPart(`"${word}"`, nowhere);
-  const loose = await countsPerPart(word, nowhere);
+// The site's filters with the counts of `counts` (0 where it has none), in the site's order.
+function complete(counts, s) {
   const out = {};
-  for (const p of parts) out[p] = loose[p] || 0;
-  const chars = Array.from(word);
-  let open = parts.filter((p) => out[p] > 0 && !(exact[p] > 0));
-  // The longest shorter word each of those parts holds, longest first, as far as needed.
-  for (let k = chars.length - 1; k >= 1 && open.length; k--) {
-    const counts = await countsPerPart(`"${chars.slice(0, k).join("")}"`, nowhere);
-    for (const p of open.filter((q) => counts[q] > 0)) {
-      if (counts[p] === out[p] && (out[p] > 20 || !(await textHolds(word, p)))) out[p] = 0;
-    }
-    open = open.filter((q) => !(counts[q] > 0));
+  for (const [name, values] of Object.entries(s.filters || {})) {
+    const have = (counts && counts[name]) || {};
+    out[name] = {};
+    for (const value of Object.keys(values)) out[name][value] = have[value] || 0;
+    for (const [value, n] of Object.entries(have)) if (!(value in out[name])) out[name][value] = n;
   }
   return out;
 }
 
-async function textHolds(word, part) {
-  const r = await pagefind.search(word, { filters: { [PART]: part } });
-  for (const result of (r ? r.results : []).slice(0, 3)) {
-    const data = await result.data();
-    if (String(data.content || "").replace(/\u200b/g, "").includes(word)) return true;
-  }
-  return false;
+export async function filters() {
+  const s = await site;
+  if (inParts(s)) return complete(s.filters, s);
+  return hidePart(await pagefind.filters());
 }
 
-const holds = (counts) => Object.values(counts).some((n) => n > 0);
-
-// The parts the query may be answered from; null when that is every part.
-async function answeringParts(term) {
-  if (answered.has(term)) return answered.get(term);
-  let keep = null;
-  const parts = await partsOf();
-  if (parts.length > 1) {
-    const nowhere = { [PART]: parts.slice(0, 2) }; // no page is in two parts
-    const known = [];
-    for (const word of new Set(term.split(/\s+/).filter(Boolean))) {
-      const counts = await heldPerPart(word, nowhere, parts);
-      if (holds(counts)) known.push(counts);
-    }
-    const every = parts.filter((p) => known.every((counts) => counts[p] > 0));
-    if (every.length < parts.length) keep = every; // [] when no part holds them all
+// What Pagefind makes of a query before looking its words up: lower case, punctuation and
+// diacritics removed, words split at spaces (the search page has already split the Chinese).
+function words(term) {
+  const out = [];
+  for (const raw of term.split(/\s+/)) {
+    const word = Array.from(raw.normalize("NFD"))
+      .filter((ch) => !/^[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}]$/u.test(ch))
+      .filter((ch) => !/^[\u0300-\u036f]$/.test(ch))
+      .join("")
+      .toLocaleLowerCase()
+      .normalize("NFC");
+    if (word) out.push(word);
   }
-  answered.set(term, keep);
-  return keep;
+  return [...new Set(out)];
+}
+
+function loadChunk(file) {
+  if (!chunks.has(file)) {
+    chunks.set(
+      file,
+      fetch(new URL(`words/${file}`, root))
+        .then((r) => {
+          if (!r.ok) throw new Error(`${file}: ${r.status}`);
+          return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
+        })
+        .then((text) => {
+          const map = new Map();
+          for (const line of text.split("\n")) {
+            const tab = line.indexOf("\t");
+            if (tab > 0) map.set(line.slice(0, tab), BigInt(`0x${line.slice(tab + 1)}`));
+          }
+          return map;
+        }),
+    );
+  }
+  return chunks.get(file);
+}
+
+// The parts holding `word` (a bit mask): exactly, or as the beginning of a longer word.
+async function holding(word, exact, s) {
+  const files = s.words
+    .filter(([first, last]) => !(last < word) && (first <= word || first.startsWith(word)))
+    .map(([, , file]) => file);
+  let mask = 0n;
+  for (const map of await Promise.all(files.map(loadChunk))) {
+    if (exact) mask |= map.get(word) || 0n;
+    else for (const [w, m] of map) if (w.startsWith(word)) mask |= m;
+  }
+  return mask;
+}
+
+// The parts that may answer `term`: every part holding each of its words.
+async function scope(term, s) {
+  if (scopes.has(term)) return scopes.get(term);
+  const exact = /^\s*".+"\s*$/.test(term);
+  const masks = await Promise.all(words(term).map((w) => holding(w, exact, s)));
+  let keep = (1n << BigInt(s.parts.length)) - 1n;
+  for (const mask of masks) {
+    // A quoted search needs every word as it is; otherwise a word no part holds is left out.
+    if (mask || exact) keep &= mask;
+  }
+  const parts = [];
+  for (let g = 0; g < s.parts.length; g++) if ((keep >> BigInt(g)) & 1n) parts.push(g);
+  scopes.set(term, parts);
+  return parts;
+}
+
+function merge(parts, s) {
+  return Promise.all(
+    parts.map((g) => {
+      if (!merged.has(g)) merged.set(g, pagefind.mergeIndex(new URL(s.parts[g], root).pathname));
+      return merged.get(g);
+    }),
+  );
 }
 
 export async function search(term, o = {}) {
+  const s = await site;
   const opts = { ...o };
   const text = String(term || "").trim();
-  // A quoted phrase is Pagefind's exact search: every word is required there already.
-  if (text && !/^".+"$/.test(text)) {
-    const parts = await answeringParts(text);
-    if (parts && parts.length) {
-      opts.filters = { ...(opts.filters || {}), [PART]: { any: parts } };
-    } else if (parts) {
-      // No part knows every word: no page holds them all.
-      opts.filters = { ...(opts.filters || {}), [PART]: (await partsOf()).slice(0, 2) };
+  if (!inParts(s)) {
+    const r = await pagefind.search(term, opts);
+    if (r) {
+      hidePart(r.filters);
+      hidePart(r.totalFilters);
     }
+    return r;
   }
+  const parts = text ? await scope(text, s) : s.parts.map((_, g) => g);
+  await merge(parts, s);
+  // No part holds every word: a filter no page passes (a page is in one part only).
+  const only = parts.length ? { any: parts.map(String) } : ["stub", "0"];
+  opts.filters = { ...(opts.filters || {}), [PART]: only };
   const r = await pagefind.search(term, opts);
   if (r) {
-    hidePart(r.filters);
-    hidePart(r.totalFilters);
+    r.filters = complete(r.filters, s);
+    r.totalFilters = complete(r.totalFilters, s);
   }
   return r;
 }
