@@ -16,6 +16,7 @@ only the parts that hold every one: a rare word costs one part's index, not all 
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
@@ -175,10 +176,18 @@ def _pagefind_file(path: Path) -> Any:
 def part_summary(index_dir: Path) -> dict[str, Any]:
     """The words a Pagefind index holds and its filters' page counts per value, read from its
     word and filter files (each word an entry ``[word, pages, …]``; each filter file
-    ``[name, [[value, pages], …]]``)."""
+    ``[name, [[value, pages], …]]``). Decoding makes millions of small objects (every
+    position): with the garbage collector paused it takes 1 s for 2,000 pages instead of 3–4 s
+    in a build process holding 10,000 light reports."""
     words: set[str] = set()
-    for p in sorted((index_dir / "index").glob("*.pf_index")):
-        words.update(entry[0] for entry in _pagefind_file(p)[0])
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for p in sorted((index_dir / "index").glob("*.pf_index")):
+            words.update(entry[0] for entry in _pagefind_file(p)[0])
+    finally:
+        if was_enabled:
+            gc.enable()
     filters: dict[str, dict[str, int]] = {}
     for p in sorted((index_dir / "filter").glob("*.pf_filter")):
         name, values = _pagefind_file(p)[:2]
