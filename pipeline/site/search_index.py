@@ -196,8 +196,7 @@ def part_summary(index_dir: Path) -> dict[str, Any]:
 
 
 def index_job(job: IndexJob) -> str:
-    """Run Pagefind over ``job.pages`` into ``job.out`` (beside, then renamed); a part's
-    summary kept with it."""
+    """Run Pagefind over ``job.pages`` into ``job.out`` (beside, then renamed)."""
     out = Path(job.out)
     if out.exists():
         return job.key
@@ -232,9 +231,6 @@ def index_job(job: IndexJob) -> str:
             raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
         for name in UNUSED:
             (work / "index" / name).unlink(missing_ok=True)
-        if job.part is not None:
-            summary = json.dumps(part_summary(work / "index"), ensure_ascii=False)
-            (work / "index" / SUMMARY).write_text(summary + "\n", encoding="utf-8")
         try:
             (work / "index").rename(out)
         except OSError:
@@ -325,10 +321,15 @@ def word_directory(summaries: list[dict[str, Any]]) -> tuple[list[list[str]], di
 
 
 def _summary(job: IndexJob) -> dict[str, Any]:
+    """A part's ``part_summary``, read the first time a site in parts needs it and kept with the
+    part in the cache."""
+    kept = Path(job.out) / SUMMARY
     try:
-        return json.loads((Path(job.out) / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # an index cached before summaries were kept
-        return part_summary(Path(job.out))
+        return json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = part_summary(Path(job.out))
+        kept.write_text(json.dumps(summary, ensure_ascii=False) + "\n", encoding="utf-8")
+        return summary
 
 
 def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
@@ -352,7 +353,6 @@ def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
     link_files(pairs)
     listing: dict[str, Any] = {"parts": []}
     if stubs:
-        parts = sorted(parts, key=lambda j: j.part or 0)
         summaries = [_summary(j) for j in parts]
         words, files = word_directory(summaries)
         write_files([(root / "words" / name, data) for name, data in files.items()])

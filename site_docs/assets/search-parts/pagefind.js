@@ -64,10 +64,9 @@ export async function filters() {
 function words(term) {
   const out = [];
   for (const raw of term.split(/\s+/)) {
-    const word = Array.from(raw.normalize("NFD"))
-      .filter((ch) => !/^[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}]$/u.test(ch))
-      .filter((ch) => !/^[\u0300-\u036f]$/.test(ch))
-      .join("")
+    const word = raw
+      .normalize("NFD")
+      .replace(/[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}\u0300-\u036f]/gu, "")
       .toLocaleLowerCase()
       .normalize("NFC");
     if (word) out.push(word);
