@@ -376,18 +376,26 @@ def parts_site(tmp_path_factory):
     job = pipeline.site.search_index.IndexJob("whole", pages, str(whole), str(root / "idx"), 0)
     pipeline.site.search_index.index_job(job)
     pipeline.site.search_index.assemble_indexes([job], whole)
+    # The same site with the thresholds of a first search part by part scaled to its size
+    # (48 pages: a query that may match more than 20 is searched until 5 results are found).
+    sampled = root / "sampled"
+    shutil.copytree(root / "site", sampled)
+    listing = json.loads((sampled / "pagefind" / "parts.json").read_text(encoding="utf-8"))
+    listing["sample"] = {"over": 20, "until": 5}
+    (sampled / "pagefind" / "parts.json").write_text(json.dumps(listing), encoding="utf-8")
     with (
         site_address(root / "site", tmp_path_factory.mktemp("parts-www")) as url,
         site_address(whole, tmp_path_factory.mktemp("whole-www")) as whole_url,
+        site_address(sampled, tmp_path_factory.mktemp("sampled-www")) as sampled_url,
     ):
-        yield url, texts, result, whole_url
+        yield url, texts, result, whole_url, sampled_url
 
 
 def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_site):
     """An issuer's name: a place found in one report and common words found in most. Searched
     part by part, the parts that lack the place would answer with every page holding the common
     words; the search page finds only pages that hold every word, as one index does."""
-    base, texts, result, _ = parts_site
+    base, texts, result, *_ = parts_site
     page.goto(f"{base}search/", wait_until="networkidle")
     page.wait_for_function(
         "() => window.govSearchPrepare && window.govSearchPrepare('區') === '区'"
@@ -436,7 +444,7 @@ def test_a_search_over_index_parts_finds_what_one_index_finds(page, parts_site):
     as the beginning of longer numbers), common words: as many results over 4 parts as over the
     same pages indexed whole."""
 
-    base, texts, result, whole = parts_site
+    base, texts, result, whole, _ = parts_site
     queries = ["主动公开", "政府信息 行政复议"]
     issuers = Counter(r.metadata.issuer for r in result.reports if r.metadata.issuer)
     queries += sorted(i for i, n in issuers.items() if n == 1 and len(i) >= 6)[:3]
@@ -454,7 +462,7 @@ def test_a_search_over_index_parts_loads_only_the_parts_holding_its_words(browse
     index of the one part that holds it (as itself or the beginning of a longer number), not
     the others (nor their metadata), and finds what one index finds; a word found in every
     part loads every part."""
-    base, texts, _, whole = parts_site
+    base, texts, _, whole, _ = parts_site
     numbers: Counter[str] = Counter()
     for text in texts.values():
         numbers.update(set(re.findall(r"(?<![\d.,])\d{5,}(?![\d.,])", text)))
@@ -478,3 +486,124 @@ def test_a_search_over_index_parts_loads_only_the_parts_holding_its_words(browse
     fetched, links = parts_fetched(base, "主动公开")
     assert fetched == {"part-0", "part-1", "part-2", "part-3"}
     assert len(links) >= 5
+
+
+def test_a_query_found_in_very_many_reports_is_searched_first_in_some_parts(browser, parts_site):
+    """A common word (its directory counts bound its matches above the site's threshold) loads
+    one part, where it may match most, and the page says how many reports were searched; the
+    button searches every part and finds what one index finds. A rare figure is searched whole
+    with no notice. The page, notice and button shown, passes axe-core in both palettes."""
+    from tests.browser_util import axe_violations, require_axe
+
+    _, texts, _, whole, base = parts_site
+    numbers: Counter[str] = Counter()
+    for text in texts.values():
+        numbers.update(set(re.findall(r"(?<![\d.,])\d{5,}(?![\d.,])", text)))
+    rare = min(n for n, k in numbers.items() if k == 1 and n[0] != "0")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+
+    def parts_fetched() -> set[str]:
+        return {m for u in urls for m in re.findall(r"/pagefind/(part-\d+)/", u)}
+
+    try:
+        _search(page, base, "主动公开")
+        notice = page.locator("#search-scope")
+        notice.wait_for(state="visible")
+        pages = page.evaluate(
+            "async (u) => (await (await fetch(u)).json()).pages", f"{base}pagefind/parts.json"
+        )
+        said = re.search(r"先在 (\d+) 份报告（全站 48 份）中搜索", notice.inner_text())
+        assert said and int(said[1]) == max(pages), (notice.inner_text(), pages)
+        assert len(parts_fetched()) == 1
+        message = page.locator(".pagefind-ui__message").inner_text()
+        first = int(re.findall(r"\d+", message.replace("主动公开", ""))[0])
+        assert 5 <= first <= max(pages) < 48
+        widen = page.get_by_role("button", name="在全部报告中搜索")
+        assert widen.is_visible()
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            serious = [
+                v
+                for v in axe_violations(page, require_axe())
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert serious == [], (scheme, serious)
+        widen.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "(n) => { const m = document.querySelector('.pagefind-ui__message');"
+            " const d = m && m.textContent.replace('主动公开', '').match(/\\d+/);"
+            " return d && Number(d[0]) !== n; }",
+            arg=first,
+        )
+        wait_for_results(page, "主动公开")
+        message = page.locator(".pagefind-ui__message").inner_text()
+        assert int(re.findall(r"\d+", message.replace("主动公开", ""))[0]) == _found(
+            ctx.new_page(), whole, "主动公开"
+        )
+        assert parts_fetched() == {"part-0", "part-1", "part-2", "part-3"}
+        assert notice.inner_text() == "" and not widen.is_visible()
+        # A figure stated once: its one part, no notice.
+        urls.clear()
+        links = _search(page, base, rare)
+        assert len(links) == 1 and len(parts_fetched()) == 1
+        assert notice.inner_text() == "" and not widen.is_visible()
+    finally:
+        ctx.close()
+
+
+def test_a_word_on_every_page_of_the_parts_searched_is_left_out_of_their_query(browser, parts_site):
+    """A query of a figure stated once and a word every page holds (a label of the report card):
+    over parts, the word is left out (it would not narrow the results and costs a chunk of
+    every position), so the search loads the figure's chunks only, and finds what one index
+    finds with the word."""
+    import gzip
+    from urllib.request import urlopen
+
+    base, texts, _, whole, _ = parts_site
+    listing = json.loads(urlopen(f"{base}pagefind/parts.json").read())
+    everywhere = []
+    for _, _, name in listing["words"]:
+        body = gzip.decompress(urlopen(f"{base}pagefind/words/{name}").read()).decode()
+        for line in body.splitlines():
+            word, mask, counts = line.split("\t")
+            full = [int(n) for n in counts.split(",")] == listing["pages"]
+            if int(mask, 16) == 0b1111 and full and re.fullmatch(r"[\u4e00-\u9fff]{2,}", word):
+                everywhere.append(word)
+    assert everywhere, "a word on every report page (the report card's labels)"
+    numbers: Counter[str] = Counter()
+    for text in texts.values():
+        numbers.update(set(re.findall(r"(?<![\d.,])\d{5,}(?![\d.,])", text)))
+    rares = sorted(n for n, k in numbers.items() if k == 1 and n[0] != "0")
+
+    def fetched(url: str, query: str) -> tuple[set[str], list[str]]:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        urls: list[str] = []
+        page.on("request", lambda req: urls.append(req.url))
+        links = _search(page, url, query)
+        ctx.close()
+        chunks = {u.replace(url, "") for u in urls if u.endswith(".pf_index")}
+        return chunks, sorted(link.replace(url, "") for link in links)
+
+    # A figure and a word whose chunk in the figure's part is another (parts of 12 pages have
+    # one or two chunks): searched, the word would cost that chunk.
+    of_word = {w: fetched(base, w)[0] for w in everywhere[-6:]}  # late in the word order
+    chosen = None
+    for rare in rares[:10]:
+        alone, links = fetched(base, rare)
+        (part,) = {c.split("/")[1] for c in alone}
+        for word, chunks in of_word.items():
+            if {c for c in chunks if c.split("/")[1] == part} - alone:
+                chosen = rare, word, alone, links
+                break
+        if chosen:
+            break
+    assert chosen, "a figure and a word on every page held in different chunks"
+    rare, word, alone, links = chosen
+    both, links_both = fetched(base, f"{rare} {word}")
+    assert both == alone, word
+    assert links_both == links == fetched(whole, f"{rare} {word}")[1] and len(links) == 1

@@ -183,17 +183,40 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     years = Counter(str(r.metadata.year) for r in result.reports if r.metadata.year)
     assert listing["filters"]["年度"] == dict(sorted(years.items()))
     assert "part" not in listing["filters"]
-    # The word directory says which parts hold each word, as the parts' own indexes do.
-    masks = {}
+    # Each part's pages, as its own index counts them.
+    per_part = [
+        sum(
+            v["page_count"]
+            for v in json.loads((root / part / "pagefind-entry.json").read_text())[
+                "languages"
+            ].values()
+        )
+        for part in listing["parts"]
+    ]
+    assert listing["pages"] == per_part and sum(per_part) == len(result.reports)
+    assert listing["sample"] == {
+        "over": search_index.SAMPLE_OVER,
+        "until": search_index.SAMPLE_UNTIL,
+    }
+    # The word directory says which parts hold each word and on how many of their pages, as
+    # the parts' own indexes do.
+    masks, counts = {}, {}
     for first, last, name in listing["words"]:
         lines = gzip.decompress((root / "words" / name).read_bytes()).decode().splitlines()
-        got = dict(line.split("\t") for line in lines)
+        got = {w: (m, c) for w, m, c in (line.split("\t") for line in lines)}
         assert min(got, key=_utf16) == first and max(got, key=_utf16) == last
-        masks.update({w: int(m, 16) for w, m in got.items()})
+        masks.update({w: int(m, 16) for w, (m, _) in got.items()})
+        counts.update({w: [int(n) for n in c.split(",")] for w, (_, c) in got.items()})
     for g, part in enumerate(listing["parts"]):
-        held = set(search_index.part_summary(root / part)["words"])
-        assert held and {w for w, m in masks.items() if m >> g & 1} == held
+        held = search_index.part_summary(root / part)["words"]
+        assert held and {w for w, m in masks.items() if m >> g & 1} == set(held)
+        for w, n in held.items():
+            below = bin(masks[w] & ((1 << g) - 1)).count("1")
+            assert counts[w][below] == n, (w, g)
+        # Every report page names its issuer under the same label: a word on each page.
+        assert max(held.values()) == per_part[g]
     assert any(m & (m - 1) == 0 for m in masks.values())  # words held by one part only
+    assert all(len(counts[w]) == bin(m).count("1") for w, m in masks.items())
 
 
 def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):
@@ -374,3 +397,25 @@ def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpu
     first = sorted(src.iterdir())[0]
     first.write_bytes(first.read_bytes() + b"\n")
     assert input_fingerprint(src, docs, True, hashes) == input_fingerprint(src, docs, True) != plain
+
+
+def test_a_part_summary_kept_without_page_counts_is_made_again(tmp_path):
+    """A part's summary kept in the cache by an earlier version (its words as a list, without
+    the number of pages holding each) is read again from the part's index, not trusted."""
+    site = tmp_path / "site"
+    body = "<div data-pagefind-body><p>{}</p></div>"
+    pages = {"a/index.html": "主动公开 年报 甲", "b/index.html": "主动公开 年报 乙"}
+    for rel, text in pages.items():
+        (site / rel).parent.mkdir(parents=True)
+        (site / rel).write_text(
+            f'<html lang="zh"><head><title>t</title></head><body>{body.format(text)}</body></html>',
+            encoding="utf-8",
+        )
+    job = search_index.IndexJob("k", tuple(pages), str(site), str(tmp_path / "idx"), part=0)
+    search_index.index_job(job)
+    kept = tmp_path / "idx" / search_index.SUMMARY
+    kept.write_text(json.dumps({"words": ["甲"], "filters": {}}), encoding="utf-8")
+    summary = search_index._summary(job)
+    assert summary["words"]["甲"] == 1 and summary["words"]["年报"] == 2
+    assert summary["filters"]["part"] == {"0": 2}
+    assert json.loads(kept.read_text(encoding="utf-8")) == summary

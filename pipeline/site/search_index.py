@@ -10,9 +10,13 @@ A site of one part has its index at ``pagefind/``. A site of several has there a
 one page no search shows (the bundle the search page loads its scripts from, the primary index
 Pagefind merges others into), the parts at ``pagefind/part-<g>/``, and ``pagefind/parts.json``:
 the parts, the site's filter values with their page counts, and a word directory (which parts
-hold each word Pagefind indexed, read from the parts' own index files, in small gzip files
-under ``pagefind/words/``). The search page looks the words of a query up there and searches
-only the parts that hold every one: a rare word costs one part's index, not all of them."""
+hold each word Pagefind indexed and on how many pages, read from the parts' own index files, in
+small gzip files under ``pagefind/words/``). The search page looks the words of a query up there
+and searches only the parts that hold every one: a rare word costs one part's index, not all of
+them. A query that may match more than ``SAMPLE_OVER`` reports is searched first in the parts
+where it may match most, part by part, until ``SAMPLE_UNTIL`` results are found; the page says
+so and searches every part when asked (a word found in every report would otherwise load the
+positions of every report: about 1 MB at 10,000 reports)."""
 
 from __future__ import annotations
 
@@ -49,6 +53,14 @@ counts, read from its index files (``part_summary``)."""
 DIRECTORY_WORDS = 1024
 """Words per file of the word directory. A query loads the file of each of its words: about
 4 KB compressed each at this size; ``parts.json`` lists every file's first and last word."""
+
+SAMPLE_OVER = 500
+"""A query whose words may be on more pages than this (by the directory's counts: for each part,
+the fewest pages holding one of its words) is searched part by part at first (see ``SAMPLE_UNTIL``).
+Below it, a query is searched in every part holding its words, as one index would."""
+
+SAMPLE_UNTIL = 50
+"""Results a first, part-by-part search goes on to: ten of the UI's pages of five."""
 
 DIGESTS = "search-digests.json"
 """Written beside a shard's pages: each report page's ``search_digest``."""
@@ -174,17 +186,18 @@ def _pagefind_file(path: Path) -> Any:
 
 
 def part_summary(index_dir: Path) -> dict[str, Any]:
-    """The words a Pagefind index holds and its filters' page counts per value, read from its
-    word and filter files (each word an entry ``[word, pages, …]``; each filter file
-    ``[name, [[value, pages], …]]``). Decoding makes millions of small objects (every
-    position): with the garbage collector paused it takes 1 s for 2,000 pages instead of 3–4 s
-    in a build process holding 10,000 light reports."""
-    words: set[str] = set()
+    """The words a Pagefind index holds with the number of pages holding each, and its filters'
+    page counts per value, read from its word and filter files (each word an entry ``[word,
+    pages, …]``; each filter file ``[name, [[value, pages], …]]``). Decoding makes millions of
+    small objects (every position): with the garbage collector paused it takes 1 s for 2,000
+    pages instead of 3–4 s in a build process holding 10,000 light reports."""
+    words: dict[str, int] = {}
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         for p in sorted((index_dir / "index").glob("*.pf_index")):
-            words.update(entry[0] for entry in _pagefind_file(p)[0])
+            for entry in _pagefind_file(p)[0]:
+                words[entry[0]] = words.get(entry[0], 0) + len(entry[1])
     finally:
         if was_enabled:
             gc.enable()
@@ -192,7 +205,7 @@ def part_summary(index_dir: Path) -> dict[str, Any]:
     for p in sorted((index_dir / "filter").glob("*.pf_filter")):
         name, values = _pagefind_file(p)[:2]
         filters[name] = {v[0]: len(v[1]) for v in sorted(values)}
-    return {"words": sorted(words), "filters": dict(sorted(filters.items()))}
+    return {"words": dict(sorted(words.items())), "filters": dict(sorted(filters.items()))}
 
 
 def index_job(job: IndexJob) -> str:
@@ -302,18 +315,24 @@ def _utf16(word: str) -> bytes:
 
 
 def word_directory(summaries: list[dict[str, Any]]) -> tuple[list[list[str]], dict[str, bytes]]:
-    """Which parts hold each word: files of ``DIRECTORY_WORDS`` lines ``word<TAB>mask`` (the
-    bit ``g`` of the hexadecimal mask set when part ``g`` holds the word), in JavaScript's
+    """Which parts hold each word and on how many pages: files of ``DIRECTORY_WORDS`` lines
+    ``word<TAB>mask<TAB>counts`` (the bit ``g`` of the hexadecimal mask set when part ``g``
+    holds the word; the counts, comma-separated, of those parts in order), in JavaScript's
     string order, gzip-compressed; and the list ``[first word, last word, file name]``."""
-    masks: dict[str, int] = {}
+    held: dict[str, list[tuple[int, int]]] = {}
     for g, summary in enumerate(summaries):
-        for word in summary["words"]:
-            masks[word] = masks.get(word, 0) | 1 << g
-    order = sorted(masks, key=_utf16)
+        for word, n in summary["words"].items():
+            held.setdefault(word, []).append((g, n))
+
+    def line(word: str) -> str:
+        mask = sum(1 << g for g, _ in held[word])
+        return f"{word}\t{mask:x}\t{','.join(str(n) for _, n in held[word])}\n"
+
+    order = sorted(held, key=_utf16)
     listing, files = [], {}
     for i in range(0, len(order), DIRECTORY_WORDS):
         chunk = order[i : i + DIRECTORY_WORDS]
-        body = "".join(f"{w}\t{masks[w]:x}\n" for w in chunk).encode("utf-8")
+        body = "".join(line(w) for w in chunk).encode("utf-8")
         name = hashlib.sha256(body).hexdigest()[:16] + ".pf_words"
         files[name] = gzip.compress(body, compresslevel=9, mtime=0)
         listing.append([chunk[0], chunk[-1], name])
@@ -325,8 +344,11 @@ def _summary(job: IndexJob) -> dict[str, Any]:
     part in the cache."""
     kept = Path(job.out) / SUMMARY
     try:
-        return json.loads(kept.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        summary = json.loads(kept.read_text(encoding="utf-8"))
+        if isinstance(summary["words"], dict):
+            return summary
+        raise ValueError("words without their page counts")
+    except (OSError, ValueError, KeyError, TypeError):
         summary = part_summary(Path(job.out))
         kept.write_text(json.dumps(summary, ensure_ascii=False) + "\n", encoding="utf-8")
         return summary
@@ -365,7 +387,9 @@ def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
                         into[value] = into.get(value, 0) + n
         listing = {
             "parts": [f"part-{j.part}/" for j in parts],
+            "pages": [sum(s["filters"].get(PART_FILTER, {}).values()) for s in summaries],
             "filters": {k: dict(sorted(v.items())) for k, v in sorted(totals.items())},
             "words": words,
+            "sample": {"over": SAMPLE_OVER, "until": SAMPLE_UNTIL},
         }
     (root / "parts.json").write_text(json.dumps(listing, ensure_ascii=False) + "\n")

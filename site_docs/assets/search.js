@@ -131,8 +131,44 @@
       translations: { placeholder: "搜索报告全文" },
     });
     var last = null;
+    // A query found in very many reports is searched first in some of them (search-parts/
+    // pagefind.js says so with `govsearch:scope`); the page says how many and offers the rest.
+    var scopeText = document.getElementById("search-scope");
+    var widen = document.getElementById("search-widen");
+    var again = false;
+    function current() {
+      return input ? input.value.trim() : "";
+    }
+    function count(n) {
+      return Number(n || 0).toLocaleString("zh-CN");
+    }
+    window.addEventListener("govsearch:scope", function (e) {
+      var d = e.detail || {};
+      if (!scopeText || !widen || d.term !== prepare(current()).trim()) return;
+      if (d.complete) {
+        scopeText.textContent = "";
+        widen.hidden = true;
+        return;
+      }
+      scopeText.textContent =
+        "这些词见于很多报告：本次先在 " + count(d.searched) + " 份报告（全站 " + count(d.total) +
+        " 份）中搜索，结果数和筛选项的数字只计这些报告。";
+      widen.hidden = false;
+    });
+    if (widen) {
+      widen.addEventListener("click", function () {
+        var q = current();
+        window.dispatchEvent(new CustomEvent("govsearch:widen", { detail: prepare(q) }));
+        widen.hidden = true;
+        scopeText.textContent = "正在全部报告中搜索……";
+        // The same query again: the UI searches only when its term changes, and a trailing
+        // space (which prepare drops) changes it.
+        again = !again;
+        ui.triggerSearch(again ? q + " " : q);
+      });
+    }
     function run() {
-      var q = input ? input.value.trim() : "";
+      var q = current();
       setUrl(q);
       if (q === last) return;
       last = q;

@@ -156,15 +156,42 @@ def search_bytes(site: Path, queries: dict[str, str] | str) -> dict[str, Any] | 
                 "() => (document.querySelector('.pagefind-ui__message') || {}).textContent || ''"
             )
             index = {u: n for u, n in sizes.items() if any(k in u for k in INDEX_PARTS)}
+            ui_kb = round((sum(sizes.values()) - sum(index.values())) / 1024, 1)
+            all_kb = round(sum(sizes.values()) / 1024, 1)
+            scope = page.evaluate(
+                "() => (document.querySelector('#search-scope') || {}).textContent || ''"
+            )
+            widened = None
+            button = page.locator("#search-widen")
+            if button.count() and button.is_visible():
+                # A query searched first in some parts: what searching every part adds.
+                before = sum(index.values())
+                button.click()
+                with contextlib.suppress(Exception):
+                    page.wait_for_function(
+                        "() => !(document.querySelector('#search-scope') || {}).textContent",
+                        timeout=120_000,
+                    )
+                page.wait_for_load_state("networkidle")
+                every = {u: n for u, n in sizes.items() if any(k in u for k in INDEX_PARTS)}
+                widened = {
+                    "index_kb_added": round((sum(every.values()) - before) / 1024, 1),
+                    "message": page.evaluate(
+                        "() => (document.querySelector('.pagefind-ui__message') || {})"
+                        ".textContent || ''"
+                    ).strip(),
+                }
             out[label] = {
                 "query": query,
                 "index_kb": round(sum(index.values()) / 1024, 1),
                 "index_requests": len(index),
-                "ui_files_kb": round((sum(sizes.values()) - sum(index.values())) / 1024, 1),
-                "all_kb": round(sum(sizes.values()) / 1024, 1),
+                "ui_files_kb": ui_kb,
+                "all_kb": all_kb,
                 "first_result_s": round(seconds, 2),
                 "results_shown": results,
                 "message": count.strip(),
+                "searched_first": scope.strip(),
+                "search_all": widened,
             }
             context.close()
         browser.close()

@@ -15,6 +15,16 @@
 // word (a word no part holds is left out, as one index would), each merged into the search
 // when a query first needs it, and the filter `part` keeps the results to those parts.
 // The filters shown are the site's (from `parts.json`), without `part`.
+//
+// The directory also gives, for each part holding a word, the number of its pages holding it;
+// for each part, the fewest pages holding one of the query's words bounds its matches. A query
+// whose bound over the parts exceeds `sample.over` (a word found in nearly every report, whose
+// positions in every part would cost about 1 MB at 10,000 reports) is searched first in the part
+// with the highest bound, then the next, until it has `sample.until` results or no part is left.
+// Each search tells the page what it covered (the event `govsearch:scope` on `window`: its term,
+// the reports in the parts it searched, the site's reports, whether that was every part holding
+// its words); the event `govsearch:widen` with a term has its next search cover every part
+// holding its words. Within the parts searched, results are ranked as one index ranks them.
 import * as pagefind from "../../pagefind/pagefind.js";
 
 const PART = "part";
@@ -25,6 +35,8 @@ const site = fetch(new URL("parts.json", root))
 const merged = new Map();
 const chunks = new Map();
 const scopes = new Map();
+const wide = new Set();
+window.addEventListener("govsearch:widen", (e) => wide.add(String(e.detail || "").trim()));
 
 export const options = (o) => pagefind.options(o);
 export const init = () => pagefind.init();
@@ -84,10 +96,18 @@ function loadChunk(file) {
           return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
         })
         .then((text) => {
+          // word → for each part holding it, the number of its pages holding it.
           const map = new Map();
           for (const line of text.split("\n")) {
-            const tab = line.indexOf("\t");
-            if (tab > 0) map.set(line.slice(0, tab), BigInt(`0x${line.slice(tab + 1)}`));
+            const [word, mask, counts] = line.split("\t");
+            if (!word || !mask) continue;
+            const n = (counts || "").split(",").map(Number);
+            const bits = BigInt(`0x${mask}`);
+            const held = new Map();
+            for (let g = 0, k = 0; bits >> BigInt(g); g++) {
+              if ((bits >> BigInt(g)) & 1n) held.set(g, n[k++] || 1);
+            }
+            map.set(word, held);
           }
           return map;
         }),
@@ -96,33 +116,56 @@ function loadChunk(file) {
   return chunks.get(file);
 }
 
-// The parts holding `word` (a bit mask): exactly, or as the beginning of a longer word.
+// The parts holding `word` and on how many pages (at most, for the words it begins: a page may
+// hold several), exactly or as the beginning of a longer word; and the parts each of whose
+// pages holds it (one word, itself or one it begins, found on every page of the part).
 async function holding(word, exact, s) {
   const files = s.words
     .filter(([first, last]) => !(last < word) && (first <= word || first.startsWith(word)))
     .map(([, , file]) => file);
-  let mask = 0n;
+  const held = new Map();
+  const everywhere = new Set();
+  const add = (counts) => {
+    for (const [g, n] of counts) {
+      const all = s.pages?.[g] ?? Infinity;
+      held.set(g, Math.min((held.get(g) || 0) + n, all));
+      if (n >= all) everywhere.add(g);
+    }
+  };
   for (const map of await Promise.all(files.map(loadChunk))) {
-    if (exact) mask |= map.get(word) || 0n;
-    else for (const [w, m] of map) if (w.startsWith(word)) mask |= m;
+    if (exact) add(map.get(word) || []);
+    else for (const [w, counts] of map) if (w.startsWith(word)) add(counts);
   }
-  return mask;
+  return { held, everywhere };
 }
 
-// The parts that may answer `term`: every part holding each of its words.
+// The parts that may answer `term` (every part holding each of its words), each with the
+// fewest pages holding one of its words there (`bounds`: `[[part, bound], …]`, in part order),
+// and the term to search there: without the words found on every page of those parts (they
+// would not narrow the results, weigh next to nothing in the ranking, and cost the most: every
+// position of every page), unless no other word is left, and whole for a quoted search.
 async function scope(term, s) {
   if (scopes.has(term)) return scopes.get(term);
   const exact = /^\s*".+"\s*$/.test(term);
-  const masks = await Promise.all(words(term).map((w) => holding(w, exact, s)));
-  let keep = (1n << BigInt(s.parts.length)) - 1n;
-  for (const mask of masks) {
+  const list = words(term);
+  const found = await Promise.all(list.map((w) => holding(w, exact, s)));
+  let bounds = new Map(s.parts.map((_, g) => [g, Infinity]));
+  for (const { held } of found) {
     // A quoted search needs every word as it is; otherwise a word no part holds is left out.
-    if (mask || exact) keep &= mask;
+    if (!held.size && !exact) continue;
+    const next = new Map();
+    for (const [g, n] of bounds) if (held.has(g)) next.set(g, Math.min(n, held.get(g)));
+    bounds = next;
   }
-  const parts = [];
-  for (let g = 0; g < s.parts.length; g++) if ((keep >> BigInt(g)) & 1n) parts.push(g);
-  scopes.set(term, parts);
-  return parts;
+  const parts = [...bounds].map(([g, n]) => [g, Number.isFinite(n) ? n : s.pages?.[g] || 0]);
+  let searched = term;
+  if (!exact && parts.length) {
+    const kept = list.filter((_, i) => !parts.every(([g]) => found[i].everywhere.has(g)));
+    if (kept.length && kept.length < list.length) searched = kept.join(" ");
+  }
+  const out = { bounds: parts, term: searched };
+  scopes.set(term, out);
+  return out;
 }
 
 function merge(parts, s) {
@@ -132,6 +175,15 @@ function merge(parts, s) {
       return merged.get(g);
     }),
   );
+}
+
+const pagesOf = (parts, s) => parts.reduce((n, g) => n + (s.pages?.[g] || 0), 0);
+
+async function searchIn(parts, term, opts, s) {
+  await merge(parts, s);
+  // No part holds every word: a filter no page passes (a page is in one part only).
+  const only = parts.length ? { any: parts.map(String) } : ["stub", "0"];
+  return pagefind.search(term, { ...opts, filters: { ...(opts.filters || {}), [PART]: only } });
 }
 
 export async function search(term, o = {}) {
@@ -146,12 +198,33 @@ export async function search(term, o = {}) {
     }
     return r;
   }
-  const parts = text ? await scope(text, s) : s.parts.map((_, g) => g);
-  await merge(parts, s);
-  // No part holds every word: a filter no page passes (a page is in one part only).
-  const only = parts.length ? { any: parts.map(String) } : ["stub", "0"];
-  opts.filters = { ...(opts.filters || {}), [PART]: only };
-  const r = await pagefind.search(term, opts);
+  let bounds = s.parts.map((_, g) => [g, s.pages?.[g] || 0]);
+  let query = term;
+  if (text) ({ bounds, term: query } = await scope(text, s));
+  const all = bounds.map(([g]) => g);
+  const sample = s.sample || {};
+  let r;
+  let searched = all;
+  const bound = bounds.reduce((n, [, b]) => n + b, 0);
+  if (text && all.length > 1 && !wide.has(text) && sample.over >= 0 && bound > sample.over) {
+    // Part by part, where the query may match most first (then in part order).
+    const order = [...bounds].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([g]) => g);
+    searched = [];
+    for (const g of order) {
+      searched.push(g);
+      r = await searchIn(searched, query, opts, s);
+      if (!r || r.results.length >= (sample.until || 1)) break;
+    }
+  } else {
+    r = await searchIn(all, query, opts, s);
+  }
+  const detail = {
+    term: text,
+    searched: pagesOf(searched, s),
+    total: pagesOf(s.parts.map((_, g) => g), s),
+    complete: searched.length === all.length,
+  };
+  window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
   if (r) {
     r.filters = complete(r.filters, s);
     r.totalFilters = complete(r.totalFilters, s);
