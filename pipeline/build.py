@@ -39,7 +39,13 @@ from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
 from pipeline.reportjson import JsonWriter, issuer_part
 from pipeline.reportjson import publish as publish_json
-from pipeline.site import SiteBuild, build_site, clear_generated_docs, stage_downloads
+from pipeline.site import (
+    SiteBuild,
+    build_site,
+    clear_generated_docs,
+    issuer_names,
+    stage_downloads,
+)
 from pipeline.site.shards import prune
 from pipeline.store import Reports, cache_key, for_task, light_reports, lighten
 
@@ -790,6 +796,8 @@ def _build_locked(
         result.site = build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
         result.timings.update(result.site.timings)
         publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])
+        if result.cross is not None:
+            issuer_names.publish(new_site, result.cross.issuers)
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)

@@ -58,6 +58,21 @@ def _search(page, base: str, query: str) -> list[str]:
     return wait_for_results(page, query)
 
 
+def _search_text(page, base: str, query: str) -> list[str]:
+    """Search the reports' text for ``query``: when the page first answers with the pages of
+    the issuers of that name, ask it for the text search (its button)."""
+    links = _search(page, base, query)
+    notice = page.locator("#search-scope")
+    if "机关的名称" not in notice.inner_text():
+        return links
+    page.locator("#search-widen").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#search-scope').textContent && ![...document"
+        ".querySelectorAll('.pagefind-ui__result-link')].some(a => a.href.includes('/issuers/'))"
+    )
+    return wait_for_results(page, query)
+
+
 def _report_url(base: str, report_id: str) -> str:
     return urljoin(base, f"reports/{report_id}/")
 
@@ -417,7 +432,7 @@ def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_
     some = set.union(*(holders(w) for w in words))
     assert len(some) > len(every) + 8  # pages with some of the words abound
 
-    links = _search(page, base, report.metadata.issuer)
+    links = _search_text(page, base, report.metadata.issuer)
     message = page.locator(".pagefind-ui__message").inner_text()
     found = int(re.findall(r"\d+", message.replace(report.metadata.issuer, ""))[0])
     assert _report_url(base, report.report_id) in links
@@ -433,7 +448,7 @@ def test_a_search_over_index_parts_finds_only_pages_with_every_word(page, parts_
 
 
 def _found(page, base: str, query: str) -> int:
-    _search(page, base, query)
+    _search_text(page, base, query)
     message = page.locator(".pagefind-ui__message").inner_text()
     numbers = re.findall(r"\d[\d,]*", message.replace(query, ""))
     return int(numbers[0].replace(",", "")) if numbers else 0
@@ -619,3 +634,51 @@ def test_a_word_on_every_page_of_the_parts_searched_is_left_out_of_their_query(b
     both, links_both = fetched(base, f"{rare} {word}")
     assert both == alone, word
     assert links_both == links == fetched(whole, f"{rare} {word}")[1] and len(links) == 1
+
+
+def test_an_issuers_name_is_answered_first_with_the_issuers_page(browser, parts_site):
+    """A query that is an issuer's name (in either script) shows that issuer's page, which lists
+    its reports, and loads one file of names and no index part; the page says so, and its button
+    searches every report's text, finding what one index finds. The page passes axe-core."""
+    from pipeline.script import converter
+    from tests.browser_util import axe_violations, require_axe
+
+    base, _, result, whole, _ = parts_site
+    issuer = max(result.cross.issuers, key=lambda i: (len(i.report_ids), i.issuer_id))
+    assert len(issuer.report_ids) >= 2
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+    own_page = urljoin(base, f"issuers/{issuer.issuer_id}/")
+    try:
+        for query in (issuer.name, converter("s2t").convert(issuer.name)):
+            urls.clear()
+            assert _search(page, base, query) == [own_page], query
+            assert not [u for u in urls if re.search(r"/pagefind/part-\d+/", u)], query
+            assert len([u for u in urls if "/pagefind/names/" in u]) <= 1
+            notice = page.locator("#search-scope").inner_text()
+            assert f"“{issuer.name}”是一个机关的名称" in notice
+            assert f"{len(issuer.report_ids)} 份报告" in notice
+            years = f"{issuer.years[0]}–{issuer.years[-1]} 年"
+            assert years in page.locator(".pagefind-ui__result-excerpt").inner_text()
+        serious = [
+            v for v in axe_violations(page, require_axe()) if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        # The result leads to the issuer's page, which links each of its reports.
+        page.locator(".pagefind-ui__result-link").first.click()
+        page.wait_for_url(own_page)
+        listed = page.eval_on_selector_all("a[href*='reports/']", "els => els.map(e => e.href)")
+        for rid in issuer.report_ids:
+            assert any(f"/reports/{rid}/" in href for href in listed), rid
+        # Every report's text, on request.
+        urls.clear()
+        links = _search_text(page, base, issuer.name)
+        assert own_page not in links and links
+        assert [u for u in urls if re.search(r"/pagefind/part-\d+/", u)]
+        assert page.locator("#search-scope").inner_text() == ""
+        assert not page.locator("#search-widen").is_visible()
+        assert _found(page, base, issuer.name) == _found(ctx.new_page(), whole, issuer.name)
+    finally:
+        ctx.close()

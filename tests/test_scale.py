@@ -380,7 +380,10 @@ def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
     assert result.site.shards == 1  # the hub alone
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "pagefind" / "pagefind-ui.js").is_file()
-    assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {"parts": []}
+    assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {
+        "parts": [],
+        "names": [],
+    }
 
 
 def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpus, tmp_path):

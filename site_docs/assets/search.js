@@ -131,8 +131,9 @@
       translations: { placeholder: "搜索报告全文" },
     });
     var last = null;
-    // A query found in very many reports is searched first in some of them (search-parts/
-    // pagefind.js says so with `govsearch:scope`); the page says how many and offers the rest.
+    // A query found in very many reports is searched first in some of them, and an issuer's
+    // name is answered first with the issuer's page (search-parts/pagefind.js says so with
+    // `govsearch:scope`); the page says so and offers a search of every report's text.
     var scopeText = document.getElementById("search-scope");
     var widen = document.getElementById("search-widen");
     var again = false;
@@ -148,6 +149,16 @@
       if (d.complete) {
         scopeText.textContent = "";
         widen.hidden = true;
+        return;
+      }
+      if (d.issuers && d.issuers.length) {
+        var one = d.issuers[0];
+        scopeText.textContent =
+          d.issuers.length > 1
+            ? "“" + current() + "”是 " + d.issuers.length + " 个机关的名称：先给出它们的机关页面，页面列出各自的报告。"
+            : "“" + one.name + "”是一个机关的名称：先给出它的机关页面，页面列出它的 " + count(one.reports) + " 份报告。";
+        scopeText.textContent += "也可以在全部报告的正文中搜索这个名称。";
+        widen.hidden = false;
         return;
       }
       scopeText.textContent =

@@ -83,11 +83,12 @@ INDEX_PARTS = (
     "/filter/",
     "/fragment/",
     "/words/",
+    "/names/",
     "parts.json",
 )
-"""What a search fetches of the index itself, the word directory and list of parts included (the
-rest under pagefind/ is the UI's scripts, styles and WebAssembly, the same for every query and
-cached after the first)."""
+"""What a search fetches of the index itself, the word directory, the issuers' names and the list
+of parts included (the rest under pagefind/ is the UI's scripts, styles and WebAssembly, the
+same for every query and cached after the first)."""
 
 
 class _Server:

@@ -25,6 +25,13 @@
 // the reports in the parts it searched, the site's reports, whether that was every part holding
 // its words); the event `govsearch:widen` with a term has its next search cover every part
 // holding its words. Within the parts searched, results are ranked as one index ranks them.
+//
+// A query that is the name of an issuing body (`parts.json` lists the names' files, see
+// pipeline/site/issuer_names.py), without quotes or filters, is answered first with that body's
+// page, which lists its reports: searching the text for a body's full name would load a word
+// chunk of each of its words in every part. The event `govsearch:scope` then carries `issuers`
+// (name, reports), and `govsearch:widen` searches the text as for any query. This holds for a
+// site in one index as well.
 import * as pagefind from "../../pagefind/pagefind.js";
 
 const PART = "part";
@@ -33,6 +40,7 @@ const site = fetch(new URL("parts.json", root))
   .then((r) => (r.ok ? r.json() : {}))
   .catch(() => ({}));
 const merged = new Map();
+const names = new Map();
 const chunks = new Map();
 const scopes = new Map();
 const wide = new Set();
@@ -86,31 +94,34 @@ function words(term) {
   return [...new Set(out)];
 }
 
+// The text of a gzip file of the directory (`words/…`, `names/…`).
+function gunzipped(path) {
+  return fetch(new URL(path, root)).then((r) => {
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+    return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
+  });
+}
+
 function loadChunk(file) {
   if (!chunks.has(file)) {
     chunks.set(
       file,
-      fetch(new URL(`words/${file}`, root))
-        .then((r) => {
-          if (!r.ok) throw new Error(`${file}: ${r.status}`);
-          return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
-        })
-        .then((text) => {
-          // word → for each part holding it, the number of its pages holding it.
-          const map = new Map();
-          for (const line of text.split("\n")) {
-            const [word, mask, counts] = line.split("\t");
-            if (!word || !mask) continue;
-            const n = (counts || "").split(",").map(Number);
-            const bits = BigInt(`0x${mask}`);
-            const held = new Map();
-            for (let g = 0, k = 0; bits >> BigInt(g); g++) {
-              if ((bits >> BigInt(g)) & 1n) held.set(g, n[k++] || 1);
-            }
-            map.set(word, held);
+      gunzipped(`words/${file}`).then((text) => {
+        // word → for each part holding it, the number of its pages holding it.
+        const map = new Map();
+        for (const line of text.split("\n")) {
+          const [word, mask, counts] = line.split("\t");
+          if (!word || !mask) continue;
+          const n = (counts || "").split(",").map(Number);
+          const bits = BigInt(`0x${mask}`);
+          const held = new Map();
+          for (let g = 0, k = 0; bits >> BigInt(g); g++) {
+            if ((bits >> BigInt(g)) & 1n) held.set(g, n[k++] || 1);
           }
-          return map;
-        }),
+          map.set(word, held);
+        }
+        return map;
+      }),
     );
   }
   return chunks.get(file);
@@ -168,6 +179,87 @@ async function scope(term, s) {
   return out;
 }
 
+function loadNames(file) {
+  if (!names.has(file)) {
+    names.set(
+      file,
+      gunzipped(`names/${file}`)
+        .then((text) => {
+          // key → the issuers of that name: [id, name, reports, first year, last year].
+          const map = new Map();
+          for (const line of text.split("\n")) {
+            const [key, ...row] = line.split("\t");
+            if (!key || row.length < 5) continue;
+            if (!map.has(key)) map.set(key, []);
+            map.get(key).push(row);
+          }
+          return map;
+        })
+        .catch(() => new Map()),
+    );
+  }
+  return names.get(file);
+}
+
+// The issuers whose name (any name their reports give them) is the query, or none.
+async function issuersNamed(term, s) {
+  if (!Array.isArray(s.names) || /^\s*".+"\s*$/.test(term)) return [];
+  const key = words(term).join("");
+  const file = s.names.find(([first, last]) => key && !(key < first) && !(last < key));
+  if (!file) return [];
+  return (await loadNames(file[2])).get(key) || [];
+}
+
+const chosen = (filters) =>
+  Object.values(filters || {}).some((v) =>
+    Array.isArray(v) ? v.length > 0 : v && typeof v === "object" ? Object.keys(v).length > 0 : !!v,
+  );
+
+const escapeHtml = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// The issuers' pages as the results of a search (the UI shows a result's excerpt as HTML).
+async function issuerResults(found, text, s) {
+  const results = found.map(([id, name, reports, first, last], i) => {
+    const url = new URL(`../../issuers/${encodeURIComponent(id)}/`, import.meta.url).pathname;
+    const years = first === last ? `${first} 年` : `${first}–${last} 年`;
+    const excerpt = escapeHtml(`机关页面：${years}的 ${Number(reports)} 份报告`);
+    const data = {
+      url,
+      raw_url: url,
+      content: "",
+      raw_content: "",
+      excerpt,
+      word_count: 0,
+      meta: { title: name },
+      filters: {},
+      anchors: [],
+      locations: [],
+      weighted_locations: [],
+    };
+    // The page itself as its only sub-result: the UI shows a result's excerpt from it.
+    data.sub_results = [{ title: name, url, excerpt, locations: [], weighted_locations: [] }];
+    return { id: `issuer-${id}`, score: found.length - i, words: [], data: async () => data };
+  });
+  let filters;
+  if (inParts(s)) filters = complete({}, s);
+  else {
+    filters = hidePart((await pagefind.filters()) || {});
+    for (const values of Object.values(filters)) for (const v of Object.keys(values)) values[v] = 0;
+  }
+  const total = inParts(s) ? pagesOf(s.parts.map((_, g) => g), s) : 0;
+  const issuers = found.map(([, name, reports]) => ({ name, reports: Number(reports) }));
+  const detail = { term: text, searched: 0, total, complete: false, issuers };
+  window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
+  return {
+    results,
+    unfilteredResultCount: results.length,
+    filters,
+    totalFilters: filters,
+    timings: { preload: 0, search: 0, total: 0 },
+  };
+}
+
 function merge(parts, s) {
   return Promise.all(
     parts.map((g) => {
@@ -190,12 +282,18 @@ export async function search(term, o = {}) {
   const s = await site;
   const opts = { ...o };
   const text = String(term || "").trim();
+  if (text && !wide.has(text) && !chosen(opts.filters)) {
+    const found = await issuersNamed(text, s);
+    if (found.length) return issuerResults(found, text, s);
+  }
   if (!inParts(s)) {
     const r = await pagefind.search(term, opts);
     if (r) {
       hidePart(r.filters);
       hidePart(r.totalFilters);
     }
+    const detail = { term: text, searched: 0, total: 0, complete: true };
+    window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
     return r;
   }
   let bounds = s.parts.map((_, g) => [g, s.pages?.[g] || 0]);
