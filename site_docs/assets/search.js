@@ -155,8 +155,8 @@
         var one = d.issuers[0];
         scopeText.textContent =
           d.issuers.length > 1
-            ? "“" + current() + "”是 " + d.issuers.length + " 个机关的名称：先给出它们的机关页面，页面列出各自的报告。"
-            : "“" + one.name + "”是一个机关的名称：先给出它的机关页面，页面列出它的 " + count(one.reports) + " 份报告。";
+            ? "“" + current() + "”是 " + d.issuers.length + " 个机关的名称：先给出它们的机关页面。"
+            : "“" + one.name + "”是一个机关的名称：先给出它的机关页面（它有 " + count(one.reports) + " 份报告）。";
         scopeText.textContent += "也可以在全部报告的正文中搜索这个名称。";
         widen.hidden = false;
         return;
