@@ -682,3 +682,69 @@ def test_an_issuers_name_is_answered_first_with_the_issuers_page(browser, parts_
         assert _found(page, base, issuer.name) == _found(ctx.new_page(), whole, issuer.name)
     finally:
         ctx.close()
+
+
+def test_an_issuers_name_widened_is_searched_as_any_query_is(browser, parts_site):
+    """Past the issuer's page, the text search for its name is searched as any query: part by
+    part first when it may match more reports than the threshold (set to 0 here, by serving the
+    parts' listing with it), and every part when widened again."""
+    import gzip
+    from urllib.request import urlopen
+
+    base, _, result, _, _ = parts_site
+    listing = json.loads(urlopen(f"{base}pagefind/parts.json").read())
+    masks: dict[str, int] = {}
+    for _, _, name in listing["words"]:
+        body = gzip.decompress(urlopen(f"{base}pagefind/words/{name}").read()).decode()
+        for line in body.splitlines():
+            word, mask, _ = line.split("\t")
+            masks[word] = int(mask, 16)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+
+    def low_threshold(route):
+        data = json.loads(route.fetch().body())
+        data["sample"] = {"over": 0, "until": 1}
+        route.fulfill(json=data)
+
+    page.route("**/pagefind/parts.json", low_threshold)
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+    try:
+        page.goto(f"{base}search/", wait_until="networkidle")
+        chosen = None
+        for issuer in sorted(result.cross.issuers, key=lambda i: i.issuer_id):
+            words = page.evaluate("(q) => window.govSearchPrepare(q)", issuer.name).split()
+            held = [0b1111] + [
+                sum(m for w, m in masks.items() if w.startswith(word)) for word in words
+            ]
+            common = held[0]
+            for m in held[1:]:
+                common &= m
+            if len(words) >= 2 and bin(common).count("1") >= 2:
+                chosen = issuer, bin(common).count("1")
+                break
+        assert chosen, "an issuer whose name's words are all held by two parts or more"
+        issuer, holding = chosen
+        own_page = urljoin(base, f"issuers/{issuer.issuer_id}/")
+        assert _search(page, base, issuer.name) == [own_page]
+        notice = page.locator("#search-scope")
+        widen = page.locator("#search-widen")
+        assert "机关的名称" in notice.inner_text()
+        urls.clear()
+        widen.click()
+        page.wait_for_function(
+            "() => document.querySelector('#search-scope').textContent.includes('先在')"
+        )
+        links = wait_for_results(page, issuer.name)
+        assert own_page not in links and links
+        first = {m for u in urls for m in re.findall(r"/pagefind/(part-\d+)/", u)}
+        assert 1 <= len(first) < holding
+        widen.click()
+        page.wait_for_function("() => !document.querySelector('#search-scope').textContent")
+        wait_for_results(page, issuer.name)
+        every = {m for u in urls for m in re.findall(r"/pagefind/(part-\d+)/", u)}
+        assert len(every) == holding
+        assert not widen.is_visible()
+    finally:
+        ctx.close()

@@ -30,8 +30,9 @@
 // pipeline/site/issuer_names.py), without quotes or filters, is answered first with that body's
 // page, which lists its reports: searching the text for a body's full name would load a word
 // chunk of each of its words in every part. The event `govsearch:scope` then carries `issuers`
-// (name, reports), and `govsearch:widen` searches the text as for any query. This holds for a
-// site in one index as well.
+// (name, reports), and `govsearch:widen` then searches the text as any query is searched (part
+// by part first, when it may match very many reports; widened again, every part). This holds
+// for a site in one index as well.
 import * as pagefind from "../../pagefind/pagefind.js";
 
 const PART = "part";
@@ -43,8 +44,21 @@ const merged = new Map();
 const names = new Map();
 const chunks = new Map();
 const scopes = new Map();
-const wide = new Set();
-window.addEventListener("govsearch:widen", (e) => wide.add(String(e.detail || "").trim()));
+// How far each term was widened (1: past the issuers' names; 2: every part too), and what its
+// last search left out ("names" or "parts").
+const wide = new Map();
+const leftOut = new Map();
+window.addEventListener("govsearch:widen", (e) => {
+  const term = String(e.detail || "").trim();
+  wide.set(term, Math.max(wide.get(term) || 0, leftOut.get(term) === "names" ? 1 : 2));
+});
+const widened = (term) => wide.get(term) || 0;
+
+function tell(detail, left) {
+  if (left) leftOut.set(detail.term, left);
+  else leftOut.delete(detail.term);
+  window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
+}
 
 export const options = (o) => pagefind.options(o);
 export const init = () => pagefind.init();
@@ -249,8 +263,7 @@ async function issuerResults(found, text, s) {
   }
   const total = inParts(s) ? pagesOf(s.parts.map((_, g) => g), s) : 0;
   const issuers = found.map(([, name, reports]) => ({ name, reports: Number(reports) }));
-  const detail = { term: text, searched: 0, total, complete: false, issuers };
-  window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
+  tell({ term: text, searched: 0, total, complete: false, issuers }, "names");
   return {
     results,
     unfilteredResultCount: results.length,
@@ -282,7 +295,7 @@ export async function search(term, o = {}) {
   const s = await site;
   const opts = { ...o };
   const text = String(term || "").trim();
-  if (text && !wide.has(text) && !chosen(opts.filters)) {
+  if (text && widened(text) < 1 && !chosen(opts.filters)) {
     const found = await issuersNamed(text, s);
     if (found.length) return issuerResults(found, text, s);
   }
@@ -292,8 +305,7 @@ export async function search(term, o = {}) {
       hidePart(r.filters);
       hidePart(r.totalFilters);
     }
-    const detail = { term: text, searched: 0, total: 0, complete: true };
-    window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
+    tell({ term: text, searched: 0, total: 0, complete: true });
     return r;
   }
   let bounds = s.parts.map((_, g) => [g, s.pages?.[g] || 0]);
@@ -304,7 +316,7 @@ export async function search(term, o = {}) {
   let r;
   let searched = all;
   const bound = bounds.reduce((n, [, b]) => n + b, 0);
-  if (text && all.length > 1 && !wide.has(text) && sample.over >= 0 && bound > sample.over) {
+  if (text && all.length > 1 && widened(text) < 2 && sample.over >= 0 && bound > sample.over) {
     // Part by part, where the query may match most first (then in part order).
     const order = [...bounds].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([g]) => g);
     searched = [];
@@ -322,7 +334,7 @@ export async function search(term, o = {}) {
     total: pagesOf(s.parts.map((_, g) => g), s),
     complete: searched.length === all.length,
   };
-  window.dispatchEvent(new CustomEvent("govsearch:scope", { detail }));
+  tell(detail, detail.complete ? null : "parts");
   if (r) {
     r.filters = complete(r.filters, s);
     r.totalFilters = complete(r.totalFilters, s);
