@@ -10,6 +10,7 @@ from pipeline.crossreport.issuers import Issuer
 from pipeline.site import issuer_names
 from pipeline.site.extras import t2s_map
 from pipeline.site.issuer_names import name_files, name_key
+from pipeline.site.search_index import js_order
 
 
 def _issuer(iid: str, name: str, variants: tuple[str, ...] = (), reports: int = 1) -> Issuer:
@@ -26,11 +27,6 @@ def _issuer(iid: str, name: str, variants: tuple[str, ...] = (), reports: int = 
         report_ids=tuple(f"r{iid}_{k}" for k in range(reports)),
         years=tuple(range(2019, 2019 + reports)),
     )
-
-
-def _js(key: str) -> bytes:
-    """JavaScript's string order (UTF-16 code units), which the search page compares keys in."""
-    return key.encode("utf-16-be")
 
 
 def _rows(files: dict[str, bytes], name: str) -> list[list[str]]:
@@ -77,7 +73,7 @@ def test_names_files_list_every_name_of_every_issuer_in_order_and_never_split_a_
         assert rows[0][0] == first and rows[-1][0] == last
         keys += [r[0] for r in rows]
         assert all(len(r) == 6 for r in rows)
-    assert keys == sorted(keys, key=_js)
+    assert keys == sorted(keys, key=js_order)
     assert len(keys) == 300 * 2 + 2
     by_key = {}
     for _, _, name in listing:
@@ -105,7 +101,7 @@ def test_a_built_site_lists_each_of_its_issuers_names(seed_build):
     for first, last, name in parts["names"]:
         body = (site / "pagefind" / "names" / name).read_bytes()
         for key, iid, *_ in _rows({name: body}, name):
-            assert _js(first) <= _js(key) <= _js(last)
+            assert js_order(first) <= js_order(key) <= js_order(last)
             found.setdefault(key, set()).add(iid)
     t2s = t2s_map()
     issuers = seed_build["result"].cross.issuers

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.pages.browse import PAGE_ITEMS
 from pipeline.site import search_index
-from pipeline.site.search_index import _utf16
+from pipeline.site.search_index import js_order
 from tests.conftest import build_into, copy_docs_assets
 from tests.tools.synth import generate, generate_one
 
@@ -204,7 +204,7 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     for first, last, name in listing["words"]:
         lines = gzip.decompress((root / "words" / name).read_bytes()).decode().splitlines()
         got = {w: (m, c) for w, m, c in (line.split("\t") for line in lines)}
-        assert min(got, key=_utf16) == first and max(got, key=_utf16) == last
+        assert min(got, key=js_order) == first and max(got, key=js_order) == last
         masks.update({w: int(m, 16) for w, (m, _) in got.items()})
         counts.update({w: [int(n) for n in c.split(",")] for w, (_, c) in got.items()})
     for g, part in enumerate(listing["parts"]):

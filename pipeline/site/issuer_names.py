@@ -1,6 +1,7 @@
 """The issuers' names for the search page: a query that is the name of an issuing body (any name
-its reports give it) is answered first with that body's page, which lists its reports, and the
-reports' text is searched when the reader asks (``site_docs/assets/search-parts/pagefind.js``).
+its reports give it) is answered first with that body's page, which lists its reports (at most
+100), and the reports' text is searched when the reader asks
+(``site_docs/assets/search-parts/pagefind.js``).
 
 Searching the text for a body's full name costs a word chunk of each of its words in every index
 part (住房, 城乡, 建设局: about 1 MB at 10,000 reports), for results the body's page already
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from pipeline.crossreport.issuers import Issuer
 from pipeline.fileio import write_files
-from pipeline.site.search_index import _utf16
+from pipeline.site.search_index import js_order
 
 NAMES_PER_FILE = 256
 """Names per file, about (a key's lines are never split between files): about 5 KB compressed."""
@@ -73,7 +74,7 @@ def name_files(
                         issuer.years[-1],
                     )
                 )
-    ordered = sorted(rows, key=lambda r: (_utf16(r[0]), r[1]))
+    ordered = sorted(rows, key=lambda r: (js_order(r[0]), r[1]))
     listing: list[list[str]] = []
     files: dict[str, bytes] = {}
     start = 0

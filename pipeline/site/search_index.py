@@ -309,7 +309,7 @@ def plan_indexes(
     return jobs
 
 
-def _utf16(word: str) -> bytes:
+def js_order(word: str) -> bytes:
     """Sort key: the order of JavaScript's string comparison (UTF-16 code units)."""
     return word.encode("utf-16-be")
 
@@ -328,7 +328,7 @@ def word_directory(summaries: list[dict[str, Any]]) -> tuple[list[list[str]], di
         mask = sum(1 << g for g, _ in held[word])
         return f"{word}\t{mask:x}\t{','.join(str(n) for _, n in held[word])}\n"
 
-    order = sorted(held, key=_utf16)
+    order = sorted(held, key=js_order)
     listing, files = [], {}
     for i in range(0, len(order), DIRECTORY_WORDS):
         chunk = order[i : i + DIRECTORY_WORDS]

@@ -28,7 +28,7 @@
 //
 // A query that is the name of an issuing body (`parts.json` lists the names' files, see
 // pipeline/site/issuer_names.py), without quotes or filters, is answered first with that body's
-// page, which lists its reports: searching the text for a body's full name would load a word
+// page, which lists its reports (at most 100): searching the text for a body's full name would load a word
 // chunk of each of its words in every part. The event `govsearch:scope` then carries `issuers`
 // (name, reports), and `govsearch:widen` then searches the text as any query is searched (part
 // by part first, when it may match very many reports; widened again, every part). This holds
