@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -420,12 +420,14 @@ def write_datasets(
     out_dir: Path,
     executor: Executor | None = None,
     cache_dir: Path | None = None,
+    hashes: Path | None = None,
 ) -> None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
     ``executor`` and kept in ``cache_dir`` (``pipeline.segments``; without it, in a folder
     removed at the end); the build puts the segments together in order, so no table is held
-    whole. ``sources`` is the source folder (each file read when archived) or its files' bytes."""
+    whole. ``sources`` is the source folder (each file read when archived) or its files' bytes;
+    ``hashes`` the record of the sources' hashes ``input_fingerprint`` keeps (``write_archive``)."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -470,12 +472,14 @@ def write_datasets(
                         break
                     todo += seg.end - seg.start
                     reports = light[seg.start : seg.end]
-                    # Read back from the per-report cache by the task itself when there is one.
+                    # Read back from the per-report cache by the task itself when there is one
+                    # (and only when the segment's base is not kept).
                     tasks.append(
                         segments.Task(
                             seg.folder,
                             tuple(for_task(result.reports, r) for r in reports),
                             tuple(inputs(r) for r in reports),
+                            seg.base,
                         )
                     )
                 batch.append(seg)
@@ -496,66 +500,7 @@ def write_datasets(
                     json_docs.add_written(rid)
                 pairs += segments.files_of(seg, out_dir)
             link_files(pairs)
-        files: list[tuple[Path, bytes]] = []
-
-        def flush(limit: int) -> None:
-            if len(files) >= limit:
-                write_files(files)
-                files.clear()
-
-        # Archive every source's bytes, published or not: nothing brought is ever lost.
-        published = {r.archived.sha256 for r in light}
-        meta_by_sha = {
-            r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light
-        }
-        duplicate_names = {d for r in light for d in r.duplicates}
-        if isinstance(sources, Path):
-            folder = sources
-            names = sorted(p.name for p in discover(folder)[0] if p.stat().st_size <= MAX_BYTES)
-            read = lambda name: (folder / name).read_bytes()  # noqa: E731
-        else:
-            names = sorted(sources)
-            read = sources.__getitem__
-        names_by_sha: dict[str, list[str]] = {}
-        first: dict[str, tuple[int, str | None]] = {}
-        for name in names:
-            data = read(name)
-            sha = hashlib.sha256(data).hexdigest()
-            names_by_sha.setdefault(sha, []).append(name)
-            if sha not in first:
-                files.append((out_dir / f"archive/{sha[:2]}/{sha}", data))
-                media = None if sha in meta_by_sha else readers.media_type_of(name, data)
-                first[sha] = (len(data), media)
-                flush(200)
-        write_files(files)
-        rows = []
-        for sha, same in sorted(names_by_sha.items()):
-            size, guessed = first[sha]
-            encoding, media = meta_by_sha.get(
-                sha,
-                (
-                    None,
-                    guessed
-                    or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
-                ),
-            )
-            if sha in published:
-                status = "published"
-            elif any(n in duplicate_names for n in same):
-                status = "duplicate"
-            else:
-                status = "skipped"
-            rows.append(
-                {
-                    "sha256": sha,
-                    "path": f"archive/{sha[:2]}/{sha}",
-                    "bytes": size,
-                    "encoding": encoding or None,
-                    "media_type": media,
-                    "original_names": "|".join(same),
-                    "status": status,
-                }
-            )
+        rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes)
         db.add("archive", writer.add_archive(rows))
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
@@ -571,7 +516,8 @@ def write_datasets(
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     if cache_dir is not None:
-        prune(cache_dir, [*(Path(seg.folder).name for seg in plan), ZIP_MEMBERS])
+        kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
         zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)
@@ -586,6 +532,129 @@ def write_datasets(
         json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
+
+
+ARCHIVE_DIR = "archive"
+"""In the package's cache: every archived source, by its SHA-256, linked into each build's
+``datasets/archive/``."""
+
+
+def write_archive(
+    light: Sequence[Report],
+    sources: Mapping[str, bytes] | Path,
+    out_dir: Path,
+    store: Path,
+    hashes: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Archive every source's bytes, published or not (nothing brought is ever lost), into
+    ``out_dir/archive/``; returns the ``archive`` rows.
+
+    Each file is kept in ``store`` under its SHA-256 and linked from there. A source whose size,
+    modification time and inode are those ``hashes`` recorded when this build began
+    (``input_fingerprint``) is not read again: its recorded hash names its kept file, which is
+    linked when it has the source's size. Any other source is read, hashed, and written to the
+    store (beside and renamed, so a kept file that is linked elsewhere is never written into).
+    Files of the store this build did not archive are removed."""
+    published = {r.archived.sha256 for r in light}
+    meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
+    duplicate_names = {d for r in light for d in r.duplicates}
+    known: dict[str, tuple[str, int]] = {}
+    if isinstance(sources, Path):
+        folder = sources
+        names = []
+        recorded: dict[str, list] = {}
+        if hashes is not None and hashes.exists():
+            with contextlib.suppress(ValueError, OSError):
+                recorded = json.loads(hashes.read_text(encoding="utf-8"))
+        for p in discover(folder)[0]:
+            st = p.stat()
+            if st.st_size > MAX_BYTES:
+                continue
+            names.append(p.name)
+            old = recorded.get(p.name)
+            if old and old[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
+                known[p.name] = (old[3], st.st_size)
+        names.sort()
+        read = lambda name: (folder / name).read_bytes()  # noqa: E731
+    else:
+        names = sorted(sources)
+        read = sources.__getitem__
+    names_by_sha: dict[str, list[str]] = {}
+    first: dict[str, tuple[int, str | None]] = {}
+    files: list[tuple[Path, bytes]] = []
+    pairs: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        tmp = [(path.with_name(f".{path.name}.{os.getpid()}.tmp"), data) for path, data in files]
+        write_files(tmp)
+        for (path, _), (t, _) in zip(files, tmp, strict=True):
+            os.replace(t, path)
+        files.clear()
+
+    for name in names:
+        data: bytes | None = None
+        sha, size = known.get(name, ("", -1))
+        kept = store / sha[:2] / sha
+        if not sha or _size(kept) != size:
+            data = read(name)
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            kept = store / sha[:2] / sha
+        names_by_sha.setdefault(sha, []).append(name)
+        if sha in first:
+            continue
+        if data is not None and _size(kept) != size:
+            files.append((kept, data))
+            if len(files) >= 200:
+                flush()
+        pairs.append((str(kept), f"{out_dir}/archive/{sha[:2]}/{sha}"))
+        media = None
+        if sha not in meta_by_sha:
+            media = readers.media_type_of(name, read(name) if data is None else data)
+        first[sha] = (size, media)
+    flush()
+    link_files(pairs)
+    if store.is_dir():  # what no build archives any more
+        for sub in store.iterdir():
+            for path in sub.iterdir() if sub.is_dir() else ():
+                if path.name not in first:
+                    path.unlink(missing_ok=True)
+    rows = []
+    for sha, same in sorted(names_by_sha.items()):
+        size, guessed = first[sha]
+        encoding, media = meta_by_sha.get(
+            sha,
+            (
+                None,
+                guessed
+                or ("text/html" if same[0].lower().endswith(HTML_SUFFIXES) else "text/plain"),
+            ),
+        )
+        if sha in published:
+            status = "published"
+        elif any(n in duplicate_names for n in same):
+            status = "duplicate"
+        else:
+            status = "skipped"
+        rows.append(
+            {
+                "sha256": sha,
+                "path": f"archive/{sha[:2]}/{sha}",
+                "bytes": size,
+                "encoding": encoding or None,
+                "media_type": media,
+                "original_names": "|".join(same),
+                "status": status,
+            }
+        )
+    return rows
+
+
+def _size(path: Path) -> int:
+    """The size of the file at ``path`` (-1: none)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 DATASETS_README = """# datasets/
@@ -763,7 +832,7 @@ def _build_locked(
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    write_datasets(result, source_dir, new_data, executor, package_cache_for(cache_dir))
+    write_datasets(result, source_dir, new_data, executor, package_cache_for(cache_dir), hashes)
     result.timings["package"] = time.perf_counter() - t0
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s"

@@ -155,15 +155,20 @@ def bigram_row(row: tuple[Any, ...]) -> tuple[str, str, str]:
 
 
 SEGMENT_TABLES = ("reports", "statistics", "template_cells", "checks")
+BASE_DATABASE = "base.db"
+"""A segment's other database, beside the one named to ``add_segment`` (``pipeline.segments``)."""
 """The tables whose rows a segment (``pipeline.segments``) brings, in the order they are copied."""
 
 
 def write_segment(
-    path: Path, rows: dict[str, Sequence[dict[str, Any]]], texts: Sequence[tuple[Any, ...]]
+    path: Path,
+    rows: dict[str, Sequence[dict[str, Any]]],
+    texts: Sequence[tuple[Any, ...]] | None,
 ) -> None:
-    """A segment's part of ``reports.db`` as a database of its own: its rows of
-    ``SEGMENT_TABLES``, its ``texts`` rows and their character pairs (``bigrams``), so that the
-    database process copies them with one statement each (``_Database.add_segment``)."""
+    """Part of a segment's share of ``reports.db`` as a database of its own: its rows of the
+    tables of ``SEGMENT_TABLES`` in ``rows`` and, unless None, its ``texts`` rows and their
+    character pairs (``bigrams``), so that the database process copies them with one statement
+    each (``_Database.add_segment``)."""
     _, schemas = package.schemas()
     con = sqlite3.connect(path, isolation_level=None)
     try:
@@ -171,18 +176,20 @@ def write_segment(
         con.execute("PRAGMA synchronous = OFF")
         con.execute("BEGIN")
         for name in SEGMENT_TABLES:
-            con.execute(_create_table(name, schemas[name]))
-            _insert(con, name, schemas[name], rows.get(name, ()))
-        con.execute(
-            "CREATE TABLE texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
-            "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT) WITHOUT ROWID"
-        )
-        con.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?)", texts)
-        con.execute(
-            "CREATE TABLE bigrams (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
-            "text TEXT NOT NULL) WITHOUT ROWID"
-        )
-        con.executemany("INSERT INTO bigrams VALUES (?, ?, ?)", map(bigram_row, texts))
+            if name in rows:
+                con.execute(_create_table(name, schemas[name]))
+                _insert(con, name, schemas[name], rows[name])
+        if texts is not None:
+            con.execute(
+                "CREATE TABLE texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+                "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT) WITHOUT ROWID"
+            )
+            con.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?)", texts)
+            con.execute(
+                "CREATE TABLE bigrams (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+                "text TEXT NOT NULL) WITHOUT ROWID"
+            )
+            con.executemany("INSERT INTO bigrams VALUES (?, ?, ?)", map(bigram_row, texts))
         con.execute("COMMIT")
     finally:
         con.close()
@@ -229,20 +236,24 @@ class _Database:
         _insert(self.con, name, self.schemas[name], rows)
 
     def add_segment(self, path: str) -> None:
-        """A segment's rows and texts (``write_segment``), copied by SQLite itself."""
+        """A segment's rows and texts, copied by SQLite itself: its ``reports`` rows from the
+        database at ``path``, its other rows and its texts from ``base.db`` beside it (both
+        written by ``write_segment``)."""
         con = self.con
         con.execute("COMMIT")
         con.execute("ATTACH DATABASE ? AS segment", (path,))
+        con.execute("ATTACH DATABASE ? AS base", (str(Path(path).with_name(BASE_DATABASE)),))
         con.execute("BEGIN")
         for name in SEGMENT_TABLES:
             cols = ", ".join(_quote(f.name) for f in self.schemas[name].fields)
+            source = "segment" if name == "reports" else "base"
             con.execute(
-                f"INSERT INTO main.{_quote(name)} ({cols}) SELECT {cols} FROM segment.{_quote(name)}"
+                f"INSERT INTO main.{_quote(name)} ({cols}) SELECT {cols} FROM {source}.{_quote(name)}"
             )
         first = con.execute("SELECT coalesce(max(rowid), 0) FROM main.texts").fetchone()[0]
         con.execute(
             "INSERT INTO main.texts (report_id, title, script, text, text_original) "
-            "SELECT report_id, title, script, text, text_original FROM segment.texts "
+            "SELECT report_id, title, script, text, text_original FROM base.texts "
             "ORDER BY report_id"
         )
         con.execute(
@@ -252,12 +263,13 @@ class _Database:
         )
         con.execute(
             "INSERT INTO main.texts_bigrams (rowid, title, text) "
-            "SELECT t.rowid, b.title, b.text FROM segment.bigrams AS b "
+            "SELECT t.rowid, b.title, b.text FROM base.bigrams AS b "
             "JOIN main.texts AS t ON t.report_id = b.report_id AND t.rowid > ? ORDER BY t.rowid",
             (first,),
         )
         con.execute("COMMIT")
         con.execute("DETACH DATABASE segment")
+        con.execute("DETACH DATABASE base")
         con.execute("BEGIN")
 
     def apply(self, call: tuple[Any, ...]) -> None:

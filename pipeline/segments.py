@@ -10,7 +10,8 @@ outputs are made by one task on the build's executor (``make``) into a folder of
 * ``texts/``, ``markdown/``, ``json/`` — the files each report publishes;
 * ``counts.json`` — each report's year and number of rows of each resource;
 * ``segment.db`` — the rows and texts as ``reports.db`` holds them, with each text's character
-  pairs already made for its full-text index (``database.write_segment``).
+  pairs already made for its full-text index (``database.write_segment``): the ``reports`` rows
+  in ``segment.db``, the rest in ``base.db``.
 
 The build then puts the package together from the segments in order (``package.PackageWriter.
 add_segment``, ``database.DatabaseWriter.add_segment``, links for the files): the rows come out
@@ -19,9 +20,17 @@ in primary-key order, as a build from nothing would write them.
 A segment's folder is named by a hash of everything its outputs are made from (``plan``): each
 report's per-report cache key, the checks the cross-report stage added, its duplicates, its
 cross-report fields, who its issuer is (``reportjson.issuer_part``) and its copied-text rows, and
-the code. A build that finds
-the folder uses it as it is, so a one-report change remakes the segments whose reports changed
-(its own, and those of the reports whose cross-report fields it moved). Segments end after a
+the code. A build that finds the folder uses it as it is, so a one-report change remakes the
+segments whose reports changed: its own, and those of the reports whose cross-report fields it
+moved (a new text changes which sentences other reports share with it, so a change often moves
+the copied-text fields of dozens of reports).
+
+Most of a segment's work does not depend on the cross-report fields: reading the whole reports
+back, the texts and their character pairs, the figures' rows. That part is made once into a
+base folder of its own (``b-`` and a hash of the same inputs without the cross-report ones) and
+linked into every segment folder made from it; a segment whose reports only had their
+cross-report fields moved is made from its base, without reading a whole report: its
+``reports`` rows, JSON documents and ``segment.db``. Segments end after a
 report whose id hashes to 0 modulo ``SEGMENT`` (or after ``MAX_SEGMENT`` reports): adding or
 removing a report moves no other segment's boundaries."""
 
@@ -39,8 +48,8 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 
 from pipeline import package
-from pipeline.database import text_row, write_segment
-from pipeline.fileio import write_files
+from pipeline.database import BASE_DATABASE, text_row, write_segment
+from pipeline.fileio import link_files, write_files
 from pipeline.records import Report
 from pipeline.reportjson import JSON_DIR, document_bytes
 from pipeline.store import Kept, from_task
@@ -59,7 +68,10 @@ FILE_FOLDERS = ("texts", "markdown", JSON_DIR)
 
 DATABASE = "segment.db"
 COUNTS = "counts.json"
+ROWS = "rows.json"
+"""In a base folder: each report's rows of every resource before the cross-report fields."""
 DONE = ".done"
+BASE_PREFIX = "b-"
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class Segment:
     end: int
     folder: str
     ids: tuple[str, ...]
+    base: str = ""
+    """The folder of the part made without the cross-report fields."""
 
 
 class Inputs(NamedTuple):
@@ -89,6 +103,7 @@ class Task:
     folder: str
     reports: tuple[Report | Kept, ...]
     inputs: tuple[Inputs, ...]
+    base: str = ""
 
 
 def _ends_segment(report_id: str) -> bool:
@@ -123,22 +138,27 @@ def plan(
     out = []
     for n, (start, end) in enumerate(bounds([r.report_id for r in reports])):
         h = hashlib.sha256(salt.encode())
+        base = hashlib.sha256(salt.encode())
         keyed = True
         for r in reports[start:end]:
             key = key_of(r)
             keyed = keyed and key is not None
+            own = json.dumps(
+                [key, repr(r.checks), list(r.duplicates)],
+                ensure_ascii=False,
+                sort_keys=True,
+                default=str,
+            ).encode()
+            base.update(own + b"\0")
             h.update(
-                json.dumps(
-                    [key, repr(r.checks), list(r.duplicates), inputs(r)],
-                    ensure_ascii=False,
-                    sort_keys=True,
-                    default=str,
-                ).encode()
+                own
+                + json.dumps(inputs(r), ensure_ascii=False, sort_keys=True, default=str).encode()
             )
             h.update(b"\0")
         name = h.hexdigest()[:32] if keyed else f"build-{n:06d}"
+        base_name = BASE_PREFIX + (base.hexdigest()[:32] if keyed else f"build-{n:06d}")
         ids = tuple(r.report_id for r in reports[start:end])
-        out.append(Segment(start, end, str(root / name), ids))
+        out.append(Segment(start, end, str(root / name), ids, str(root / base_name)))
     return out
 
 
@@ -148,9 +168,57 @@ def is_made(segment: Segment) -> bool:
 
 
 def make(task: Task) -> str:
-    """Make one segment's outputs (a task of the build's executor). Written into a folder
+    """Make one segment's outputs (a task of the build's executor): its base first when there
+    is none (``make_base``), then what the cross-report fields go into. Written into a folder
     beside the final one and renamed, so a segment folder is whole or absent."""
+    base = Path(task.base)
+    if not (base / DONE).exists():
+        make_base(task)
     folder = Path(task.folder)
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    # The base's files, linked: texts, Markdown, the other resources' rows and base.db.
+    pairs = [
+        (str(base / COUNTS), str(tmp / COUNTS)),
+        (str(base / BASE_DATABASE), str(tmp / BASE_DATABASE)),
+    ]
+    for name in RESOURCES[1:]:
+        pairs += [
+            (str(base / f"{name}.{ext}"), str(tmp / f"{name}.{ext}")) for ext in ("csv", "arrow")
+        ]
+    for sub in ("texts", "markdown"):
+        pairs += [(f"{base}/{sub}/{n}", f"{tmp}/{sub}/{n}") for n in sorted(os.listdir(base / sub))]
+    link_files(pairs)
+    report_rows: list[dict[str, Any]] = []
+    files: list[tuple[Path, bytes]] = []
+    own_rows = json.loads((base / ROWS).read_text(encoding="utf-8"))
+    for of, rid, (fields, issuer, reuse) in zip(own_rows, _ids(task), task.inputs, strict=True):
+        row = of["reports"][0]
+        if row["report_id"] != rid:
+            raise ValueError(f"{base}: the rows of {row['report_id']} where {rid} was expected")
+        row.update(fields)
+        report_rows.append(row)
+        files.append(
+            (
+                tmp / JSON_DIR / f"{rid}.json",
+                document_bytes(row, issuer, {**of, "reuse": list(reuse)}),
+            )
+        )
+    files.append((tmp / "reports.csv", package.csv_text("reports", report_rows).encode()))
+    files.append((tmp / "reports.arrow", _arrow_bytes("reports", report_rows)))
+    write_files(files)
+    write_segment(tmp / DATABASE, {"reports": report_rows}, None)
+    (tmp / DONE).write_bytes(b"")
+    return _rename(tmp, folder)
+
+
+def make_base(task: Task) -> str:
+    """The part of a segment that its reports alone give (read back whole, one at a time):
+    texts, Markdown, the rows of every resource but ``reports``, ``base.db``, and each report's
+    rows before the cross-report fields (``rows.json``), for ``make``."""
+    folder = Path(task.base)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -158,38 +226,47 @@ def make(task: Task) -> str:
     counts: list[tuple[int | None, dict[str, int]]] = []
     files: list[tuple[Path, bytes]] = []
     texts = []
-    for item, (fields, issuer, reuse) in zip(task.reports, task.inputs, strict=True):
+    own_rows = []
+    for item in task.reports:
         r = from_task(item)
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
-        for row in of["reports"]:
-            row.update(fields)
+        own_rows.append(of)
         for name in RESOURCES:
             rows[name].extend(of[name])
         counts.append((r.metadata.year, {name: len(of[name]) for name in RESOURCES}))
         rid = r.report_id
-        files.append(
-            (
-                tmp / JSON_DIR / f"{rid}.json",
-                document_bytes(of["reports"][0], issuer, {**of, "reuse": list(reuse)}),
-            )
-        )
         files.append((tmp / "texts" / f"{rid}.txt", r.cleaned.text.encode()))
         if r.text_hans is not None:
             files.append((tmp / "texts" / f"{rid}.hans.txt", r.text_hans.encode()))
         files.append((tmp / "markdown" / f"{rid}.md", r.markdown.encode()))
         texts.append(text_row(r))
-    for name in RESOURCES:
+    for name in RESOURCES[1:]:
         files.append((tmp / f"{name}.csv", package.csv_text(name, rows[name]).encode()))
-        sink = pa.BufferOutputStream()
-        table = package.arrow_table(name, rows[name])
-        with pa.ipc.new_file(sink, table.schema) as w:
-            w.write_table(table)
-        files.append((tmp / f"{name}.arrow", sink.getvalue().to_pybytes()))
+        files.append((tmp / f"{name}.arrow", _arrow_bytes(name, rows[name])))
     files.append((tmp / COUNTS, json.dumps(counts).encode()))
+    files.append((tmp / ROWS, json.dumps(own_rows, ensure_ascii=False).encode()))
     tmp.mkdir(parents=True)
+    (tmp / "texts").mkdir()
+    (tmp / "markdown").mkdir()
     write_files(files)
-    write_segment(tmp / DATABASE, rows, texts)
+    write_segment(tmp / BASE_DATABASE, {name: rows[name] for name in RESOURCES[1:]}, texts)
     (tmp / DONE).write_bytes(b"")
+    return _rename(tmp, folder)
+
+
+def _ids(task: Task) -> list[str]:
+    return [item.report_id for item in task.reports]
+
+
+def _arrow_bytes(name: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    sink = pa.BufferOutputStream()
+    table = package.arrow_table(name, rows)
+    with pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _rename(tmp: Path, folder: Path) -> str:
     try:
         tmp.rename(folder)
     except OSError:  # made meanwhile by another task with the same inputs

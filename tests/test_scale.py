@@ -83,7 +83,8 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     those whose issuer or copied-text rows it moved), and the package equals one built from
     nothing."""
     import pipeline.segments
-    from pipeline.build import ZIP_MEMBERS
+    from pipeline.build import ARCHIVE_DIR, ZIP_MEMBERS
+    from pipeline.segments import BASE_PREFIX
 
     monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
     monkeypatch.setattr(pipeline.segments, "MAX_SEGMENT", 8)
@@ -92,8 +93,13 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     cache = tmp_path / "cache"
     kept = cache.with_name("cache-package")
     build_into(src, tmp_path / "out", workers=2, cache=cache)
-    segments_of = lambda: {p.name for p in kept.iterdir()} - {ZIP_MEMBERS}  # noqa: E731
+
+    def segments_of(bases: bool = False) -> set[str]:
+        names = {p.name for p in kept.iterdir()} - {ZIP_MEMBERS, ARCHIVE_DIR}
+        return {n for n in names if n.startswith(BASE_PREFIX) == bases}
+
     first = segments_of()
+    first_bases = segments_of(bases=True)
     before = _tree(tmp_path / "out" / "datasets")
     ids = sorted(
         k.removeprefix("json/").removesuffix(".json") for k in before if k.startswith("json/")
@@ -111,6 +117,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     to = next(
         r for r in rows if counts[r["issuer_id"]] > 1 and r["issuer_id"] != moved["issuer_id"]
     )
+    checks_before = _checks_of(tmp_path / "out")
     sidecar = sources[30].with_name(sources[30].name + ".meta.yml")
     sidecar.write_text(f"issuer: {to['issuer']}\n", encoding="utf-8")
     build_into(src, tmp_path / "out", workers=2, cache=cache)
@@ -130,11 +137,82 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     assert len(changed) > 3 and 2 <= len(made) < len(now)
     assert changed <= set().union(*(reports_in(s) for s in made))
     assert all(reports_in(s) & changed for s in made)
+    # The base of a segment (what its reports alone give) is made again only where a report's
+    # own outputs changed (or a report came or went), not where reports only had their issuer
+    # or copied-text fields moved.
+    bases = segments_of(bases=True)
+    assert len(bases) == len(first_bases) == len(first)
+    made_bases = bases - first_bases
+    assert 1 <= len(made_bases) < len(made)
+    own = {
+        Path(k).name.split(".")[0]
+        for k in before.keys() | after.keys()
+        if k.startswith(("texts/", "markdown/")) and before.get(k) != after.get(k)
+    } | {moved["report_id"]}  # its text is the same, its metadata not
+    # … and the reports whose checks across years changed (those of the issuer it joined).
+    checks_after = _checks_of(tmp_path / "out")
+    own |= {
+        rid
+        for rid in checks_before.keys() | checks_after
+        if checks_before.get(rid) != checks_after.get(rid)
+    }
+    assert all(
+        {p.name.split(".")[0] for p in (kept / b / "texts").iterdir()} & own for b in made_bases
+    )
     # The tables and the database, put together from kept and remade segments, are those of a
     # build from nothing.
     build_into(src, tmp_path / "fresh", workers=1)
     assert _tree(tmp_path / "fresh" / "datasets") == after
     assert before["reports.db"] != after["reports.db"]
+
+
+def test_the_archive_is_kept_between_builds_and_a_damaged_kept_file_is_written_again(
+    corpus, tmp_path
+):
+    """Archived sources are kept by their hash and linked into each build's archive; a source
+    not changed since it was hashed is not read again, unless its kept file is not whole."""
+    from pipeline.build import ARCHIVE_DIR
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in sorted(corpus.iterdir())[:6]:
+        (src / p.name).write_bytes(p.read_bytes())
+    cache = tmp_path / "cache"
+    build_into(src, tmp_path / "out", workers=1, cache=cache)
+    store = cache.with_name("cache-package") / ARCHIVE_DIR
+    archive = tmp_path / "out" / "datasets" / "archive"
+    published = sorted(p for p in archive.rglob("*") if p.is_file())
+    assert len(published) == 6
+    assert all(p.samefile(store / p.parent.name / p.name) for p in published)
+    # A kept file cut short, in place (the published file is the same file), and another
+    # source changed so that the build runs.
+    victim = published[0]
+    whole = victim.read_bytes()
+    victim.write_bytes(whole[:10])
+    changed = next(p for p in sorted(src.iterdir()) if _sha(p) != victim.name)
+    old_sha = _sha(changed)
+    _, data = generate_one(999, 3)
+    changed.write_bytes(data)
+    build_into(src, tmp_path / "out", workers=1, cache=cache)
+    assert (archive / victim.parent.name / victim.name).read_bytes() == whole
+    kept = {p.name for p in store.rglob("*") if p.is_file()}
+    assert kept == {p.name for p in archive.rglob("*") if p.is_file()}
+    assert _sha(changed) in kept and old_sha not in kept
+    build_into(src, tmp_path / "fresh", workers=1)
+    assert _tree(tmp_path / "fresh" / "datasets") == _tree(tmp_path / "out" / "datasets")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _checks_of(out: Path) -> dict[str, list[list[str]]]:
+    """Each report's rows of ``checks``."""
+    by_id: dict[str, list[list[str]]] = {}
+    with (out / "datasets" / "checks.csv").open(encoding="utf-8") as f:
+        for row in csv.reader(f):
+            by_id.setdefault(row[0], []).append(row)
+    return by_id
 
 
 @pytest.fixture

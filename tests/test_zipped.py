@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def _files(tmp_path: Path) -> list[tuple[str, Path]]:
     return members
 
 
+def _blobs(cache: Path) -> list[Path]:
+    """The compressed members kept in ``cache`` (the kept zips and records are beside them)."""
+    return sorted(p for sub in cache.iterdir() if sub.is_dir() for p in sub.iterdir())
+
+
 def _by_zipfile(dest: Path, members: list[tuple[str, Path]]) -> None:
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name, path in members:
@@ -44,8 +50,7 @@ def test_same_bytes_as_zipfile_with_and_without_kept_members(tmp_path: Path) -> 
 
     cache = zipped.MemberCache(tmp_path / "cache")
     zipped.write_zip(tmp_path / "first.zip", members, cache)
-    kept = sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file())
-    assert len(kept) == len(TEXTS)
+    assert len(_blobs(tmp_path / "cache")) == len(TEXTS)
     assert (tmp_path / "first.zip").read_bytes() == expected
 
     # Second time every member comes from the cache: same bytes, and it reads back.
@@ -67,7 +72,7 @@ def test_a_kept_member_is_used_only_for_the_same_bytes_and_unused_ones_are_prune
     with zipfile.ZipFile(tmp_path / "second.zip") as z:
         assert z.read(members[0][0]) == "改过的文本".encode()
     cache.prune()
-    assert len([p for p in (tmp_path / "cache").rglob("*") if p.is_file()]) == len(TEXTS)
+    assert len(_blobs(tmp_path / "cache")) == len(TEXTS)
 
 
 def test_a_damaged_kept_member_is_not_what_the_zip_holds(tmp_path: Path) -> None:
@@ -75,10 +80,96 @@ def test_a_damaged_kept_member_is_not_what_the_zip_holds(tmp_path: Path) -> None
     members = _files(tmp_path)
     cache = zipped.MemberCache(tmp_path / "cache")
     zipped.write_zip(tmp_path / "first.zip", members, cache)
-    for p in (tmp_path / "cache").rglob("*"):
-        if p.is_file():
-            p.write_bytes(b"\x00garbage")
+    for p in _blobs(tmp_path / "cache"):
+        p.write_bytes(b"\x00garbage")
+    (tmp_path / "cache" / ("first.zip" + zipped.RECORD)).unlink()  # no kept zip to copy from
     zipped.write_zip(tmp_path / "second.zip", members, zipped.MemberCache(tmp_path / "cache"))
     assert (tmp_path / "second.zip").read_bytes() == (tmp_path / "first.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "second.zip") as z:
         assert {n: z.read(n) for n in z.namelist()} == TEXTS
+
+
+class _Counting(zipped.MemberCache):
+    """A member cache that counts the members it was asked to compress (or find)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.asked: list[int] = []
+
+    def get_digest(self, data: bytes) -> tuple[str, bytes]:
+        self.asked.append(len(data))
+        return super().get_digest(data)
+
+
+def _rewrite(members: list[tuple[str, Path]], dest: Path, cache: Path) -> _Counting:
+    counting = _Counting(cache)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    zipped.write_zip(dest, members, counting)
+    return counting
+
+
+def test_unchanged_members_are_copied_from_the_kept_zip_without_reading_their_files(
+    tmp_path: Path,
+) -> None:
+    members = _files(tmp_path)
+    _by_zipfile(tmp_path / "expected.zip", members)
+    cache = tmp_path / "cache"
+    first = _rewrite(members, tmp_path / "out" / "corpus.zip", cache)
+    assert len(first.asked) == len(TEXTS)
+    assert (cache / "corpus.zip").samefile(tmp_path / "out" / "corpus.zip")
+
+    # The next build writes its zip elsewhere (a new staging folder): every member is copied.
+    second = _rewrite(members, tmp_path / "next" / "corpus.zip", cache)
+    assert second.asked == []
+    assert (tmp_path / "next" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected.zip"
+    ).read_bytes()
+
+    # One member changed: only it is read and compressed; the zip is a fresh zip's bytes.
+    members[0][1].write_bytes("改过的文本".encode() * 9)
+    third = _rewrite(members, tmp_path / "third" / "corpus.zip", cache)
+    assert third.asked == [len("改过的文本".encode() * 9)]
+    _by_zipfile(tmp_path / "expected3.zip", members)
+    assert (tmp_path / "third" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected3.zip"
+    ).read_bytes()
+    # The copied members' compressed bytes are still in use: pruning keeps them.
+    third.prune()
+    assert len(_blobs(cache)) == len(TEXTS)
+
+
+def test_a_kept_zip_changed_since_it_was_written_is_not_read(tmp_path: Path) -> None:
+    members = _files(tmp_path)
+    _by_zipfile(tmp_path / "expected.zip", members)
+    cache = tmp_path / "cache"
+    _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
+    kept = cache / "corpus.zip"
+    kept.unlink()  # replaced by a file of the same size: not the zip the record describes
+    kept.write_bytes(b"\x00" * (tmp_path / "first" / "corpus.zip").stat().st_size)
+    again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
+    assert len(again.asked) == len(TEXTS)
+    assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected.zip"
+    ).read_bytes()
+
+
+def test_a_record_that_does_not_match_its_zip_is_not_trusted(tmp_path: Path) -> None:
+    """Each copied member's local header must be the one the writer would write: a record whose
+    places are wrong gives the member compressed again, not bytes from the wrong place."""
+    members = _files(tmp_path)
+    _by_zipfile(tmp_path / "expected.zip", members)
+    cache = tmp_path / "cache"
+    _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
+    record_path = cache / ("corpus.zip" + zipped.RECORD)
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    name_a, name_b = members[0][0], members[2][0]
+    record["members"][name_a][6], record["members"][name_b][6] = (
+        record["members"][name_b][6],
+        record["members"][name_a][6],
+    )
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
+    assert sorted(again.asked) == sorted([len(TEXTS[name_a]), len(TEXTS[name_b])])
+    assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected.zip"
+    ).read_bytes()
