@@ -553,7 +553,8 @@ def write_archive(
     modification time and inode are those ``hashes`` recorded when this build began
     (``input_fingerprint``) is not read again: its recorded hash names its kept file, which is
     linked when it has the source's size. Any other source is read, hashed, and written to the
-    store (beside and renamed, so a kept file that is linked elsewhere is never written into).
+    store (a kept file of the wrong size is replaced, never written into: it may be linked
+    from a published archive).
     Files of the store this build did not archive are removed."""
     published = {r.archived.sha256 for r in light}
     meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
@@ -585,10 +586,7 @@ def write_archive(
     pairs: list[tuple[str, str]] = []
 
     def flush() -> None:
-        tmp = [(path.with_name(f".{path.name}.{os.getpid()}.tmp"), data) for path, data in files]
-        write_files(tmp)
-        for (path, _), (t, _) in zip(files, tmp, strict=True):
-            os.replace(t, path)
+        write_files(files)
         files.clear()
 
     for name in names:
@@ -603,7 +601,12 @@ def write_archive(
         if sha in first:
             continue
         if data is not None and _size(kept) != size:
-            files.append((kept, data))
+            if _size(kept) >= 0:  # not whole: replaced, never written into (it may be linked)
+                tmp = kept.with_name(f".{sha}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                tmp.replace(kept)
+            else:  # absent (one cut short by a stopped build has the wrong size: above)
+                files.append((kept, data))
             if len(files) >= 200:
                 flush()
         pairs.append((str(kept), f"{out_dir}/archive/{sha[:2]}/{sha}"))

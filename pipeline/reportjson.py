@@ -136,18 +136,25 @@ def document(
 ) -> dict[str, Any]:
     """One report's document from its ``reports`` row, its issuer's row and its rows of the
     other resources (by resource name)."""
+    out = _head(report_row, issuer_row)
+    for name, key in PARTS:
+        out[key] = _part(name, parts)
+    return out
+
+
+def _head(report_row: dict[str, Any], issuer_row: dict[str, Any] | None) -> dict[str, Any]:
     _, schemas = package.schemas()
-    out: dict[str, Any] = {
+    return {
         "report_id": report_row["report_id"],
         "report": {f.name: report_row.get(f.name) for f in schemas["reports"].fields},
         "issuer": issuer_part(issuer_row) if issuer_row else None,
     }
-    for name, key in PARTS:
-        names = [f.name for f in schemas[name].fields if f.name != "report_id"]
-        out[key] = [
-            {n: row.get(n) for n in names} for row in package.sort_rows(name, parts.get(name, []))
-        ]
-    return out
+
+
+def _part(name: str, parts: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    _, schemas = package.schemas()
+    names = [f.name for f in schemas[name].fields if f.name != "report_id"]
+    return [{n: row.get(n) for n in names} for row in package.sort_rows(name, parts.get(name, []))]
 
 
 def document_bytes(
@@ -157,6 +164,30 @@ def document_bytes(
 ) -> bytes:
     """The file ``json/<id>.json`` of ``document``."""
     return _dumps(document(report_row, issuer_row, parts))
+
+
+OWN_PARTS = tuple(name for name, _ in PARTS if name != "reuse")
+"""The parts a report's own rows give (``reuse`` comes from the cross-report stage)."""
+
+
+def own_parts_text(parts: dict[str, list[dict[str, Any]]]) -> str:
+    """The document's ``OWN_PARTS`` as they stand in its file, between the head and ``reuse``
+    (one line: JSON escapes line breaks), for ``document_bytes_from``."""
+    text = _dumps({key: _part(name, parts) for name, key in PARTS if name in OWN_PARTS})
+    return text.decode("utf-8")[1:-2]  # without the braces and the line break
+
+
+def document_bytes_from(
+    report_row: dict[str, Any],
+    issuer_row: dict[str, Any] | None,
+    own_text: str,
+    reuse: list[dict[str, Any]],
+) -> bytes:
+    """``document_bytes`` of a report whose own parts were written beforehand
+    (``own_parts_text``): the same bytes, without serialising its figures again."""
+    head = _dumps(_head(report_row, issuer_row))[:-2]  # without "}" and the line break
+    tail = _dumps({"reuse": _part("reuse", {"reuse": reuse})})[1:]
+    return head + b"," + own_text.encode("utf-8") + b"," + tail
 
 
 class JsonWriter:

@@ -51,7 +51,7 @@ from pipeline import package
 from pipeline.database import BASE_DATABASE, text_row, write_segment
 from pipeline.fileio import link_files, write_files
 from pipeline.records import Report
-from pipeline.reportjson import JSON_DIR, document_bytes
+from pipeline.reportjson import JSON_DIR, document_bytes_from, own_parts_text
 from pipeline.store import Kept, from_task
 
 SEGMENT = 64
@@ -68,8 +68,9 @@ FILE_FOLDERS = ("texts", "markdown", JSON_DIR)
 
 DATABASE = "segment.db"
 COUNTS = "counts.json"
-ROWS = "rows.json"
-"""In a base folder: each report's rows of every resource before the cross-report fields."""
+ROWS = "rows.jsonl"
+"""In a base folder: for each report, two lines: its ``reports`` row before the cross-report
+fields, and its JSON document's own parts as written (``reportjson.own_parts_text``)."""
 DONE = ".done"
 BASE_PREFIX = "b-"
 
@@ -193,9 +194,11 @@ def make(task: Task) -> str:
     link_files(pairs)
     report_rows: list[dict[str, Any]] = []
     files: list[tuple[Path, bytes]] = []
-    own_rows = json.loads((base / ROWS).read_text(encoding="utf-8"))
-    for of, rid, (fields, issuer, reuse) in zip(own_rows, _ids(task), task.inputs, strict=True):
-        row = of["reports"][0]
+    lines = (base / ROWS).read_text(encoding="utf-8").split("\n")
+    if len(lines) != 2 * len(task.inputs) + 1:
+        raise ValueError(f"{base / ROWS}: {len(lines) // 2} reports, {len(task.inputs)} expected")
+    for i, (rid, (fields, issuer, reuse)) in enumerate(zip(_ids(task), task.inputs, strict=True)):
+        row = json.loads(lines[2 * i])
         if row["report_id"] != rid:
             raise ValueError(f"{base}: the rows of {row['report_id']} where {rid} was expected")
         row.update(fields)
@@ -203,7 +206,7 @@ def make(task: Task) -> str:
         files.append(
             (
                 tmp / JSON_DIR / f"{rid}.json",
-                document_bytes(row, issuer, {**of, "reuse": list(reuse)}),
+                document_bytes_from(row, issuer, lines[2 * i + 1], list(reuse)),
             )
         )
     files.append((tmp / "reports.csv", package.csv_text("reports", report_rows).encode()))
@@ -226,11 +229,12 @@ def make_base(task: Task) -> str:
     counts: list[tuple[int | None, dict[str, int]]] = []
     files: list[tuple[Path, bytes]] = []
     texts = []
-    own_rows = []
+    own: list[str] = []
     for item in task.reports:
         r = from_task(item)
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
-        own_rows.append(of)
+        own.append(json.dumps(of["reports"][0], ensure_ascii=False))
+        own.append(own_parts_text(of))
         for name in RESOURCES:
             rows[name].extend(of[name])
         counts.append((r.metadata.year, {name: len(of[name]) for name in RESOURCES}))
@@ -244,7 +248,7 @@ def make_base(task: Task) -> str:
         files.append((tmp / f"{name}.csv", package.csv_text(name, rows[name]).encode()))
         files.append((tmp / f"{name}.arrow", _arrow_bytes(name, rows[name])))
     files.append((tmp / COUNTS, json.dumps(counts).encode()))
-    files.append((tmp / ROWS, json.dumps(own_rows, ensure_ascii=False).encode()))
+    files.append((tmp / ROWS, ("\n".join(own) + "\n").encode()))
     tmp.mkdir(parents=True)
     (tmp / "texts").mkdir()
     (tmp / "markdown").mkdir()

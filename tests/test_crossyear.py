@@ -439,6 +439,40 @@ def test_report_json_validates_against_its_schema(built):
         validator.validate(bad)
 
 
+def test_report_json_spliced_from_its_kept_parts_is_the_document_serialised_whole(built):
+    """A segment writes each document from its own parts serialised beforehand and its
+    cross-report head and copied-text rows (``document_bytes_from``): the bytes are those of
+    the document serialised in one piece, for every report (both scripts, figures, nulls)."""
+    from pipeline.reportjson import (
+        PARTS,
+        document_bytes,
+        document_bytes_from,
+        own_parts_text,
+    )
+
+    for r in built["result"].reports:
+        data = (built["datasets"] / "json" / f"{r.report_id}.json").read_bytes()
+        doc = json.loads(data)
+        row = {"report_id": doc["report_id"], **doc["report"]}
+        parts = {
+            name: [{"report_id": doc["report_id"], **x} for x in doc[key]] for name, key in PARTS
+        }
+        assert document_bytes(row, doc["issuer"], parts) == data
+        assert (
+            document_bytes_from(row, doc["issuer"], own_parts_text(parts), parts["reuse"]) == data
+        )
+    assert any(doc["reuse"] for doc in _documents(built)) and any(
+        doc["statistics"] for doc in _documents(built)
+    )
+
+
+def _documents(built: dict) -> list[dict]:
+    return [
+        json.loads((built["datasets"] / "json" / f"{r.report_id}.json").read_bytes())
+        for r in built["result"].reports
+    ]
+
+
 def test_datasets_page_lists_database_and_json_with_sizes_and_checksums(built):
     raw = _html(built["site"], "datasets")
     for name in ("reports.db", "report.schema.json", "report-json.zip"):
