@@ -33,7 +33,7 @@ from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.database import DatabaseWriter
 from pipeline.executor import Executor, LocalExecutor, executor_for
-from pipeline.fileio import link_files, write_files
+from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
@@ -563,17 +563,14 @@ def write_archive(
     if isinstance(sources, Path):
         folder = sources
         names = []
-        recorded: dict[str, list] = {}
-        if hashes is not None and hashes.exists():
-            with contextlib.suppress(ValueError, OSError):
-                recorded = json.loads(hashes.read_text(encoding="utf-8"))
+        recorded = recorded_hashes(hashes)
         for p in discover(folder)[0]:
             st = p.stat()
             if st.st_size > MAX_BYTES:
                 continue
             names.append(p.name)
             old = recorded.get(p.name)
-            if old and old[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
+            if old and old[:3] == stamp(st):
                 known[p.name] = (old[3], st.st_size)
         names.sort()
         read = lambda name: (folder / name).read_bytes()  # noqa: E731
@@ -600,8 +597,9 @@ def write_archive(
         names_by_sha.setdefault(sha, []).append(name)
         if sha in first:
             continue
-        if data is not None and _size(kept) != size:
-            if _size(kept) >= 0:  # not whole: replaced, never written into (it may be linked)
+        have = _size(kept) if data is not None else size
+        if have != size:
+            if have >= 0:  # not whole: replaced, never written into (it may be linked)
                 tmp = kept.with_name(f".{sha}.{os.getpid()}.tmp")
                 tmp.write_bytes(data)
                 tmp.replace(kept)
@@ -724,6 +722,15 @@ def write_corpus_zip(
     zipped.write_zip(dest, [(p.relative_to(datasets_dir).as_posix(), p) for p in members], cache)
 
 
+def recorded_hashes(hashes: Path | None) -> dict[str, list]:
+    """The sources' hashes ``input_fingerprint`` recorded in ``hashes``: ``name: [size,
+    mtime_ns, inode, sha256]`` (empty when there is no record or it cannot be read)."""
+    if hashes is not None and hashes.exists():
+        with contextlib.suppress(ValueError, OSError):
+            return json.loads(hashes.read_text(encoding="utf-8"))
+    return {}
+
+
 def input_fingerprint(
     source_dir: Path, docs_dir: Path, with_site: bool, hashes: Path | None = None
 ) -> str:
@@ -738,17 +745,14 @@ def input_fingerprint(
     h.update(b"site" if with_site else b"data")
     files, _ = discover(source_dir)
     sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
-    known: dict[str, list] = {}
-    if hashes is not None and hashes.exists():
-        with contextlib.suppress(ValueError, OSError):
-            known = json.loads(hashes.read_text(encoding="utf-8"))
+    known = recorded_hashes(hashes)
     seen: dict[str, list] = {}
     for p in [*files, *sidecars]:
         st = p.stat()
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        now = stamp(st)
         old = known.get(p.name)
-        digest = old[3] if old and old[:3] == stamp else hashlib.sha256(p.read_bytes()).hexdigest()
-        seen[p.name] = [*stamp, digest]
+        digest = old[3] if old and old[:3] == now else hashlib.sha256(p.read_bytes()).hexdigest()
+        seen[p.name] = [*now, digest]
         h.update(f"{p.name}\0{st.st_size}\0".encode())
         h.update(bytes.fromhex(digest))
     if hashes is not None and seen != known:

@@ -155,9 +155,9 @@ def bigram_row(row: tuple[Any, ...]) -> tuple[str, str, str]:
 
 
 SEGMENT_TABLES = ("reports", "statistics", "template_cells", "checks")
+"""The tables whose rows a segment (``pipeline.segments``) brings, in the order they are copied."""
 BASE_DATABASE = "base.db"
 """A segment's other database, beside the one named to ``add_segment`` (``pipeline.segments``)."""
-"""The tables whose rows a segment (``pipeline.segments``) brings, in the order they are copied."""
 
 
 def write_segment(

@@ -18,6 +18,12 @@ def write_files(files: list[tuple[Path, bytes]]) -> None:
             f.write(data)
 
 
+def stamp(st: os.stat_result) -> list[int]:
+    """What tells that a file is the one seen before without reading it: its size,
+    modification time and inode (as recorded for sources, kept zips and their members)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 def link_or_copy(src: Path | str, dest: Path | str) -> None:
     """A hard link where the filesystem allows (no bytes copied), else a copy."""
     try:

@@ -83,7 +83,7 @@ class Segment:
     end: int
     folder: str
     ids: tuple[str, ...]
-    base: str = ""
+    base: str
     """The folder of the part made without the cross-report fields."""
 
 
@@ -104,7 +104,7 @@ class Task:
     folder: str
     reports: tuple[Report | Kept, ...]
     inputs: tuple[Inputs, ...]
-    base: str = ""
+    base: str
 
 
 def _ends_segment(report_id: str) -> bool:
@@ -220,7 +220,7 @@ def make(task: Task) -> str:
 def make_base(task: Task) -> str:
     """The part of a segment that its reports alone give (read back whole, one at a time):
     texts, Markdown, the rows of every resource but ``reports``, ``base.db``, and each report's
-    rows before the cross-report fields (``rows.json``), for ``make``."""
+    rows before the cross-report fields (``ROWS``), for ``make``."""
     folder = Path(task.base)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     if tmp.exists():

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pipeline.fileio import stamp
+
 RECORD = ".members.json"
 """The record of a kept zip's members, beside it: ``corpus.zip.members.json``."""
 RECORD_VERSION = 1
@@ -49,9 +51,7 @@ def deflate(data: bytes) -> bytes:
 
 
 def _stamp(path: Path | str) -> list[int]:
-    """What tells that a file is the one seen before: its size, modification time and inode."""
-    st = os.stat(path)
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    return stamp(os.stat(path))
 
 
 class _KeptZip:
@@ -96,9 +96,6 @@ class MemberCache:
     def _path(self, digest: str) -> Path:
         assert self.folder is not None
         return self.folder / digest[:2] / digest
-
-    def get(self, data: bytes) -> bytes:
-        return self.get_digest(data)[1]
 
     def get_digest(self, data: bytes) -> tuple[str, bytes]:
         """The SHA-256 (hex) of ``data`` (empty without a folder) and its compressed bytes."""
