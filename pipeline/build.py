@@ -421,13 +421,19 @@ def write_datasets(
     executor: Executor | None = None,
     cache_dir: Path | None = None,
     hashes: Path | None = None,
-) -> None:
+    defer_database: bool = False,
+) -> DatabaseWriter | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
     ``executor`` and kept in ``cache_dir`` (``pipeline.segments``; without it, in a folder
     removed at the end); the build puts the segments together in order, so no table is held
     whole. ``sources`` is the source folder (each file read when archived) or its files' bytes;
-    ``hashes`` the record of the sources' hashes ``input_fingerprint`` keeps (``write_archive``)."""
+    ``hashes`` the record of the sources' hashes ``input_fingerprint`` keeps (``write_archive``).
+
+    With ``defer_database`` (and a ``cache_dir``, whose segments the database reads), the
+    database process is left to finish its full-text indexes and returned: the caller goes on
+    with the pages meanwhile and closes it (``DatabaseWriter.close``) before anything reads
+    ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -508,30 +514,33 @@ def write_datasets(
         # The zips are written while the database process finishes its full-text index.
         json_docs.close(zip_cache)
         write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
-        db.close()
+        if cache_dir is not None:
+            kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+            prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
+            zip_cache.prune()
+            for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
+                shutil.rmtree(tmp, ignore_errors=True)
+        report = {
+            "reports_published": len(result.reports),
+            "problems": [
+                asdict(p)
+                for p in sorted(result.problems, key=lambda p: (p.source_file, p.stage, p.message))
+            ],
+        }
+        (out_dir / "build_report.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
+        if not (defer_database and cache_dir is not None):
+            db.close()
     except BaseException:
         db.abort()
         raise
     finally:
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
-    if cache_dir is not None:
-        kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
-        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
-        zip_cache.prune()
-        for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
-            shutil.rmtree(tmp, ignore_errors=True)
-    report = {
-        "reports_published": len(result.reports),
-        "problems": [
-            asdict(p)
-            for p in sorted(result.problems, key=lambda p: (p.source_file, p.stage, p.message))
-        ],
-    }
-    (out_dir / "build_report.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
+    return None if db.done else db
 
 
 ARCHIVE_DIR = "archive"
@@ -839,41 +848,69 @@ def _build_locked(
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    write_datasets(result, source_dir, new_data, executor, package_cache_for(cache_dir), hashes)
+    # With the site, reports.db finishes its full-text indexes in its own process while the
+    # pages are written; the datasets page (its size and checksum) waits for it.
+    db = write_datasets(
+        result,
+        source_dir,
+        new_data,
+        executor,
+        package_cache_for(cache_dir),
+        hashes,
+        defer_database=with_site,
+    )
     result.timings["package"] = time.perf_counter() - t0
     progress(
-        f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in {result.timings['package']:.1f}s"
+        f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "
+        f"{result.timings['package']:.1f}s" + (" (reports.db still indexing)" if db else "")
     )
 
+    def database_ready() -> None:
+        if db is not None and not db.done:
+            t = time.perf_counter()
+            db.close()
+            result.timings["database_wait"] = time.perf_counter() - t
+            progress(
+                f"[package]  reports.db finished ({result.timings['database_wait']:.1f}s waited)"
+            )
+
     new_site = site_dir.with_name(site_dir.name + ".new")
-    if with_site:
-        t0 = time.perf_counter()
-        from pipeline import pages
+    try:
+        if with_site:
+            t0 = time.perf_counter()
+            from pipeline import pages
 
-        clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
-        salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
-        n = pages.write_pages(
-            docs_dir,
-            result.reports,
-            result.problems,
-            new_data,
-            salt,
-            cross=result.cross,
-            executor=executor,
-        )
-        stage_downloads(light_reports(result.reports), new_data, docs_dir)
-        result.timings["pages"] = time.perf_counter() - t0
-        progress(
-            f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
-        )
+            clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
+            salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
+            n = pages.write_pages(
+                docs_dir,
+                result.reports,
+                result.problems,
+                new_data,
+                salt,
+                cross=result.cross,
+                executor=executor,
+                datasets_ready=database_ready,
+            )
+            database_ready()  # (done already when the datasets page was written)
+            stage_downloads(light_reports(result.reports), new_data, docs_dir)
+            result.timings["pages"] = time.perf_counter() - t0
+            progress(
+                f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
+            )
 
-        if new_site.exists():
-            shutil.rmtree(new_site)
-        result.site = build_site(docs_dir, new_site, site_cache_for(cache_dir), executor, progress)
-        result.timings.update(result.site.timings)
-        publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])
-        if result.cross is not None:
-            issuer_names.publish(new_site, result.cross.issuers)
+            if new_site.exists():
+                shutil.rmtree(new_site)
+            result.site = build_site(
+                docs_dir, new_site, site_cache_for(cache_dir), executor, progress
+            )
+            result.timings.update(result.site.timings)
+            publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])
+            if result.cross is not None:
+                issuer_names.publish(new_site, result.cross.issuers)
+    finally:
+        if db is not None:
+            db.abort()  # does nothing once closed: a build stopped before that leaves no file
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)

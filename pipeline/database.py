@@ -359,6 +359,7 @@ class DatabaseWriter:
         self.path = path
         self.batch: list[tuple[Any, ...]] = []
         self.local: _Database | None = None
+        self.done = False
         if multiprocessing.current_process().daemon:
             # A daemonic process (a pool's worker running a build) may not start one: the
             # statements then run here, in the same order.
@@ -408,9 +409,13 @@ class DatabaseWriter:
             self.batch = []
 
     def close(self) -> None:
-        """Finish the database; raise what went wrong in it, naming the file."""
+        """Finish the database; raise what went wrong in it, naming the file. Once closed
+        (or aborted), ``close`` and ``abort`` do nothing."""
         import queue
 
+        if self.done:
+            return
+        self.done = True
         if self.local is not None:
             self.local.close()
             return
@@ -432,6 +437,9 @@ class DatabaseWriter:
 
     def abort(self) -> None:
         """Stop without a database (a failed build): the process ends, no file is left."""
+        if self.done:
+            return
+        self.done = True
         if self.local is not None:
             self.local.abort()
             return

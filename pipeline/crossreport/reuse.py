@@ -5,11 +5,15 @@ Sentences are compared by the fingerprints the per-report stage made (``fingerpr
 normalised, template wording and short sentences left out). Two reports share a sentence when
 they hold the same fingerprint: exact matching of normalised sentences, which is what an
 evaluator counting copied sentences by hand counts, and which is cheap to find for every pair at
-once with an inverted index (fingerprint → reports). The work is one pass over every report's
-fingerprints to build the index, then one pass to count, per report, the reports each of its
-fingerprints also occurs in: linear in the number of sentences. MinHash would estimate the
-same shares with more code and an error; it pays when documents are compared as sets of
-overlapping shingles, not when whole sentences are the unit.
+once with an inverted index (fingerprint → reports). Every sentence of the corpus is one
+element of flat NumPy arrays (its report, its fingerprint, its body, its year); the index is
+those arrays sorted by fingerprint, and the reports that share sentences are counted by sorting
+the pairs of reports found under each fingerprint of a year: sorts over the number of
+sentences, not a dictionary per report (0.8 s instead of 5 s for the 613,000 sentences of
+10,000 reports; ``tests/test_reuse.py`` checks it against the plain definition written with
+dictionaries). MinHash would estimate the same shares with more code and an error; it pays
+when documents are compared as sets of overlapping shingles, not when whole sentences are the
+unit.
 
 A sentence found in the reports of many different bodies (more than ``STOCK``) is stock
 phrasing — the wording every body uses (进一步加强政府信息公开工作), or a province's template
@@ -20,9 +24,10 @@ list of the index is longer than a constant: counting stays linear however large
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from pipeline.records import Report
 
@@ -66,6 +71,30 @@ def _share(found: int, total: int) -> float:
     return round(found / total, 4)
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The values, each once, in ascending order (a sort: ``np.unique`` hashes, which is slower
+    on these arrays)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values, each once, in ascending order, and how often each occurs."""
+    values = np.sort(values)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else values
+    return values[starts], np.diff(np.r_[starts, len(values)])
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    """Each value's number among the distinct values (0, 1, …, in ascending order)."""
+    order = np.argsort(values, kind="stable")
+    ids = np.empty(len(values), dtype=np.int64)
+    if len(values):
+        ordered = values[order]
+        ids[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
+    return ids
+
+
 def measure(
     reports: Sequence[Report],
     issuer_of: Mapping[str, str],
@@ -74,69 +103,110 @@ def measure(
     """Copied text of every report, and the sentence pairs behind the shares.
 
     ``issuer_of`` gives a report's issuer id (reports without one are their own body);
-    ``previous`` the report id of the same body's previous report."""
-    index_of = {r.report_id: i for i, r in enumerate(reports)}
-    group = [issuer_of.get(r.report_id, "r:" + r.report_id) for r in reports]
-    sentences = [r.fingerprints.pairs() for r in reports]
+    ``previous`` the report id of the same body's previous report. The reports come in
+    report-id order in a build; the pairs are listed report by report in the order given."""
+    n = len(reports)
+    ids = [r.report_id for r in reports]
+    rank = np.empty(n, dtype=np.int64)  # a report's place in report-id order (the tie-break)
+    rank[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
+    index_of = {rid: i for i, rid in enumerate(ids)}
+    bodies: dict[str, int] = {}
+    group = np.array(
+        [bodies.setdefault(issuer_of.get(rid, "r:" + rid), len(bodies)) for rid in ids],
+        dtype=np.int64,
+    )
+    years = [r.metadata.year for r in reports]
+    year = np.array([-1 if y is None else y for y in years], dtype=np.int64)
+    lengths = np.array([len(r.fingerprints.hashes) // 8 for r in reports], dtype=np.int64)
+    owner = np.repeat(np.arange(n), lengths)
+    hashes = np.frombuffer(b"".join(r.fingerprints.hashes for r in reports), dtype=np.uint64)
+    anchors = [a for r in reports for a in r.fingerprints.anchors.split()]
+    sentence = _dense(hashes)
+    sentence = sentence.astype(np.int64)
+    kinds = int(sentence.max()) + 1 if len(sentence) else 1
 
     # How many bodies use each sentence: stock phrasing is left out everywhere.
-    spread: dict[bytes, int] = {}
-    last: dict[bytes, str] = {}
-    for i in sorted(range(len(reports)), key=lambda i: group[i]):
-        for _, h in sentences[i]:
-            if last.get(h) != group[i]:
-                last[h] = group[i]
-                spread[h] = spread.get(h, 0) + 1
-    del last
-    kept = [[(a, h) for a, h in s if spread[h] <= STOCK] for s in sentences]
-    del spread, sentences
+    width = len(bodies) or 1
+    body_use = _distinct(sentence * width + group[owner])
+    spread = np.bincount(body_use // width, minlength=kinds)
+    kept = np.nonzero(spread[sentence] <= STOCK)[0]  # element numbers, in report and text order
+    k_owner, k_sentence = owner[kept], sentence[kept]
+    total = np.bincount(k_owner, minlength=n)
 
-    # Inverted index per year: fingerprint → reports holding it (at most STOCK bodies' each).
-    postings: dict[int, dict[bytes, list[int]]] = defaultdict(dict)
-    for i, r in enumerate(reports):
-        year = r.metadata.year
-        if year is None:
-            continue
-        index = postings[year]
-        for h in dict.fromkeys(h for _, h in kept[i]):
-            if h in index:
-                index[h].append(i)
-            else:
-                index[h] = [i]
+    # (report, sentence) → its first element: what "report j holds sentence h" looks up.
+    key = k_owner * kinds + k_sentence
+    order = np.argsort(key, kind="stable")
+    first_at = np.ones(len(order), dtype=bool)
+    first_at[1:] = key[order][1:] != key[order][:-1]
+    held_keys, held_first = key[order][first_at], kept[order][first_at]
+
+    def held(reports_: np.ndarray, sentences_: np.ndarray) -> np.ndarray:
+        """For each (report, sentence), the element of its first occurrence there, or -1."""
+        if not len(held_keys):
+            return np.full(len(reports_), -1, dtype=np.int64)
+        q = reports_ * kinds + sentences_
+        pos = np.searchsorted(held_keys, q)
+        pos[pos == len(held_keys)] = 0
+        return np.where((reports_ >= 0) & (held_keys[pos] == q), held_first[pos], -1)
+
+    prev = np.array(
+        [index_of[previous[rid]] if rid in previous else -1 for rid in ids], dtype=np.int64
+    )
+    same = held(prev[k_owner], k_sentence)
+
+    # Reports of the same year holding the same sentence, each (report, sentence) once: every
+    # pair of them from different bodies shares one sentence more.
+    dated = first_at & (year[k_owner[order]] >= 0)
+    d_owner, d_sentence = k_owner[order][dated], k_sentence[order][dated]
+    bucket = year[d_owner] * kinds + d_sentence
+    by_bucket = np.lexsort((d_owner, bucket))
+    d_owner, bucket = d_owner[by_bucket], bucket[by_bucket]
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    sizes = np.diff(np.r_[starts, len(bucket)])
+    size_of = np.repeat(sizes, sizes)
+    start_of = np.repeat(starts, sizes)
+    best = np.full(n, -1, dtype=np.int64)
+    if len(d_owner):
+        mine = np.repeat(d_owner, size_of)
+        theirs = d_owner[
+            np.repeat(start_of, size_of)
+            + np.arange(int(size_of.sum()))
+            - np.repeat(np.cumsum(size_of) - size_of, size_of)
+        ]
+        other = group[mine] != group[theirs]
+        pair, hits = _counted(mine[other] * n + theirs[other])
+        i, j = pair // n, pair % n
+        # Most shared sentences, then the smaller report id: the same on every build.
+        pick = np.lexsort((rank[j], -hits, i))
+        i, j = i[pick], j[pick]
+        head = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
+        best[i[head]] = j[head]
+    other_of = held(best[k_owner], k_sentence)
 
     out: dict[str, Reuse] = {}
     pairs: list[Pair] = []
-    for i, r in enumerate(reports):
-        mine = kept[i]
-        rid = r.report_id
-        total = len(mine)
+    bounds = np.r_[0, np.cumsum(total)]
+    for i, rid in enumerate(ids):
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        elements = kept[lo:hi]
         prev_id = previous.get(rid)
         prev_share = None
         repeated: list[str] = []
         if prev_id is not None:
-            theirs: dict[bytes, str] = {}
-            for a, h in kept[index_of[prev_id]]:
-                theirs.setdefault(h, a)
-            for a, h in mine:
-                if h in theirs:
-                    repeated.append(a)
-                    pairs.append(Pair(rid, prev_id, a, theirs[h], "same_body"))
-            prev_share = _share(len(repeated), total) if total else None
+            for e, f in zip(elements.tolist(), same[lo:hi].tolist(), strict=True):
+                if f >= 0:
+                    repeated.append(anchors[e])
+                    pairs.append(Pair(rid, prev_id, anchors[e], anchors[f], "same_body"))
+            prev_share = _share(len(repeated), hi - lo) if hi > lo else None
         other_id, other_share = None, None
-        if r.metadata.year is not None and mine:
-            hits: Counter[int] = Counter()
-            index = postings[r.metadata.year]
-            for h in dict.fromkeys(h for _, h in mine):
-                hits.update(j for j in index[h] if group[j] != group[i])
-            if hits:
-                # Most shared sentences, then the smaller report id: the same on every build.
-                best = min(hits, key=lambda j: (-hits[j], reports[j].report_id))
-                theirs = {}
-                for a, h in kept[best]:
-                    theirs.setdefault(h, a)
-                other_id = reports[best].report_id
-                found = [(a, h) for a, h in mine if h in theirs]
-                other_share = _share(len(found), total)
-                pairs.extend(Pair(rid, other_id, a, theirs[h], "other_body") for a, h in found)
-        out[rid] = Reuse(total, prev_id, prev_share, other_id, other_share, tuple(repeated))
+        if best[i] >= 0:
+            other_id = ids[best[i]]
+            found = [
+                (anchors[e], anchors[f])
+                for e, f in zip(elements.tolist(), other_of[lo:hi].tolist(), strict=True)
+                if f >= 0
+            ]
+            other_share = _share(len(found), hi - lo)
+            pairs.extend(Pair(rid, other_id, a, b, "other_body") for a, b in found)
+        out[rid] = Reuse(hi - lo, prev_id, prev_share, other_id, other_share, tuple(repeated))
     return out, pairs

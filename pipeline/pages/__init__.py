@@ -13,7 +13,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +59,13 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     series.KIND,
     reuse.KIND,
     home.KIND,
-    datasets.KIND,
     search.KIND,
     build_report.KIND,
     feeds.KIND,
+    datasets.KIND,
 )
-"""Every kind of generated page, in the order they are written."""
+"""Every kind of generated page, in the order they are written: the datasets page, the one that
+reads the data package's files (their sizes and checksums), last (see ``write_pages``)."""
 
 WRITE_BATCH = 500
 """Files are written in batches as they are made, not all held: report pages are most of a
@@ -121,10 +122,13 @@ def write_pages(
     salt: str = "",
     cross: CrossReport | None = None,
     executor: Executor | None = None,
+    datasets_ready: Callable[[], None] | None = None,
 ) -> int:
     """Write every generated page and download into ``docs_dir``; returns the number of pages.
     ``cross`` is what the cross-report stage found (computed here when not given); report
-    pages are rendered on ``executor`` when one is given.
+    pages are rendered on ``executor`` when one is given. ``datasets_ready`` is called before
+    the first page that reads ``datasets_dir`` (the build finishes ``reports.db`` there while
+    the other pages are written).
 
     With a ``salt`` (the pipeline's fingerprint), a report page whose report, neighbours and
     salt are those of the last build is left as that build wrote it, and report pages of
@@ -155,6 +159,8 @@ def write_pages(
     batch: list[tuple[Path, bytes]] = []
     made: set[str] = set()
     for kind in PAGE_KINDS:
+        if kind is datasets.KIND and datasets_ready is not None:
+            datasets_ready()
         for rel, content in kind.outputs(site):
             pages += rel.endswith(".md")
             made.add(rel)

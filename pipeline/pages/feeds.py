@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -66,13 +66,22 @@ def feed_xml(reports: Sequence[Report]) -> str:
     )
 
 
-def write_sitemap(site_dir: Path) -> None:
+SITEMAP_SKIP = ("pagefind", "downloads", "assets")
+"""Top-level folders of the site that hold no pages."""
+
+
+def write_sitemap(site_dir: Path, files: Iterable[str] | None = None) -> None:
     """``sitemap.xml`` listing every page by its address relative to the site's root, so that it
-    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``)."""
+    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``).
+    ``files`` are the site's files (paths relative to it) when the caller knows them already
+    (the sharded build, which linked them); else the folder is walked."""
+    if files is None:
+        files = files_under(site_dir, skip=SITEMAP_SKIP)
     locs = [
         "./" if rel == "index.html" else quote(rel[: -len("index.html")])
-        for rel in files_under(site_dir, skip=("pagefind", "downloads", "assets"))
-        if rel == "index.html" or rel.endswith("/index.html")
+        for rel in files
+        if (rel == "index.html" or rel.endswith("/index.html"))
+        and rel.split("/", 1)[0] not in SITEMAP_SKIP
     ]
     xml = render("sitemap.xml.j2", locs=sorted(locs, key=lambda u: (u != "./", u))).encode()
     (site_dir / "sitemap.xml").write_bytes(xml)

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +47,11 @@ def _link_tree(src: Path, dest: Path) -> None:
         link_files([(f"{src}/{rel}", f"{dest}/{rel}") for rel in files_under(src)])
 
 
-def _finish(docs_dir: Path, site_dir: Path) -> None:
-    """Downloads, sitemap and character map: what every site build adds to MkDocs' pages."""
+def _finish(docs_dir: Path, site_dir: Path, pages_linked: list[str]) -> None:
+    """Downloads, sitemap and character map: what every site build adds to MkDocs' pages
+    (``pages_linked``: the files ``assemble`` linked, which the sitemap lists the pages of)."""
     _link_tree(docs_dir / "downloads", site_dir / "downloads")
-    pages.write_sitemap(site_dir)
+    pages.write_sitemap(site_dir, pages_linked)
     write_t2s_map(site_dir / "assets" / "t2s.json")
 
 
@@ -101,8 +103,7 @@ def build_site(
         # The hub (the largest job) first, so that it overlaps the shards.
         executor.map(build_job, todo)
         site_dir.mkdir(parents=True)
-        assemble(jobs, site_dir)
-        _finish(docs_dir, site_dir)
+        linked = assemble(jobs, site_dir)
         timings["mkdocs"] = time.perf_counter() - t0
         if progress:
             progress(
@@ -114,8 +115,13 @@ def build_site(
         idx = plan_indexes(dealt, [j.out for j in jobs[1:]], site_dir, cache_dir / "search")
         idx_todo = [j for j in idx if not Path(j.out).exists()]
         # Pagefind holds a part in memory while it writes it: on this machine one at a time.
+        # It keeps one core busy, so the downloads and the sitemap are made beside it (it
+        # reads only the report pages, already in place).
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
-        index_runner.map(index_job, idx_todo)
+        with ThreadPoolExecutor(1) as indexing:
+            indexed = indexing.submit(index_runner.map, index_job, idx_todo)
+            _finish(docs_dir, site_dir, linked)
+            indexed.result()
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
@@ -125,7 +131,7 @@ def build_site(
         if progress:
             progress(
                 f"[search]   {out.indexes} Pagefind index parts, {out.indexes_built} rebuilt "
-                f"in {timings['search']:.1f}s"
+                f"(with the downloads and sitemap beside them) in {timings['search']:.1f}s"
             )
         prune(cache_dir / "pages", [Path(j.out).name for j in jobs])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])

@@ -196,21 +196,24 @@ def _facts(
     return digest, linked
 
 
-def assemble(jobs: Iterable[Job], site_dir: Path) -> None:
+def assemble(jobs: Iterable[Job], site_dir: Path) -> list[str]:
     """Link the outputs of the hub and of every shard into ``site_dir``: the hub whole, a shard
-    only its report and issuer pages."""
+    only its report and issuer pages. Returns the files linked (paths relative to the site)."""
     jobs = list(jobs)
+    linked: list[str] = []
     pairs: list[tuple[str, str]] = []
     for i, job in enumerate(jobs):
         if i == 0:
-            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in files_under(job.out)]
+            rels = files_under(job.out)
+            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels]
+            linked += rels
             continue
         for d in SHARDED:
-            pairs += [
-                (f"{job.out}/{d}/{rel}", f"{site_dir}/{d}/{rel}")
-                for rel in files_under(f"{job.out}/{d}")
-            ]
+            rels = [f"{d}/{rel}" for rel in files_under(f"{job.out}/{d}")]
+            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels]
+            linked += rels
     link_files(pairs)
+    return linked
 
 
 def prune(cache_dir: Path, keep: Iterable[str]) -> None:

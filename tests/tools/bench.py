@@ -201,7 +201,8 @@ def search_bytes(site: Path, queries: dict[str, str] | str) -> dict[str, Any] | 
 
 def pick_queries(datasets: Path) -> dict[str, str]:
     """A rare word (a figure stated by one report only), the name of an issuer with one report,
-    and a phrase found in every report."""
+    a phrase found in every report, and a place named by a few hundred reports (the prefecture
+    whose report count is nearest 200: a query that holds in many index parts, none sampled)."""
     import csv
 
     with (datasets / "reports.csv").open(encoding="utf-8") as f:
@@ -220,6 +221,9 @@ def pick_queries(datasets: Path) -> dict[str, str]:
         out["rare"] = rare[len(rare) // 2]
     if single:
         out["issuer"] = single[len(single) // 2]
+    places = Counter(r["prefecture"] for r in reports if r["prefecture"])
+    if places:
+        out["place"] = min(places, key=lambda p: (abs(places[p] - 200), p))
     return out
 
 
