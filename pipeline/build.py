@@ -44,6 +44,7 @@ from pipeline.site import (
     build_site,
     clear_generated_docs,
     issuer_names,
+    stage_database,
     stage_downloads,
 )
 from pipeline.site.shards import prune
@@ -532,7 +533,9 @@ def write_datasets(
             encoding="utf-8",
         )
         (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
-        if not (defer_database and cache_dir is not None):
+        if defer_database and cache_dir is not None:
+            db.finish()
+        else:
             db.close()
     except BaseException:
         db.abort()
@@ -865,14 +868,19 @@ def _build_locked(
         f"{result.timings['package']:.1f}s" + (" (reports.db still indexing)" if db else "")
     )
 
-    def database_ready() -> None:
-        if db is not None and not db.done:
+    def datasets_page() -> None:
+        """Once reports.db is whole: the datasets page (its size and checksum) and its download."""
+        if db is not None:
             t = time.perf_counter()
             db.close()
             result.timings["database_wait"] = time.perf_counter() - t
             progress(
                 f"[package]  reports.db finished ({result.timings['database_wait']:.1f}s waited)"
             )
+        from pipeline import pages
+
+        pages.write_datasets_page(docs_dir, result.reports, new_data)
+        stage_database(new_data, docs_dir)
 
     new_site = site_dir.with_name(site_dir.name + ".new")
     try:
@@ -890,10 +898,9 @@ def _build_locked(
                 salt,
                 cross=result.cross,
                 executor=executor,
-                datasets_ready=database_ready,
+                defer_datasets=True,
             )
-            database_ready()  # (done already when the datasets page was written)
-            stage_downloads(light_reports(result.reports), new_data, docs_dir)
+            stage_downloads(light_reports(result.reports), new_data, docs_dir, database=False)
             result.timings["pages"] = time.perf_counter() - t0
             progress(
                 f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
@@ -902,7 +909,12 @@ def _build_locked(
             if new_site.exists():
                 shutil.rmtree(new_site)
             result.site = build_site(
-                docs_dir, new_site, site_cache_for(cache_dir), executor, progress
+                docs_dir,
+                new_site,
+                site_cache_for(cache_dir),
+                executor,
+                progress,
+                hub_pages=(datasets_page, ("datasets.md",)),
             )
             result.timings.update(result.site.timings)
             publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])

@@ -360,6 +360,7 @@ class DatabaseWriter:
         self.batch: list[tuple[Any, ...]] = []
         self.local: _Database | None = None
         self.done = False
+        self.finished = False
         if multiprocessing.current_process().daemon:
             # A daemonic process (a pool's worker running a build) may not start one: the
             # statements then run here, in the same order.
@@ -408,6 +409,18 @@ class DatabaseWriter:
             self._send(self.batch)
             self.batch = []
 
+    def finish(self) -> None:
+        """Send the last calls: the database process then makes the views, checks the foreign
+        keys and puts the file in place by itself, while the build goes on (``close`` waits for
+        it). Nothing may be added after."""
+        if self.local is not None or self.finished:
+            return
+        self.finished = True
+        if self.batch:
+            self._send(self.batch)
+            self.batch = []
+        self._send(None)
+
     def close(self) -> None:
         """Finish the database; raise what went wrong in it, naming the file. Once closed
         (or aborted), ``close`` and ``abort`` do nothing."""
@@ -419,10 +432,7 @@ class DatabaseWriter:
         if self.local is not None:
             self.local.close()
             return
-        if self.batch:
-            self._send(self.batch)
-            self.batch = []
-        self._send(None)
+        self.finish()
         while True:
             try:
                 error = self.outbox.get(timeout=1)
@@ -447,3 +457,5 @@ class DatabaseWriter:
             self.proc.terminate()
         self.proc.join()
         self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
+        if self.finished:  # the process may have put the file in place already
+            self.path.unlink(missing_ok=True)

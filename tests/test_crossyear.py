@@ -544,3 +544,11 @@ def test_a_database_that_cannot_be_written_fails_naming_it_and_leaves_no_file(tm
     db.abort()
     assert not db.proc.is_alive()
     assert list(tmp_path.iterdir()) == []
+    # So does one that fails after the database was sent its last call (it may be in place).
+    db = DatabaseWriter(tmp_path / "reports.db")
+    db.finish()
+    db.proc.join(timeout=60)
+    assert (tmp_path / "reports.db").exists()  # the process finished it alone
+    db.abort()
+    assert list(tmp_path.iterdir()) == []
+    db.close()  # nothing: it was aborted

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from pipeline.pages import (
 from pipeline.pages.browse import LIST_MAX, browse_pages
 from pipeline.pages.build_report import build_report_page
 from pipeline.pages.common import (
+    DOWNLOADS,
     KEPT,
     LEVEL_ZH,
     LICENSE_NAME,
@@ -59,13 +60,12 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     series.KIND,
     reuse.KIND,
     home.KIND,
+    datasets.KIND,
     search.KIND,
     build_report.KIND,
     feeds.KIND,
-    datasets.KIND,
 )
-"""Every kind of generated page, in the order they are written: the datasets page, the one that
-reads the data package's files (their sizes and checksums), last (see ``write_pages``)."""
+"""Every kind of generated page, in the order they are written."""
 
 WRITE_BATCH = 500
 """Files are written in batches as they are made, not all held: report pages are most of a
@@ -96,6 +96,7 @@ __all__ = [
     "report_page",
     "search_filters",
     "search_page",
+    "write_datasets_page",
     "write_pages",
     "write_sitemap",
 ]
@@ -122,13 +123,13 @@ def write_pages(
     salt: str = "",
     cross: CrossReport | None = None,
     executor: Executor | None = None,
-    datasets_ready: Callable[[], None] | None = None,
+    defer_datasets: bool = False,
 ) -> int:
     """Write every generated page and download into ``docs_dir``; returns the number of pages.
     ``cross`` is what the cross-report stage found (computed here when not given); report
-    pages are rendered on ``executor`` when one is given. ``datasets_ready`` is called before
-    the first page that reads ``datasets_dir`` (the build finishes ``reports.db`` there while
-    the other pages are written).
+    pages are rendered on ``executor`` when one is given. With ``defer_datasets`` the datasets
+    page, which reads the data package's files (their sizes and checksums), is left out and
+    counted: the build writes it with ``write_datasets_page`` once ``reports.db`` is whole.
 
     With a ``salt`` (the pipeline's fingerprint), a report page whose report, neighbours and
     salt are those of the last build is left as that build wrote it, and report pages of
@@ -159,8 +160,9 @@ def write_pages(
     batch: list[tuple[Path, bytes]] = []
     made: set[str] = set()
     for kind in PAGE_KINDS:
-        if kind is datasets.KIND and datasets_ready is not None:
-            datasets_ready()
+        if kind is datasets.KIND and defer_datasets:
+            pages += 1
+            continue
         for rel, content in kind.outputs(site):
             pages += rel.endswith(".md")
             made.add(rel)
@@ -180,3 +182,9 @@ def write_pages(
     if salt:
         keys_file.write_text(json.dumps(site.keys, sort_keys=True), encoding="utf-8")
     return pages
+
+
+def write_datasets_page(docs_dir: Path, reports: Sequence[Report], datasets_dir: Path) -> None:
+    """The datasets page that ``write_pages(defer_datasets=True)`` left out."""
+    page = datasets_page(datasets_dir, DOWNLOADS, light_reports(reports))
+    write_files([(docs_dir / "datasets.md", page.encode("utf-8"))])

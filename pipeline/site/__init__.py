@@ -22,12 +22,13 @@ from pipeline.fileio import files_under, link_files
 from pipeline.site.extras import (
     GENERATED_DOCS,
     clear_generated_docs,
+    stage_database,
     stage_downloads,
     t2s_map,
     write_t2s_map,
 )
 from pipeline.site.mkdocs_run import mkdocs_build
-from pipeline.site.search_index import assemble_indexes, index_job, plan_indexes
+from pipeline.site.search_index import IndexJob, assemble_indexes, index_job, plan_indexes
 from pipeline.site.shards import assemble, build_job, plan, prune
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "build_site",
     "clear_generated_docs",
     "single_build",
+    "stage_database",
     "stage_downloads",
     "t2s_map",
     "write_t2s_map",
@@ -86,9 +88,15 @@ def build_site(
     cache_dir: Path | None = None,
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = None,
+    hub_pages: tuple[Callable[[], None], tuple[str, ...]] | None = None,
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
-    character map and search index."""
+    character map and search index.
+
+    The shards are built first; then Pagefind indexes their report pages on one core while the
+    hub is built on the other. ``hub_pages`` is a function that writes hub pages not yet in
+    the docs folder, and their paths: it is called only then (the build finishes
+    ``reports.db`` meanwhile, which the datasets page describes)."""
     executor = executor or LocalExecutor(1)
     out = SiteBuild()
     timings = out.timings
@@ -98,30 +106,54 @@ def build_site(
         cache_dir = tmp
     try:
         t0 = time.perf_counter()
-        jobs, dealt = plan(docs_dir, cache_dir / "pages")
-        todo = [j for j in jobs if not Path(j.out).exists()]
-        # The hub (the largest job) first, so that it overlaps the shards.
+        write_hub_pages, coming = hub_pages or (None, ())
+        jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming)
+        todo = [j for j in jobs[1:] if not Path(j.out).exists()]
         executor.map(build_job, todo)
         site_dir.mkdir(parents=True)
-        linked = assemble(jobs, site_dir)
+        linked = assemble(jobs[1:], site_dir, hub=False)
         timings["mkdocs"] = time.perf_counter() - t0
         if progress:
             progress(
-                f"[site]     {len(jobs) - 1} shards + hub, {len(todo)} built "
-                f"({len(jobs) - len(todo)} cached) in {timings['mkdocs']:.1f}s"
+                f"[site]     {len(jobs) - 1} shards, {len(todo)} built "
+                f"({len(jobs) - 1 - len(todo)} cached) in {timings['mkdocs']:.1f}s"
             )
 
         t0 = time.perf_counter()
-        idx = plan_indexes(dealt, [j.out for j in jobs[1:]], site_dir, cache_dir / "search")
-        idx_todo = [j for j in idx if not Path(j.out).exists()]
+
+        def make_hub() -> bool:
+            """Build the hub (after writing the pages still to come) and link it in, with the
+            downloads and the sitemap; whether it was built rather than cached."""
+            if write_hub_pages is not None:
+                write_hub_pages()
+                jobs[0] = plan(docs_dir, cache_dir / "pages")[0][0]
+            built = not Path(jobs[0].out).exists()
+            if built:
+                todo.append(jobs[0])
+                executor.map(build_job, [jobs[0]])
+            timings["hub"] = time.perf_counter() - t0
+            _finish(docs_dir, site_dir, linked + assemble(jobs[:1], site_dir))
+            return built
+
+        def plan_search() -> tuple[list[IndexJob], list[IndexJob]]:
+            idx = plan_indexes(dealt, [j.out for j in jobs[1:]], site_dir, cache_dir / "search")
+            return idx, [j for j in idx if not Path(j.out).exists()]
+
         # Pagefind holds a part in memory while it writes it: on this machine one at a time.
-        # It keeps one core busy, so the downloads and the sitemap are made beside it (it
-        # reads only the report pages, already in place).
+        # It keeps one core busy and reads only the report pages, already in place, so the hub,
+        # the downloads and the sitemap are made beside it. (A site without report pages has
+        # its hub pages indexed: the hub comes first then.)
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
-        with ThreadPoolExecutor(1) as indexing:
-            indexed = indexing.submit(index_runner.map, index_job, idx_todo)
-            _finish(docs_dir, site_dir, linked)
-            indexed.result()
+        if any(rel.startswith("reports/") for pages_ in dealt for rel in pages_):
+            idx, idx_todo = plan_search()
+            with ThreadPoolExecutor(1) as indexing:
+                indexed = indexing.submit(index_runner.map, index_job, idx_todo)
+                hub_built = make_hub()
+                indexed.result()
+        else:
+            hub_built = make_hub()
+            idx, idx_todo = plan_search()
+            index_runner.map(index_job, idx_todo)
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
@@ -130,8 +162,9 @@ def build_site(
         out.indexes_built = sum(1 for j in idx_todo if not j.stub)
         if progress:
             progress(
-                f"[search]   {out.indexes} Pagefind index parts, {out.indexes_built} rebuilt "
-                f"(with the downloads and sitemap beside them) in {timings['search']:.1f}s"
+                f"[search]   {out.indexes} Pagefind index parts, {out.indexes_built} rebuilt, "
+                f"and beside them the hub ({'built' if hub_built else 'cached'}, "
+                f"{timings['hub']:.1f}s), downloads and sitemap in {timings['search']:.1f}s"
             )
         prune(cache_dir / "pages", [Path(j.out).name for j in jobs])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])

@@ -21,14 +21,20 @@ T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FA1F))
 """CJK unified ideographs (and extensions); compatibility ideographs are left to NFKC in the browser."""
 
 
-def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Path) -> None:
-    """Put the files the pages offer for download under ``docs_dir/downloads``."""
+DATABASE = "reports.db"
+
+
+def stage_downloads(
+    reports: Sequence[Report], datasets_dir: Path, docs_dir: Path, database: bool = True
+) -> None:
+    """Put the files the pages offer for download under ``docs_dir/downloads`` (``reports.db``
+    too unless ``database`` is False: the build links it with ``stage_database`` once whole)."""
     dl = docs_dir / "downloads"
     names = [
         "datapackage.json",
         "build_report.json",
         "corpus.zip",
-        "reports.db",
+        *([DATABASE] if database else []),
         "report.schema.json",
         "report-json.zip",
     ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
@@ -44,6 +50,11 @@ def stage_downloads(reports: Sequence[Report], datasets_dir: Path, docs_dir: Pat
         sha = r.archived.sha256
         pairs.append((f"{datasets_dir}/archive/{sha[:2]}/{sha}", f"{dl}/originals/{sha}.{ext}"))
     link_files(pairs)
+
+
+def stage_database(datasets_dir: Path, docs_dir: Path) -> None:
+    """The download of ``reports.db`` that ``stage_downloads(database=False)`` left out."""
+    link_files([(datasets_dir / DATABASE, docs_dir / "downloads" / DATABASE)])
 
 
 def clear_generated_docs(docs_dir: Path, keep: Sequence[str] = ()) -> None:

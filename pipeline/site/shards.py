@@ -111,13 +111,18 @@ def _walk(docs_dir: Path, rel: str) -> list[str]:
 
 
 def plan(
-    docs_dir: Path, cache_dir: Path, exists: Callable[[str], bool] | None = None
+    docs_dir: Path,
+    cache_dir: Path,
+    exists: Callable[[str], bool] | None = None,
+    coming: Iterable[str] = (),
 ) -> tuple[list[Job], list[list[str]]]:
     """The hub job and one job per shard (the hub first), and the pages (paths relative to the
-    docs folder) of each shard."""
+    docs folder) of each shard. ``coming`` are hub pages not written yet (the datasets page,
+    while ``reports.db`` is finished): the shards' links to them are resolved as to any page,
+    and the hub job returned is not complete (plan again once they are written)."""
     theme = theme_fingerprint(docs_dir)
     if exists is None:
-        present = set(files_under(docs_dir))
+        present = set(files_under(docs_dir)) | set(coming)
         exists = present.__contains__
     facts_file = cache_dir.with_name(FACTS_FILE)
     known: dict[str, list] = {}
@@ -196,14 +201,15 @@ def _facts(
     return digest, linked
 
 
-def assemble(jobs: Iterable[Job], site_dir: Path) -> list[str]:
-    """Link the outputs of the hub and of every shard into ``site_dir``: the hub whole, a shard
-    only its report and issuer pages. Returns the files linked (paths relative to the site)."""
+def assemble(jobs: Iterable[Job], site_dir: Path, hub: bool = True) -> list[str]:
+    """Link the outputs of the hub (the first job, unless ``hub`` is False) and of every shard
+    into ``site_dir``: the hub whole, a shard only its report and issuer pages. Returns the
+    files linked (paths relative to the site)."""
     jobs = list(jobs)
     linked: list[str] = []
     pairs: list[tuple[str, str]] = []
     for i, job in enumerate(jobs):
-        if i == 0:
+        if i == 0 and hub:
             rels = files_under(job.out)
             pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels]
             linked += rels
