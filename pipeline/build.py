@@ -852,7 +852,8 @@ def _build_locked(
     if new_data.exists():
         shutil.rmtree(new_data)
     # With the site, reports.db finishes its full-text indexes in its own process while the
-    # pages are written; the datasets page (its size and checksum) waits for it.
+    # pages and the site's shards are made; the datasets page (its size and checksum), written
+    # just before the hub is built, waits for it.
     db = write_datasets(
         result,
         source_dir,
