@@ -28,8 +28,14 @@ from pipeline.site.extras import (
     write_t2s_map,
 )
 from pipeline.site.mkdocs_run import mkdocs_build
-from pipeline.site.search_index import IndexJob, assemble_indexes, index_job, plan_indexes
-from pipeline.site.shards import assemble, build_job, plan, prune
+from pipeline.site.search_index import (
+    assemble_indexes,
+    index_job,
+    part_count,
+    part_job,
+    plan_indexes,
+)
+from pipeline.site.shards import Job, assemble, build_job, plan, prune
 
 __all__ = [
     "GENERATED_DOCS",
@@ -108,22 +114,18 @@ def build_site(
         t0 = time.perf_counter()
         write_hub_pages, coming = hub_pages or (None, ())
         jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming)
-        todo = [j for j in jobs[1:] if not Path(j.out).exists()]
-        executor.map(build_job, todo)
+        shards, outs = jobs[1:], [j.out for j in jobs[1:]]
+        parts = part_count(dealt)
+        todo: list[Job] = []
+        linked: list[str] = []
         site_dir.mkdir(parents=True)
-        linked = assemble(jobs[1:], site_dir, hub=False)
-        timings["mkdocs"] = time.perf_counter() - t0
-        if progress:
-            progress(
-                f"[site]     {len(jobs) - 1} shards, {len(todo)} built "
-                f"({len(jobs) - 1 - len(todo)} cached) in {timings['mkdocs']:.1f}s"
-            )
-
-        t0 = time.perf_counter()
+        # Pagefind holds a part in memory while it writes it: on this machine one at a time.
+        index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
 
         def make_hub() -> bool:
             """Build the hub (after writing the pages still to come) and link it in, with the
             downloads and the sitemap; whether it was built rather than cached."""
+            t = time.perf_counter()
             if write_hub_pages is not None:
                 write_hub_pages()
                 jobs[0] = plan(docs_dir, cache_dir / "pages")[0][0]
@@ -131,35 +133,46 @@ def build_site(
             if built:
                 todo.append(jobs[0])
                 executor.map(build_job, [jobs[0]])
-            timings["hub"] = time.perf_counter() - t0
+            timings["hub"] = time.perf_counter() - t
             _finish(docs_dir, site_dir, linked + assemble(jobs[:1], site_dir))
             return built
 
-        def plan_search() -> tuple[list[IndexJob], list[IndexJob]]:
-            idx = plan_indexes(dealt, [j.out for j in jobs[1:]], site_dir, cache_dir / "search")
-            return idx, [j for j in idx if not Path(j.out).exists()]
-
-        # Pagefind holds a part in memory while it writes it: on this machine one at a time.
-        # It keeps one core busy and reads only the report pages, already in place, so the hub,
-        # the downloads and the sitemap are made beside it. (A site without report pages has
-        # its hub pages indexed: the hub comes first then.)
-        index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
-        if any(rel.startswith("reports/") for pages_ in dealt for rel in pages_):
-            idx, idx_todo = plan_search()
-            with ThreadPoolExecutor(1) as indexing:
-                indexed = indexing.submit(index_runner.map, index_job, idx_todo)
-                hub_built = make_hub()
-                indexed.result()
-        else:
+        # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
+        # about one core busy, indexes each part whose pages changed while the next part's
+        # shards are built, and then beside the hub, the downloads and the sitemap. (A site
+        # without report pages has its hub pages indexed: after the hub, then.)
+        indexed = []
+        with ThreadPoolExecutor(1) as indexing:
+            for g in range(max(parts, 1)):
+                members = [j for i, j in enumerate(shards) if not parts or i % parts == g]
+                built = [j for j in members if not Path(j.out).exists()]
+                executor.map(build_job, built)
+                todo += built
+                linked += assemble(members, site_dir, hub=False)
+                if parts:
+                    part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
+                    if not Path(part.out).exists():
+                        indexed.append(indexing.submit(index_runner.map, index_job, [part]))
+            timings["mkdocs"] = time.perf_counter() - t0
+            if progress:
+                progress(
+                    f"[site]     {len(shards)} shards, {len(todo)} built "
+                    f"({len(shards) - len(todo)} cached) in {timings['mkdocs']:.1f}s, "
+                    f"{len(indexed)} index parts begun beside them"
+                )
+            t0 = time.perf_counter()
             hub_built = make_hub()
-            idx, idx_todo = plan_search()
-            index_runner.map(index_job, idx_todo)
+            for future in indexed:
+                future.result()
+        idx = plan_indexes(dealt, outs, site_dir, cache_dir / "search")
+        idx_todo = [j for j in idx if not Path(j.out).exists()]  # the stub, or the hub's index
+        index_runner.map(index_job, idx_todo)
         assemble_indexes(idx, site_dir)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
         # Index parts: the stub a site in parts has at pagefind/ is not one.
         out.indexes = sum(1 for j in idx if not j.stub)
-        out.indexes_built = sum(1 for j in idx_todo if not j.stub)
+        out.indexes_built = len(indexed) + sum(1 for j in idx_todo if not j.stub)
         if progress:
             progress(
                 f"[search]   {out.indexes} Pagefind index parts, {out.indexes_built} rebuilt, "

@@ -264,19 +264,51 @@ def _digests(shard_out: Path, pages: list[str], site_dir: Path) -> dict[str, str
         }
 
 
-def plan_indexes(
-    shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
-) -> list[IndexJob]:
-    """One job per index part, keyed by what Pagefind reads of its pages (``search_digest``)
-    and Pagefind's version."""
+def part_count(shard_pages: list[list[str]]) -> int:
+    """Index parts for shards holding ``shard_pages`` (0: no report pages, see ``plan_indexes``);
+    part ``g`` holds the report pages of the shards ``i`` with ``i % parts == g``."""
+    total = sum(1 for p in shard_pages for rel in p if rel.startswith("reports/"))
+    return group_count(total, len(shard_pages)) if total else 0
+
+
+def part_job(
+    g: int, shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
+) -> IndexJob:
+    """The job of index part ``g``, keyed by what Pagefind reads of its pages
+    (``search_digest``, written beside each built shard) and Pagefind's version: its shards
+    must be built, and nothing else."""
     from pipeline.cache import library_versions
 
     version = str(library_versions(("pagefind",)))
-    total = sum(1 for p in shard_pages for rel in p if rel.startswith("reports/"))
-    groups = group_count(total, len(shard_pages)) if shard_pages else 1
-    if not total:
+    groups = part_count(shard_pages)
+    members = [i for i in range(len(shard_pages)) if i % groups == g]
+    h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}\0{g}".encode())
+    digests: dict[str, str] = {}
+    for i in members:
+        digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
+    pages = tuple(
+        f"{rel[: -len('.md')]}/index.html"
+        for i in members
+        for rel in shard_pages[i]
+        if rel.startswith("reports/")
+    )
+    for page in pages:
+        h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
+    key = "idx-" + h.hexdigest()[:28]
+    return IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g)
+
+
+def plan_indexes(
+    shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
+) -> list[IndexJob]:
+    """One job per index part (``part_job``), and the stub index of a site in parts first."""
+    from pipeline.cache import library_versions
+
+    groups = part_count(shard_pages)
+    if not groups:
         # No report pages (an empty corpus): Pagefind indexes the hub pages, as it would a
         # site with no page marked for search, so that the search page still has its bundle.
+        version = str(library_versions(("pagefind",)))
         pages = tuple(
             p.relative_to(site_dir).as_posix()
             for p in sorted(site_dir.rglob("*.html"))
@@ -287,23 +319,7 @@ def plan_indexes(
             h.update(rel.encode() + hashlib.sha256((site_dir / rel).read_bytes()).digest())
         key = "idx-" + h.hexdigest()[:28]
         return [IndexJob(key, pages, str(site_dir), str(cache_dir / key))]
-    jobs = []
-    for g in range(groups):
-        members = [i for i in range(len(shard_pages)) if i % groups == g]
-        h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}\0{g}".encode())
-        digests: dict[str, str] = {}
-        for i in members:
-            digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
-        pages = tuple(
-            f"{rel[: -len('.md')]}/index.html"
-            for i in members
-            for rel in shard_pages[i]
-            if rel.startswith("reports/")
-        )
-        for page in pages:
-            h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
-        key = "idx-" + h.hexdigest()[:28]
-        jobs.append(IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g))
+    jobs = [part_job(g, shard_pages, shard_outs, site_dir, cache_dir) for g in range(groups)]
     if groups > 1:
         jobs.insert(0, stub_job(cache_dir))
     return jobs
