@@ -4,7 +4,8 @@ changed, merged in the browser with Pagefind's ``mergeIndex``, a part only when 
 Pagefind cannot update an index in place (a new page touches most of its chunks), and it
 holds a whole index in memory while writing it, so a national site is indexed in parts: group
 ``g`` holds the report pages of the shards ``s`` with ``s % groups == g``; parts are indexed
-one at a time on this machine, so memory holds one part at most.
+one at a time on this machine, so memory holds one part at most, each as soon as its shards
+are built (``pipeline.site.build_site`` builds the shards part by part).
 
 A site of one part has its index at ``pagefind/``. A site of several has there a stub index of
 one page no search shows (the bundle the search page loads its scripts from, the primary index
