@@ -23,6 +23,7 @@ from pipeline import (
     crossreport,
     htmlsource,
     package,
+    pages,
     paths,
     readers,
     safety,
@@ -869,7 +870,7 @@ def _build_locked(
         f"{result.timings['package']:.1f}s" + (" (reports.db still indexing)" if db else "")
     )
 
-    def datasets_page() -> None:
+    def write_datasets_page() -> None:
         """Once reports.db is whole: the datasets page (its size and checksum) and its download."""
         if db is not None:
             t = time.perf_counter()
@@ -878,8 +879,6 @@ def _build_locked(
             progress(
                 f"[package]  reports.db finished ({result.timings['database_wait']:.1f}s waited)"
             )
-        from pipeline import pages
-
         pages.write_datasets_page(docs_dir, result.reports, new_data)
         stage_database(new_data, docs_dir)
 
@@ -887,8 +886,6 @@ def _build_locked(
     try:
         if with_site:
             t0 = time.perf_counter()
-            from pipeline import pages
-
             clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
             salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
             n = pages.write_pages(
@@ -915,7 +912,7 @@ def _build_locked(
                 site_cache_for(cache_dir),
                 executor,
                 progress,
-                hub_pages=(datasets_page, ("datasets.md",)),
+                hub_pages=(write_datasets_page, ("datasets.md",)),
             )
             result.timings.update(result.site.timings)
             publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])

@@ -71,17 +71,18 @@ def _share(found: int, total: int) -> float:
     return round(found / total, 4)
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The values, each once, in ascending order (a sort: ``np.unique`` hashes, which is slower
-    on these arrays)."""
-    values = np.sort(values)
-    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+def _firsts(values: np.ndarray) -> np.ndarray:
+    """For a sorted array: which elements begin a run of equal values."""
+    out = np.ones(len(values), dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
 
 
 def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The values, each once, in ascending order, and how often each occurs."""
+    """The values, each once, in ascending order, and how often each occurs (a sort:
+    ``np.unique`` hashes, which is slower on these arrays)."""
     values = np.sort(values)
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else values
+    starts = np.flatnonzero(_firsts(values))
     return values[starts], np.diff(np.r_[starts, len(values)])
 
 
@@ -89,9 +90,7 @@ def _dense(values: np.ndarray) -> np.ndarray:
     """Each value's number among the distinct values (0, 1, …, in ascending order)."""
     order = np.argsort(values, kind="stable")
     ids = np.empty(len(values), dtype=np.int64)
-    if len(values):
-        ordered = values[order]
-        ids[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
+    ids[order] = np.cumsum(_firsts(values[order])) - 1
     return ids
 
 
@@ -115,19 +114,19 @@ def measure(
         [bodies.setdefault(issuer_of.get(rid, "r:" + rid), len(bodies)) for rid in ids],
         dtype=np.int64,
     )
-    years = [r.metadata.year for r in reports]
-    year = np.array([-1 if y is None else y for y in years], dtype=np.int64)
+    year = np.array(
+        [-1 if r.metadata.year is None else r.metadata.year for r in reports], dtype=np.int64
+    )
     lengths = np.array([len(r.fingerprints.hashes) // 8 for r in reports], dtype=np.int64)
     owner = np.repeat(np.arange(n), lengths)
     hashes = np.frombuffer(b"".join(r.fingerprints.hashes for r in reports), dtype=np.uint64)
     anchors = [a for r in reports for a in r.fingerprints.anchors.split()]
     sentence = _dense(hashes)
-    sentence = sentence.astype(np.int64)
     kinds = int(sentence.max()) + 1 if len(sentence) else 1
 
     # How many bodies use each sentence: stock phrasing is left out everywhere.
     width = len(bodies) or 1
-    body_use = _distinct(sentence * width + group[owner])
+    body_use, _ = _counted(sentence * width + group[owner])
     spread = np.bincount(body_use // width, minlength=kinds)
     kept = np.nonzero(spread[sentence] <= STOCK)[0]  # element numbers, in report and text order
     k_owner, k_sentence = owner[kept], sentence[kept]
@@ -136,8 +135,7 @@ def measure(
     # (report, sentence) → its first element: what "report j holds sentence h" looks up.
     key = k_owner * kinds + k_sentence
     order = np.argsort(key, kind="stable")
-    first_at = np.ones(len(order), dtype=bool)
-    first_at[1:] = key[order][1:] != key[order][:-1]
+    first_at = _firsts(key[order])
     held_keys, held_first = key[order][first_at], kept[order][first_at]
 
     def held(reports_: np.ndarray, sentences_: np.ndarray) -> np.ndarray:
@@ -161,7 +159,7 @@ def measure(
     bucket = year[d_owner] * kinds + d_sentence
     by_bucket = np.lexsort((d_owner, bucket))
     d_owner, bucket = d_owner[by_bucket], bucket[by_bucket]
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    starts = np.flatnonzero(_firsts(bucket))
     sizes = np.diff(np.r_[starts, len(bucket)])
     size_of = np.repeat(sizes, sizes)
     start_of = np.repeat(starts, sizes)
@@ -179,7 +177,7 @@ def measure(
         # Most shared sentences, then the smaller report id: the same on every build.
         pick = np.lexsort((rank[j], -hits, i))
         i, j = i[pick], j[pick]
-        head = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
+        head = _firsts(i)
         best[i[head]] = j[head]
     other_of = held(best[k_owner], k_sentence)
 
