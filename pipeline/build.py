@@ -230,6 +230,9 @@ LIGHT = ".light"
 """Suffix of the cache key under which a report's light copy is kept (``store.lighten``), with
 its problem and the hash of its cleaned text."""
 
+LIGHT_PACK = "light.pack"
+"""The light copies of the last build's reports, kept together (``Cache.write_pack``)."""
+
 STAGE_BATCH = 2000
 """Sources read and sent to the workers at a time: a national build never holds every
 source's bytes, nor every whole report."""
@@ -286,26 +289,42 @@ def run_stages(
             record(name, report, problem)
         pending.clear()
 
+    # A source whose size, times and inode are those recorded is found in the cache by its
+    # recorded hash, and its light copy in the pack of the last build's: nothing is read per
+    # report when every report is kept.
+    recorded = recorded_hashes(sources_record(cache_dir)) if cache else {}
+    pack = cache.read_pack(LIGHT_PACK) if cache else {}
     try:
         for path, sidecar in usable:
-            source = Source(name=path.name, data=path.read_bytes(), sidecar=sidecar)
-            rid = ids[source.name]
+            rid = ids[path.name]
+            data = None
             if cache:
-                keys[source.name] = cache.key(source, rid)
-                light = cache.get(keys[source.name] + LIGHT)
+                old = recorded.get(path.name)
+                if old and old[:3] == stamp(path.stat()):
+                    digest = old[3]
+                else:
+                    data = path.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()
+                keys[path.name] = key = cache.key_of(digest, path.name, rid, sidecar)
+                light = pack.get(key + LIGHT) or cache.get(key + LIGHT)
                 if light is not None:
-                    outcomes[source.name] = light
+                    outcomes[path.name] = light
                     result.cache_hits += 1
                     continue
-                hit = cache.get(keys[source.name])
+                hit = cache.get(key)
                 if hit is not None:
-                    record(source.name, *hit)
+                    record(path.name, *hit)
                     result.cache_hits += 1
                     continue
-            pending.append((source, rid))
+            data = path.read_bytes() if data is None else data
+            pending.append((Source(name=path.name, data=data, sidecar=sidecar), rid))
             if len(pending) >= STAGE_BATCH:
                 run_pending()
         run_pending()
+        if cache:
+            kept = {keys[name] + LIGHT: outcome for name, outcome in outcomes.items()}
+            if kept.keys() != pack.keys():
+                cache.write_pack(LIGHT_PACK, kept)
     finally:
         workers = ex.workers
         if executor is None:
@@ -735,6 +754,11 @@ def write_corpus_zip(
     zipped.write_zip(dest, [(p.relative_to(datasets_dir).as_posix(), p) for p in members], cache)
 
 
+def sources_record(cache_dir: Path | None) -> Path | None:
+    """Where ``input_fingerprint`` records the sources' hashes: beside the per-report cache."""
+    return cache_dir.with_name(cache_dir.name + "-sources.json") if cache_dir else None
+
+
 def recorded_hashes(hashes: Path | None) -> dict[str, list]:
     """The sources' hashes ``input_fingerprint`` recorded in ``hashes``: ``name: [size,
     mtime_ns, inode, sha256]`` (empty when there is no record or it cannot be read)."""
@@ -833,7 +857,7 @@ def _build_locked(
         remove_replaced(folder)
     # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
     # stop before loading a single report; the problems are those of that build.
-    hashes = cache_dir.with_name(cache_dir.name + "-sources.json") if cache_dir else None
+    hashes = sources_record(cache_dir)
     stamp = input_fingerprint(source_dir, docs_dir, with_site, hashes)
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
     previous = datasets_dir / "build_report.json"
@@ -946,7 +970,7 @@ def clean_outputs() -> None:
     ):
         if p.exists():
             shutil.rmtree(p)
-    paths.CACHE_DIR.with_name(paths.CACHE_DIR.name + "-sources.json").unlink(missing_ok=True)
+    sources_record(paths.CACHE_DIR).unlink(missing_ok=True)
     for base in (paths.SITE_DIR, paths.DATASETS_DIR):
         for suffix in (".new", ".old"):
             q = base.with_name(base.name + suffix)

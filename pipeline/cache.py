@@ -9,8 +9,10 @@ readable by its owner only, and an entry whose signature does not verify is neve
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import pickle
@@ -54,6 +56,10 @@ SECRET_NAME = "secret.key"
 SECRET_BYTES = 32
 _MAGIC = b"GDRC1\n"
 _SIG_BYTES = hashlib.sha256().digest_size
+_PACK_MAGIC = b"GDRP1\n"
+_PACK_HEAD = 8 + _SIG_BYTES
+PACK_CHUNK = 1000
+"""Entries per signed chunk of a pack (``Cache.write_pack``)."""
 
 
 def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str | None]:
@@ -89,8 +95,16 @@ class Cache:
         self._secret: bytes | None = None
 
     def key(self, source: Source, report_id: str) -> str:
-        h = hashlib.sha256(source.data)
-        h.update(json.dumps([source.name, report_id, source.sidecar], sort_keys=True).encode())
+        return self.key_of(
+            hashlib.sha256(source.data).hexdigest(), source.name, report_id, source.sidecar
+        )
+
+    @staticmethod
+    def key_of(sha256: str, name: str, report_id: str, sidecar: dict[str, str]) -> str:
+        """The key of a source known by the SHA-256 (hex) of its bytes: a build that has the
+        hash recorded (``build.input_fingerprint``) need not read the source to find its entry."""
+        h = hashlib.sha256(bytes.fromhex(sha256))
+        h.update(json.dumps([name, report_id, sidecar], sort_keys=True).encode())
         return h.hexdigest()
 
     def _path(self, key: str) -> Path:
@@ -151,6 +165,60 @@ class Cache:
         tmp = p.with_suffix(".tmp")
         tmp.write_bytes(_MAGIC + self._sign(key, payload) + payload)
         tmp.replace(p)
+
+    def read_pack(self, name: str) -> dict[str, Any]:
+        """The entries ``write_pack`` kept together under ``name``: one file read in one pass
+        (a build that finds every report in the cache would otherwise read one small file per
+        report; on a disk whose cache has gone cold that is seconds per thousand). Each chunk's
+        signature is checked before it is unpickled; empty when there is no pack or a chunk does
+        not verify."""
+        path = self.root / name
+        entries: dict[str, Any] = {}
+        if not self.enabled or not path.is_file():
+            return entries
+        # Unpickling makes some hundred objects a report: the collector, which would walk them
+        # again and again as they are made, waits (10,000 light reports: 1.8 s with it, 0.5 s).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with open(path, "rb") as f:
+                if f.read(len(_PACK_MAGIC)) != _PACK_MAGIC:
+                    return {}
+                for index in itertools.count():
+                    head = f.read(_PACK_HEAD)
+                    if not head:
+                        return entries
+                    size = int.from_bytes(head[:8], "big")
+                    payload = f.read(size)
+                    if len(head) != _PACK_HEAD or len(payload) != size:
+                        return {}
+                    if not hmac.compare_digest(head[8:], self._sign(f"{name}\0{index}", payload)):
+                        return {}
+                    entries.update(pickle.loads(payload))
+        except Exception:  # noqa: BLE001 - unreadable, or a signed pack of an older layout
+            return {}
+        finally:
+            if collecting:
+                gc.enable()
+        return entries
+
+    def write_pack(self, name: str, entries: dict[str, Any]) -> None:
+        """Keep ``entries`` (key: value, values as ``put`` takes them) in one file, in signed
+        chunks of ``PACK_CHUNK``, replacing the pack of that name (``read_pack``)."""
+        if not self.enabled:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / name
+        tmp = path.with_name(path.name + ".tmp")
+        items = sorted(entries.items())
+        with open(tmp, "wb") as f:
+            f.write(_PACK_MAGIC)
+            for index, start in enumerate(range(0, len(items), PACK_CHUNK)):
+                chunk = dict(items[start : start + PACK_CHUNK])
+                payload = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+                f.write(len(payload).to_bytes(8, "big") + self._sign(f"{name}\0{index}", payload))
+                f.write(payload)
+        tmp.replace(path)
 
 
 def _read_private(path: Path) -> bytes | None:

@@ -126,7 +126,8 @@ def test_a_build_ignores_a_planted_entry(tmp_path):
     first = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
     assert first.cache_hits == 0 and len(first.reports) == 1
     entries = [p for p in cache_dir.rglob("*") if p.is_file() and p.name != "secret.key"]
-    assert len(entries) == 2  # the whole report and its light copy
+    # The whole report, its light copy, and the pack of the build's light copies.
+    assert sorted(p.suffix for p in entries) == ["", ".light", ".pack"]
     marker = tmp_path / "unpickled"
     for entry in entries:
         entry.write_bytes(pickle.dumps(_Planted(marker)))
@@ -165,3 +166,69 @@ def test_a_secret_of_another_user_is_not_trusted(tmp_path):
     secret = tmp_path / "cache" / cache_module.SECRET_NAME
     os.chown(secret, 12345, -1)
     assert cache_module._read_private(secret) is None
+
+
+def test_a_pack_round_trips_in_signed_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "PACK_CHUNK", 3)
+    c = Cache(tmp_path / "cache", "code")
+    entries = {f"{i:064x}.light": ("report", i) for i in range(10)}
+    c.write_pack("light.pack", entries)
+    assert Cache(tmp_path / "cache", "code").read_pack("light.pack") == entries
+    assert c.read_pack("other.pack") == {}
+    # Another checkout's pack, or one whose chunks were swapped, is not read at all.
+    marker = tmp_path / "unpickled"
+    theirs = Cache(tmp_path / "theirs", "code")
+    theirs.write_pack("light.pack", {"k": _Planted(marker)})
+    pack = c.root / "light.pack"
+    original = pack.read_bytes()
+    shutil.copyfile(theirs.root / "light.pack", pack)
+    assert c.read_pack("light.pack") == {} and not marker.exists()
+    head = len(cache_module._PACK_MAGIC)
+    first = head + cache_module._PACK_HEAD + int.from_bytes(original[head : head + 8], "big")
+    second = first + cache_module._PACK_HEAD + int.from_bytes(original[first : first + 8], "big")
+    swapped = original[:head] + original[first:second] + original[head:first] + original[second:]
+    pack.write_bytes(swapped)
+    assert c.read_pack("light.pack") == {}
+    pack.write_bytes(original[:-1])  # cut short
+    assert c.read_pack("light.pack") == {}
+
+
+def test_a_kept_build_reads_no_source_and_no_entry(tmp_path, monkeypatch):
+    """With the sources' hashes recorded and the last build's pack, a build whose reports are all
+    kept reads neither a source nor a per-report entry; a source changed since is read again."""
+    from pipeline.build import input_fingerprint, sources_record
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    (src / "b.txt").write_text(TEXT.replace("120", "121"), encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    docs = tmp_path / "docs"
+    input_fingerprint(src, docs, False, sources_record(cache_dir))
+    first = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    for p in cache_dir.rglob("*.light"):
+        p.unlink()
+    read = []
+    real_read_bytes = Path.read_bytes
+    real_get = Cache.get
+
+    def read_bytes(self: Path) -> bytes:
+        if self.parent == src:
+            read.append(self.name)
+        return real_read_bytes(self)
+
+    def get(self: Cache, key: str):
+        read.append(key)
+        return real_get(self, key)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Cache, "get", get)
+    again = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert again.cache_hits == 2 and read == []
+    assert [r.markdown for r in again.reports] == [r.markdown for r in first.reports]
+    (src / "b.txt").write_text(TEXT.replace("120", "122"), encoding="utf-8")
+    input_fingerprint(src, docs, False, sources_record(cache_dir))
+    read.clear()
+    third = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
+    assert third.cache_hits == 1 and "b.txt" in read and "a.txt" not in read
+    assert "122" in third.reports[1].markdown

@@ -139,12 +139,18 @@ def build_site(
 
         # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
         # about one core busy, indexes each part whose pages changed while the next part's
-        # shards are built, and then beside the hub, the downloads and the sitemap. (A site
+        # shards are built, and then beside the hub, the downloads and the sitemap. Parts whose
+        # report pages look changed to Pagefind come first, so that it starts early. (A site
         # without report pages has its hub pages indexed: after the hub, then.)
+        groups = [
+            [j for i, j in enumerate(shards) if not parts or i % parts == g]
+            for g in range(max(parts, 1))
+        ]
+        first = sorted(range(len(groups)), key=lambda g: not any(j.searched for j in groups[g]))
         indexed = []
         with ThreadPoolExecutor(1) as indexing:
-            for g in range(max(parts, 1)):
-                members = [j for i, j in enumerate(shards) if not parts or i % parts == g]
+            for g in first:
+                members = groups[g]
                 built = [j for j in members if not Path(j.out).exists()]
                 executor.map(build_job, built)
                 todo += built

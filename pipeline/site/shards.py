@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.fileio import files_under, link_files
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
-from pipeline.site.search_index import write_digests
+from pipeline.site.search_index import search_digest, write_digests
 
 SHARD_PAGES = 64
 """Report pages per shard, about: a one-report change rebuilds one shard of this size."""
@@ -68,6 +68,10 @@ class Job:
     stubs: tuple[str, ...]
     out: str
     pages_only: bool
+    searched: bool = False
+    """Whether a page of the shard may have changed in what Pagefind reads since the last plan:
+    a guess from its Markdown (``_facts``), which only orders the work (the part index of such
+    a shard is likely to be rebuilt, so its shards are built first)."""
 
 
 def build_job(job: Job) -> str:
@@ -146,15 +150,21 @@ def plan(
     def job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
         h = hashlib.sha256(theme.encode() + name.encode())
         targets: set[str] = set(nav)
+        searched = False
         for rel in pages:
             digest, linked = _facts(docs_dir, rel, known, seen)
             h.update(rel.encode() + b"\0" + bytes.fromhex(digest))
             targets.update(linked)
+            old = known.get(rel)
+            searched = searched or (
+                rel.startswith(f"{REPORTS}/") and (not old or old[3:] != seen[rel][3:])
+            )
         own = set(pages)
         stubs = sorted(t for t in targets - own if exists(t))
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
-        return Job(key, str(docs_dir), tuple(pages), tuple(stubs), str(cache_dir / key), pages_only)
+        out = str(cache_dir / key)
+        return Job(key, str(docs_dir), tuple(pages), tuple(stubs), out, pages_only, searched)
 
     hub_pages = []
     for entry in sorted(os.listdir(docs_dir)):
@@ -174,7 +184,9 @@ def plan(
 
 FACTS_FILE = "page-facts.json"
 """Beside the cached shards: each page's size, times and inode when it was last read, with the
-hash of its bytes and the pages it links to, so that planning reads only pages written since."""
+hash of its bytes and the pages it links to, so that planning reads only pages written since;
+for a report page also ``search_digest`` of its Markdown (the report without what Pagefind
+leaves out: a guess at whether its index entry changed)."""
 
 
 def _facts(
@@ -182,7 +194,7 @@ def _facts(
 ) -> tuple[str, list[str]]:
     """The SHA-256 (hex) of the page ``rel`` and the paths it links to: from ``known`` when the
     file's size, modification and change times and inode are those recorded, else read (and
-    its links found again only when its bytes changed)."""
+    its links and search guess found again only when its bytes changed)."""
     path = f"{docs_dir}/{rel}"
     st = os.stat(path)
     stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
@@ -194,10 +206,13 @@ def _facts(
         data = f.read()
     digest = hashlib.sha256(data).hexdigest()
     if old and old[1] == digest:  # written again with the same bytes: the same links
-        linked = old[2]
-    else:
-        linked = sorted(link_targets(rel, data.decode("utf-8"))) if rel.endswith(".md") else []
+        seen[rel] = [stamp, *old[1:]]
+        return digest, old[2]
+    text = data.decode("utf-8") if rel.endswith(".md") else ""
+    linked = sorted(link_targets(rel, text)) if text else []
     seen[rel] = [stamp, digest, linked]
+    if text and rel.startswith(f"{REPORTS}/"):
+        seen[rel].append(search_digest(text))
     return digest, linked
 
 
