@@ -396,6 +396,40 @@ def test_planning_reads_again_only_the_pages_written_since(tmp_path):
     assert changed == [next(p for p in again if "reports/r07.md" in p)]
 
 
+def test_planning_tells_which_shards_changed_in_what_search_reads(tmp_path):
+    """A shard is marked ``searched`` when one of its report pages changed inside the part of
+    the page Pagefind indexes, not when only what it leaves out (data-pagefind-ignore) or what
+    lies outside the indexed element changed: the site builds the shards of such parts first."""
+    from pipeline.site.shards import plan
+
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "reports").mkdir()
+
+    def page(i: int, text: str, note: str, tail: str) -> str:
+        return (
+            f'<div class="report" data-pagefind-body markdown="1">\n\n# 报告 {i:02d}\n\n'
+            f'<div class="reuse-summary" data-pagefind-ignore="all" markdown="1">\n\n{note}\n\n'
+            f"</div>\n\n{text}\n\n</div>\n\n## 下载\n\n{tail}\n"
+        )
+
+    for i in range(300):
+        (docs / "reports" / f"r{i:03d}.md").write_text(page(i, "正文。", "无", "链接"), "utf-8")
+    cache = tmp_path / "cache" / "pages"
+    first = plan(docs, cache)[0]
+    assert all(j.searched for j in first[1:]) and len(first) > 3  # nothing was known before
+    assert not any(j.searched for j in plan(docs, cache)[0])
+    (docs / "reports" / "r007.md").write_text(page(7, "正文。", "有重复", "另一链接"), "utf-8")
+    (docs / "reports" / "r123.md").write_text(page(123, "全文。", "无", "链接"), "utf-8")
+    jobs = plan(docs, cache)[0]
+    (shard_7,) = [j for j in jobs if "reports/r007.md" in j.pages]
+    assert "reports/r123.md" not in shard_7.pages and shard_7.key != first[jobs.index(shard_7)].key
+    assert [j.pages for j in jobs if j.searched] == [
+        j.pages for j in jobs if "reports/r123.md" in j.pages
+    ]
+    assert not any(j.searched for j in plan(docs, cache)[0])
+
+
 def test_shards_are_even_whatever_the_ids():
     from pipeline.site.shards import shard_count, shard_of
 
