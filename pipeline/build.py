@@ -230,7 +230,7 @@ LIGHT = ".light"
 """Suffix of the cache key under which a report's light copy is kept (``store.lighten``), with
 its problem and the hash of its cleaned text."""
 
-LIGHT_PACK = "light.pack"
+LIGHT_PACK = "light-pack"
 """The light copies of the last build's reports, kept together (``Cache.write_pack``)."""
 
 STAGE_BATCH = 2000
@@ -323,8 +323,7 @@ def run_stages(
         run_pending()
         if cache:
             kept = {keys[name] + LIGHT: outcome for name, outcome in outcomes.items()}
-            if kept.keys() != pack.keys():
-                cache.write_pack(LIGHT_PACK, kept)
+            cache.write_pack(LIGHT_PACK, kept, pack)
     finally:
         workers = ex.workers
         if executor is None:

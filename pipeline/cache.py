@@ -9,10 +9,10 @@ readable by its owner only, and an entry whose signature does not verify is neve
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
-import itertools
 import json
 import os
 import pickle
@@ -56,10 +56,8 @@ SECRET_NAME = "secret.key"
 SECRET_BYTES = 32
 _MAGIC = b"GDRC1\n"
 _SIG_BYTES = hashlib.sha256().digest_size
-_PACK_MAGIC = b"GDRP1\n"
-_PACK_HEAD = 8 + _SIG_BYTES
-PACK_CHUNK = 1000
-"""Entries per signed chunk of a pack (``Cache.write_pack``)."""
+PACK_PREFIX = 2
+"""A pack's entries are grouped by this many first characters of their (hex) keys: 256 files."""
 
 
 def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str | None]:
@@ -167,58 +165,69 @@ class Cache:
         tmp.replace(p)
 
     def read_pack(self, name: str) -> dict[str, Any]:
-        """The entries ``write_pack`` kept together under ``name``: one file read in one pass
-        (a build that finds every report in the cache would otherwise read one small file per
-        report; on a disk whose cache has gone cold that is seconds per thousand). Each chunk's
-        signature is checked before it is unpickled; empty when there is no pack or a chunk does
-        not verify."""
-        path = self.root / name
+        """The entries ``write_pack`` kept together under ``name``: a few hundred files read
+        rather than one per report (on a disk whose cache has gone cold, a build that finds
+        every report kept would spend seconds per thousand reports opening entries). A group
+        whose signature does not verify is not unpickled: its entries are missing."""
+        folder = self.root / name
         entries: dict[str, Any] = {}
-        if not self.enabled or not path.is_file():
+        if not self.enabled or not folder.is_dir():
             return entries
         # Unpickling makes some hundred objects a report: the collector, which would walk them
         # again and again as they are made, waits (10,000 light reports: 1.8 s with it, 0.5 s).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            with open(path, "rb") as f:
-                if f.read(len(_PACK_MAGIC)) != _PACK_MAGIC:
-                    return {}
-                for index in itertools.count():
-                    head = f.read(_PACK_HEAD)
-                    if not head:
-                        return entries
-                    size = int.from_bytes(head[:8], "big")
-                    payload = f.read(size)
-                    if len(head) != _PACK_HEAD or len(payload) != size:
-                        return {}
-                    if not hmac.compare_digest(head[8:], self._sign(f"{name}\0{index}", payload)):
-                        return {}
-                    entries.update(pickle.loads(payload))
-        except Exception:  # noqa: BLE001 - unreadable, or a signed pack of an older layout
-            return {}
+            for path in sorted(folder.iterdir()):
+                group = path.name
+                if len(group) != PACK_PREFIX:
+                    continue
+                with contextlib.suppress(OSError):
+                    entries.update(self._group(f"{name}/{group}", group, path.read_bytes()))
         finally:
             if collecting:
                 gc.enable()
         return entries
 
-    def write_pack(self, name: str, entries: dict[str, Any]) -> None:
-        """Keep ``entries`` (key: value, values as ``put`` takes them) in one file, in signed
-        chunks of ``PACK_CHUNK``, replacing the pack of that name (``read_pack``)."""
+    def _group(self, label: str, group: str, blob: bytes) -> dict[str, Any]:
+        head = len(_MAGIC) + _SIG_BYTES
+        if len(blob) < head or not blob.startswith(_MAGIC):
+            return {}
+        signature, payload = blob[len(_MAGIC) : head], blob[head:]
+        if not hmac.compare_digest(signature, self._sign(label, payload)):
+            return {}
+        try:
+            kept = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a signed group of an older layout is a miss
+            return {}
+        ok = isinstance(kept, dict) and all(k[:PACK_PREFIX] == group for k in kept)
+        return kept if ok else {}
+
+    def write_pack(self, name: str, entries: dict[str, Any], kept: dict[str, Any]) -> None:
+        """Keep ``entries`` (hex keys: values as ``put`` takes them) as the pack ``name``,
+        grouped by the first ``PACK_PREFIX`` characters of their keys, each group signed in a
+        file of its own. Only the groups whose keys differ from those of ``kept`` (what
+        ``read_pack`` gave) are written again: a one-report change writes one group."""
         if not self.enabled:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / name
-        tmp = path.with_name(path.name + ".tmp")
-        items = sorted(entries.items())
-        with open(tmp, "wb") as f:
-            f.write(_PACK_MAGIC)
-            for index, start in enumerate(range(0, len(items), PACK_CHUNK)):
-                chunk = dict(items[start : start + PACK_CHUNK])
-                payload = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-                f.write(len(payload).to_bytes(8, "big") + self._sign(f"{name}\0{index}", payload))
-                f.write(payload)
-        tmp.replace(path)
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        new: dict[str, dict[str, Any]] = {}
+        old: dict[str, set[str]] = {}
+        for k, v in entries.items():
+            new.setdefault(k[:PACK_PREFIX], {})[k] = v
+        for k in kept:
+            old.setdefault(k[:PACK_PREFIX], set()).add(k)
+        for group in sorted(new.keys() | old.keys()):
+            path = folder / group
+            if group not in new:
+                path.unlink(missing_ok=True)
+            elif new[group].keys() != old.get(group, set()):
+                items = dict(sorted(new[group].items()))
+                payload = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp = path.with_name(group + ".tmp")
+                tmp.write_bytes(_MAGIC + self._sign(f"{name}/{group}", payload) + payload)
+                tmp.replace(path)
 
 
 def _read_private(path: Path) -> bytes | None:

@@ -127,7 +127,8 @@ def test_a_build_ignores_a_planted_entry(tmp_path):
     assert first.cache_hits == 0 and len(first.reports) == 1
     entries = [p for p in cache_dir.rglob("*") if p.is_file() and p.name != "secret.key"]
     # The whole report, its light copy, and the pack of the build's light copies.
-    assert sorted(p.suffix for p in entries) == ["", ".light", ".pack"]
+    kinds = sorted("pack" if p.parent.name == "light-pack" else p.suffix for p in entries)
+    assert kinds == ["", ".light", "pack"]
     marker = tmp_path / "unpickled"
     for entry in entries:
         entry.write_bytes(pickle.dumps(_Planted(marker)))
@@ -168,29 +169,42 @@ def test_a_secret_of_another_user_is_not_trusted(tmp_path):
     assert cache_module._read_private(secret) is None
 
 
-def test_a_pack_round_trips_in_signed_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "PACK_CHUNK", 3)
+def test_a_pack_writes_only_the_groups_that_changed(tmp_path):
     c = Cache(tmp_path / "cache", "code")
-    entries = {f"{i:064x}.light": ("report", i) for i in range(10)}
-    c.write_pack("light.pack", entries)
-    assert Cache(tmp_path / "cache", "code").read_pack("light.pack") == entries
-    assert c.read_pack("other.pack") == {}
-    # Another checkout's pack, or one whose chunks were swapped, is not read at all.
+    entries = {f"{i:02x}{i:062x}.light": ("report", i) for i in range(0, 40, 2)}
+    entries["0a" + "f" * 62 + ".light"] = ("report", "second of its group")
+    c.write_pack("light-pack", entries, {})
+    folder = c.root / "light-pack"
+    assert len(list(folder.iterdir())) == 20  # one file per group of keys
+    kept = Cache(tmp_path / "cache", "code").read_pack("light-pack")
+    assert kept == entries
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    changed = dict(entries)
+    del changed["0a" + "f" * 62 + ".light"], changed[f"{4:02x}{4:062x}.light"]
+    changed["ff" + "0" * 62 + ".light"] = ("report", "new")
+    c.write_pack("light-pack", changed, kept)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert after.keys() == before.keys() - {"04"} | {"ff"}
+    assert [g for g in after if g in before and after[g] != before[g]] == ["0a"]
+    assert c.read_pack("light-pack") == changed
+
+
+def test_a_pack_group_not_signed_here_is_not_unpickled(tmp_path):
+    c = Cache(tmp_path / "cache", "code")
+    ours = {"ab" + "0" * 62: 1, "cd" + "0" * 62: 2}
+    c.write_pack("light-pack", ours, {})
     marker = tmp_path / "unpickled"
     theirs = Cache(tmp_path / "theirs", "code")
-    theirs.write_pack("light.pack", {"k": _Planted(marker)})
-    pack = c.root / "light.pack"
-    original = pack.read_bytes()
-    shutil.copyfile(theirs.root / "light.pack", pack)
-    assert c.read_pack("light.pack") == {} and not marker.exists()
-    head = len(cache_module._PACK_MAGIC)
-    first = head + cache_module._PACK_HEAD + int.from_bytes(original[head : head + 8], "big")
-    second = first + cache_module._PACK_HEAD + int.from_bytes(original[first : first + 8], "big")
-    swapped = original[:head] + original[first:second] + original[head:first] + original[second:]
-    pack.write_bytes(swapped)
-    assert c.read_pack("light.pack") == {}
-    pack.write_bytes(original[:-1])  # cut short
-    assert c.read_pack("light.pack") == {}
+    theirs.write_pack("light-pack", {"ab" + "1" * 62: _Planted(marker)}, {})
+    folder = c.root / "light-pack"
+    shutil.copyfile(theirs.root / "light-pack" / "ab", folder / "ab")
+    assert c.read_pack("light-pack") == {"cd" + "0" * 62: 2} and not marker.exists()
+    # Signed here, but moved to another group's file: refused too.
+    (folder / "ab").unlink()
+    (folder / "cd").rename(folder / "ef")
+    assert c.read_pack("light-pack") == {}
+    (folder / "ef").write_bytes(b"GDRC1\n" + b"x" * 10)  # cut short
+    assert c.read_pack("light-pack") == {}
 
 
 def test_a_kept_build_reads_no_source_and_no_entry(tmp_path, monkeypatch):
