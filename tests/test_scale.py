@@ -298,7 +298,7 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
 
 
 def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):
-    from pipeline.site.shards import shard_count, shard_of
+    from pipeline.site.shards import SHARDED, shard_count, shard_of
 
     src = tmp_path / "src"
     shutil.copytree(corpus, src)
@@ -311,6 +311,8 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
         p.name: (p.read_bytes(), p.stat().st_mtime_ns)
         for p in (tmp_path / "docs" / "issuers").glob("*.md")
     }
+    kept_html = cache.with_name("cache-site") / "page-html"
+    kept_before = {p.name for p in kept_html.iterdir()}
     # A change to one report: its shard, the hub pages (counts, lists) and one index part.
     _, data = generate_one(999, 3)
     sorted(src.iterdir())[5].write_bytes(data)
@@ -349,6 +351,11 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     )
     shards = {shard_of(k, n) for k in pages}
     assert second.site.shards_built == len(shards) + 1 < first.site.shards / 2
+    # Of those shards, MkDocs made only the pages that changed: the others' HTML is kept.
+    sharded = sum(len(list((tmp_path / "docs" / d).glob("*.md"))) - 1 for d in SHARDED)
+    kept_after = {p.name for p in kept_html.iterdir()}
+    assert len(kept_after) == sharded > len(shards) * 3 and len(kept_before) > sharded - 3
+    assert len(kept_after - kept_before) == len({k for k in pages if f"{k}/index.html" in after})
     # Of the search index, only the part holding the changed report is made again: the other
     # pages that changed show it in links and copied-text notes, which Pagefind does not read.
     assert len([k for k in pages if k.startswith("reports/")]) > 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.fileio import files_under, link_files
+from pipeline.fileio import files_under, link_files, link_or_copy
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
 from pipeline.site.search_index import search_digest, write_digests
 
@@ -72,11 +72,17 @@ class Job:
     """Whether a page of the shard may have changed in what Pagefind reads since the last plan:
     a guess from its Markdown (``_facts``), which only orders the work (the part index of such
     a shard is likely to be rebuilt, so its shards are built first)."""
+    page_keys: tuple[str, ...] = ()
+    """Per page (of a shard): the hash of what its HTML is made from (the theme, its Markdown,
+    the pages it links to), under which ``build_job`` keeps the HTML in ``kept``; a shard whose
+    key changed makes again only its pages not kept."""
+    kept: str = ""
 
 
 def build_job(job: Job) -> str:
     """Run one MkDocs build into ``job.out`` (written beside and renamed, so a cached output is
-    always whole). A function of the job alone, so it runs in a local process or on a Dask
+    always whole): of a shard, only its pages whose HTML is not kept under their key (the rest
+    are linked). A function of the job alone, so it runs in a local process or on a Dask
     worker that sees the same folders."""
     out = Path(job.out)
     if out.exists():
@@ -85,15 +91,28 @@ def build_job(job: Job) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        shard_docs = work / "docs"
-        pairs = [(docs / rel, shard_docs / rel) for rel in job.pages]
-        link_files(pairs)
-        (shard_docs).mkdir(exist_ok=True)
-        mkdocs_build(shard_docs, work / "site", stubs=job.stubs, pages_only=job.pages_only)
+        site = work / "site"
+        keys = dict(zip(job.pages, job.page_keys, strict=True)) if job.page_keys else {}
+        reused = [rel for rel, key in keys.items() if os.path.exists(f"{job.kept}/{key}")]
+        todo = sorted(set(job.pages) - set(reused))
+        if todo or not job.pages_only:
+            shard_docs = work / "docs"
+            link_files([(docs / rel, shard_docs / rel) for rel in todo])
+            shard_docs.mkdir(exist_ok=True)
+            # The shard's kept pages are stubs, as the pages of other shards are: a page's HTML
+            # is the same whichever pages are built with it (checked in the tests).
+            stubs = sorted({*job.stubs, *reused})
+            mkdocs_build(shard_docs, site, stubs=stubs, pages_only=job.pages_only)
+        link_files([(f"{job.kept}/{keys[rel]}", f"{site}/{page_html(rel)}") for rel in reused])
+        if keys:
+            Path(job.kept).mkdir(parents=True, exist_ok=True)
+            for rel in todo:
+                if not os.path.exists(f"{job.kept}/{keys[rel]}"):
+                    link_or_copy(f"{site}/{page_html(rel)}", f"{job.kept}/{keys[rel]}")
         if job.pages_only:
-            write_digests(work / "site")
+            write_digests(site)
         try:
-            (work / "site").rename(out)
+            site.rename(out)
         except OSError:
             if not out.exists():  # another build made the same shard just now
                 raise
@@ -151,10 +170,15 @@ def plan(
         h = hashlib.sha256(theme.encode() + name.encode())
         targets: set[str] = set(nav)
         searched = False
+        page_keys = []
         for rel in pages:
             digest, linked = _facts(docs_dir, rel, known, seen)
             h.update(rel.encode() + b"\0" + bytes.fromhex(digest))
             targets.update(linked)
+            if pages_only:
+                page = hashlib.sha256(f"{theme}\0{rel}\0{digest}".encode())
+                page.update("\0".join(t for t in linked if exists(t)).encode())
+                page_keys.append(page.hexdigest()[:32])
             old = known.get(rel)
             searched = searched or (
                 rel.startswith(f"{REPORTS}/") and (not old or old[3:] != seen[rel][3:])
@@ -164,7 +188,18 @@ def plan(
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
         out = str(cache_dir / key)
-        return Job(key, str(docs_dir), tuple(pages), tuple(stubs), out, pages_only, searched)
+        kept = str(cache_dir.with_name(KEPT_PAGES)) if pages_only else ""
+        return Job(
+            key,
+            str(docs_dir),
+            tuple(pages),
+            tuple(stubs),
+            out,
+            pages_only,
+            searched,
+            tuple(page_keys),
+            kept,
+        )
 
     hub_pages = []
     for entry in sorted(os.listdir(docs_dir)):
@@ -180,6 +215,15 @@ def plan(
         tmp.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
         tmp.replace(facts_file)
     return jobs, [rels for rels in dealt if rels]
+
+
+KEPT_PAGES = "page-html"
+"""Beside the cached shards: the HTML of every shard page, under its key (``Job.page_keys``)."""
+
+
+def page_html(rel: str) -> str:
+    """The built page of the Markdown page ``rel`` (``reports/x.md`` → ``reports/x/index.html``)."""
+    return rel[: -len(".md")] + "/index.html"
 
 
 FACTS_FILE = "page-facts.json"
@@ -244,4 +288,7 @@ def prune(cache_dir: Path, keep: Iterable[str]) -> None:
         return
     for p in cache_dir.iterdir():
         if p.name not in keep and not p.name.startswith("."):
-            shutil.rmtree(p, ignore_errors=True)
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
