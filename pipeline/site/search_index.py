@@ -37,11 +37,13 @@ from typing import Any
 
 from pipeline.fileio import link_files, write_files
 
-INDEX_PAGES = 2000
+INDEX_PAGES = 1000
 """Report pages per index part, at most. Each part a query searches costs it about seven
 requests (entry, metadata, filters, word chunks), so fewer, larger parts search cheaper; but
-Pagefind holds a part in memory while writing it (about 0.5 GB per 1,000 pages). Chosen from the
-measurements in the README (*Search in parts*)."""
+Pagefind holds a part in memory while writing it (about 0.5 GB per 1,000 pages), and a changed
+report has its whole part indexed again, which is the longest step of a one-report rebuild
+(2,000 pages: 14-20 s beside the shards; 1,000: about 8 s). Chosen from the measurements in the
+README (*Search in parts*)."""
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
