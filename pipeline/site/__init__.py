@@ -186,7 +186,7 @@ def build_site(
                 f"{timings['hub']:.1f}s), downloads and sitemap in {timings['search']:.1f}s"
             )
         prune(cache_dir / "pages", [Path(j.out).name for j in jobs])
-        prune(cache_dir / KEPT_PAGES, [k for j in jobs for k in j.page_keys])
+        prune(cache_dir / KEPT_PAGES, [k for j in jobs for k in j.page_keys if k])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])
     finally:
         if tmp is not None:

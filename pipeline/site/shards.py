@@ -73,17 +73,17 @@ class Job:
     a guess from its Markdown (``_facts``), which only orders the work (the part index of such
     a shard is likely to be rebuilt, so its shards are built first)."""
     page_keys: tuple[str, ...] = ()
-    """Per page (of a shard): the hash of what its HTML is made from (the theme, its Markdown,
-    the pages it links to), under which ``build_job`` keeps the HTML in ``kept``; a shard whose
-    key changed makes again only its pages not kept."""
+    """Per page: the hash of what its HTML is made from (the theme, its Markdown, the pages it
+    links to; empty for a file that is not a page), under which ``build_job`` keeps the HTML in
+    ``kept``: a build whose key changed makes again only its pages not kept."""
     kept: str = ""
 
 
 def build_job(job: Job) -> str:
     """Run one MkDocs build into ``job.out`` (written beside and renamed, so a cached output is
-    always whole): of a shard, only its pages whose HTML is not kept under their key (the rest
-    are linked). A function of the job alone, so it runs in a local process or on a Dask
-    worker that sees the same folders."""
+    always whole): only its pages whose HTML is not kept under their key (the rest are linked;
+    the hub's theme files are made every time). A function of the job alone, so it runs in a
+    local process or on a Dask worker that sees the same folders."""
     out = Path(job.out)
     if out.exists():
         return job.key
@@ -92,23 +92,24 @@ def build_job(job: Job) -> str:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         site = work / "site"
-        keys = dict(zip(job.pages, job.page_keys, strict=True)) if job.page_keys else {}
+        keys = {rel: key for rel, key in zip(job.pages, job.page_keys, strict=True) if key}
         reused = [rel for rel, key in keys.items() if os.path.exists(f"{job.kept}/{key}")]
         todo = sorted(set(job.pages) - set(reused))
         if todo or not job.pages_only:
             shard_docs = work / "docs"
             link_files([(docs / rel, shard_docs / rel) for rel in todo])
             shard_docs.mkdir(exist_ok=True)
-            # The shard's kept pages are stubs, as the pages of other shards are: a page's HTML
-            # is the same whichever pages are built with it (checked in the tests).
+            # The kept pages are stubs, as the pages of other shards are: a page's HTML is the
+            # same whichever pages are built with it (checked in the tests).
             stubs = sorted({*job.stubs, *reused})
             mkdocs_build(shard_docs, site, stubs=stubs, pages_only=job.pages_only)
         link_files([(f"{job.kept}/{keys[rel]}", f"{site}/{page_html(rel)}") for rel in reused])
         if keys:
             Path(job.kept).mkdir(parents=True, exist_ok=True)
             for rel in todo:
-                if not os.path.exists(f"{job.kept}/{keys[rel]}"):
-                    link_or_copy(f"{site}/{page_html(rel)}", f"{job.kept}/{keys[rel]}")
+                made, kept = f"{site}/{page_html(rel)}", f"{job.kept}/{keys.get(rel)}"
+                if rel in keys and os.path.exists(made) and not os.path.exists(kept):
+                    link_or_copy(made, kept)
         if job.pages_only:
             write_digests(site)
         try:
@@ -175,10 +176,9 @@ def plan(
             digest, linked = _facts(docs_dir, rel, known, seen)
             h.update(rel.encode() + b"\0" + bytes.fromhex(digest))
             targets.update(linked)
-            if pages_only:
-                page = hashlib.sha256(f"{theme}\0{rel}\0{digest}".encode())
-                page.update("\0".join(t for t in linked if exists(t)).encode())
-                page_keys.append(page.hexdigest()[:32])
+            page = hashlib.sha256(f"{theme}\0{rel}\0{digest}".encode())
+            page.update("\0".join(t for t in linked if exists(t)).encode())
+            page_keys.append(page.hexdigest()[:32] if rel.endswith(".md") else "")
             old = known.get(rel)
             searched = searched or (
                 rel.startswith(f"{REPORTS}/") and (not old or old[3:] != seen[rel][3:])
@@ -188,7 +188,7 @@ def plan(
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
         out = str(cache_dir / key)
-        kept = str(cache_dir.with_name(KEPT_PAGES)) if pages_only else ""
+        kept = str(cache_dir.with_name(KEPT_PAGES))
         return Job(
             key,
             str(docs_dir),
@@ -222,8 +222,10 @@ KEPT_PAGES = "page-html"
 
 
 def page_html(rel: str) -> str:
-    """The built page of the Markdown page ``rel`` (``reports/x.md`` → ``reports/x/index.html``)."""
-    return rel[: -len(".md")] + "/index.html"
+    """The built page of the Markdown page ``rel`` (``reports/x.md`` → ``reports/x/index.html``,
+    ``browse/index.md`` → ``browse/index.html``)."""
+    stem = rel[: -len(".md")]
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
 
 
 FACTS_FILE = "page-facts.json"
