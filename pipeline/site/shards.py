@@ -77,6 +77,7 @@ class Job:
     links to; empty for a file that is not a page), under which ``build_job`` keeps the HTML in
     ``kept``: a build whose key changed makes again only its pages not kept."""
     kept: str = ""
+    """The folder the pages' HTML is kept in (``KEPT_PAGES``, beside the cached builds)."""
 
 
 def build_job(job: Job) -> str:
@@ -218,7 +219,8 @@ def plan(
 
 
 KEPT_PAGES = "page-html"
-"""Beside the cached shards: the HTML of every shard page, under its key (``Job.page_keys``)."""
+"""Beside the cached builds: the HTML of every page the last build made, under its key
+(``Job.page_keys``), hard links to the files in the builds' outputs."""
 
 
 def page_html(rel: str) -> str:
