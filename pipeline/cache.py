@@ -134,24 +134,33 @@ class Cache:
     def _sign(self, key: str, payload: bytes) -> bytes:
         return hmac.new(self.secret(), key.encode() + b"\0" + payload, hashlib.sha256).digest()
 
+    def _seal(self, label: str, value: Any) -> bytes:
+        """``value`` pickled and signed under ``label`` (an entry's key, a pack group's name)."""
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return _MAGIC + self._sign(label, payload) + payload
+
+    def _unseal(self, label: str, blob: bytes) -> Any:
+        """The value ``_seal`` made ``blob`` of under ``label``; None when it was not sealed here
+        under that label (nothing is unpickled then) or is of an older layout."""
+        head = len(_MAGIC) + _SIG_BYTES
+        if len(blob) < head or not blob.startswith(_MAGIC):
+            return None
+        signature, payload = blob[len(_MAGIC) : head], blob[head:]
+        if not hmac.compare_digest(signature, self._sign(label, payload)):
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a signed value of an older layout is a miss
+            return None
+
     def get(self, key: str) -> Any:
         """The entry for ``key``, or None when there is none or it was not written here."""
         p = self._path(key)
         if not self.enabled or not p.exists():
             return None
         try:
-            blob = p.read_bytes()
+            return self._unseal(key, p.read_bytes())
         except OSError:
-            return None
-        head = len(_MAGIC) + _SIG_BYTES
-        if len(blob) < head or not blob.startswith(_MAGIC):
-            return None
-        signature, payload = blob[len(_MAGIC) : head], blob[head:]
-        if not hmac.compare_digest(signature, self._sign(key, payload)):
-            return None
-        try:
-            return pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - a signed entry of an older layout is a miss
             return None
 
     def put(self, key: str, value: Any) -> None:
@@ -159,9 +168,8 @@ class Cache:
             return
         p = self._path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         tmp = p.with_suffix(".tmp")
-        tmp.write_bytes(_MAGIC + self._sign(key, payload) + payload)
+        tmp.write_bytes(self._seal(key, value))
         tmp.replace(p)
 
     def read_pack(self, name: str) -> dict[str, Any]:
@@ -190,16 +198,7 @@ class Cache:
         return entries
 
     def _group(self, label: str, group: str, blob: bytes) -> dict[str, Any]:
-        head = len(_MAGIC) + _SIG_BYTES
-        if len(blob) < head or not blob.startswith(_MAGIC):
-            return {}
-        signature, payload = blob[len(_MAGIC) : head], blob[head:]
-        if not hmac.compare_digest(signature, self._sign(label, payload)):
-            return {}
-        try:
-            kept = pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - a signed group of an older layout is a miss
-            return {}
+        kept = self._unseal(label, blob)
         ok = isinstance(kept, dict) and all(k[:PACK_PREFIX] == group for k in kept)
         return kept if ok else {}
 
@@ -223,10 +222,8 @@ class Cache:
             if group not in new:
                 path.unlink(missing_ok=True)
             elif new[group].keys() != old.get(group, set()):
-                items = dict(sorted(new[group].items()))
-                payload = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
                 tmp = path.with_name(group + ".tmp")
-                tmp.write_bytes(_MAGIC + self._sign(f"{name}/{group}", payload) + payload)
+                tmp.write_bytes(self._seal(f"{name}/{group}", dict(sorted(new[group].items()))))
                 tmp.replace(path)
 
 

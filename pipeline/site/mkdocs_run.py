@@ -19,6 +19,13 @@ _MD_LINK = re.compile(r"\]\(([^)\s#]+)")
 _HREF = re.compile(r'href="([^"#]+)')
 
 
+def page_html(rel: str) -> str:
+    """The built page of the Markdown page ``rel`` with directory URLs (``reports/x.md`` →
+    ``reports/x/index.html``, ``browse/index.md`` → ``browse/index.html``)."""
+    stem = rel[: -len(".md")]
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
 def link_targets(rel: str, text: str) -> set[str]:
     """Paths (relative to the docs folder) that the page ``rel`` links to."""
     base = posixpath.dirname(rel)

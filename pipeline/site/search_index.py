@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.fileio import link_files, write_files
+from pipeline.site.mkdocs_run import page_html
 
 INDEX_PAGES = 1000
 """Report pages per index part, at most. Each part a query searches costs it about seven
@@ -290,10 +291,7 @@ def part_job(
     for i in members:
         digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
     pages = tuple(
-        f"{rel[: -len('.md')]}/index.html"
-        for i in members
-        for rel in shard_pages[i]
-        if rel.startswith("reports/")
+        page_html(rel) for i in members for rel in shard_pages[i] if rel.startswith("reports/")
     )
     for page in pages:
         h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())

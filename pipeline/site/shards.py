@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.fileio import files_under, link_files, link_or_copy
-from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages
+from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages, page_html
 from pipeline.site.search_index import search_digest, write_digests
 
 SHARD_PAGES = 64
@@ -107,9 +107,9 @@ def build_job(job: Job) -> str:
         link_files([(f"{job.kept}/{keys[rel]}", f"{site}/{page_html(rel)}") for rel in reused])
         if keys:
             Path(job.kept).mkdir(parents=True, exist_ok=True)
-            for rel in todo:
-                made, kept = f"{site}/{page_html(rel)}", f"{job.kept}/{keys.get(rel)}"
-                if rel in keys and os.path.exists(made) and not os.path.exists(kept):
+            for rel in (rel for rel in todo if rel in keys):
+                made, kept = f"{site}/{page_html(rel)}", f"{job.kept}/{keys[rel]}"
+                if os.path.exists(made) and not os.path.exists(kept):
                     link_or_copy(made, kept)
         if job.pages_only:
             write_digests(site)
@@ -221,13 +221,6 @@ def plan(
 KEPT_PAGES = "page-html"
 """Beside the cached builds: the HTML of every page the last build made, under its key
 (``Job.page_keys``), hard links to the files in the builds' outputs."""
-
-
-def page_html(rel: str) -> str:
-    """The built page of the Markdown page ``rel`` (``reports/x.md`` → ``reports/x/index.html``,
-    ``browse/index.md`` → ``browse/index.html``)."""
-    stem = rel[: -len(".md")]
-    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
 
 
 FACTS_FILE = "page-facts.json"
