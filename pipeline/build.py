@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,8 @@ from pipeline.site import (
     build_site,
     clear_generated_docs,
     issuer_names,
-    stage_database,
     stage_downloads,
+    stage_late_downloads,
 )
 from pipeline.site.shards import prune
 from pipeline.store import Reports, cache_key, for_task, light_reports, lighten
@@ -434,6 +435,33 @@ SEGMENT_BATCH = 2000
 """Reports read back and sent to the segment tasks at a time (as ``STAGE_BATCH``)."""
 
 
+@dataclass
+class Pending:
+    """What ``write_datasets`` leaves running when it defers the database: ``reports.db``,
+    finishing in its own process, and the zips, written in a thread."""
+
+    db: DatabaseWriter
+    zips: Future[None] | None = None
+
+    def close(self) -> None:
+        """Wait for both; raise what went wrong in either."""
+        if self.zips is not None:
+            try:
+                self.zips.result()
+            except BaseException:
+                self.db.abort()
+                raise
+        self.db.close()
+
+    def abort(self) -> None:
+        """A failed build: the database process stopped, the zips' thread waited for (it
+        writes only into the new data folder, which the next build removes)."""
+        self.db.abort()
+        if self.zips is not None:
+            with contextlib.suppress(BaseException):
+                self.zips.result()
+
+
 def write_datasets(
     result: BuildResult,
     sources: Mapping[str, bytes] | Path,
@@ -442,7 +470,7 @@ def write_datasets(
     cache_dir: Path | None = None,
     hashes: Path | None = None,
     defer_database: bool = False,
-) -> DatabaseWriter | None:
+) -> Pending | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
     ``executor`` and kept in ``cache_dir`` (``pipeline.segments``; without it, in a folder
@@ -482,6 +510,7 @@ def write_datasets(
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
+    pending = Pending(db)
     try:
         json_docs = JsonWriter(out_dir)
         start = 0
@@ -531,15 +560,28 @@ def write_datasets(
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
-        # The zips are written while the database process finishes its full-text index.
-        json_docs.close(zip_cache)
-        write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
-        if cache_dir is not None:
-            kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
-            prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
-            zip_cache.prune()
-            for tmp in cache_dir.glob(".*.tmp"):  # left by a task that was stopped part-way
-                shutil.rmtree(tmp, ignore_errors=True)
+
+        def zips() -> None:
+            json_docs.close(zip_cache)
+            write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
+            for name in ("report-json.zip", "corpus.zip"):  # for the datasets page, here
+                package.sha256_file(out_dir / name)
+            if cache_dir is not None:
+                kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+                prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
+                zip_cache.prune()
+                for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
+                    shutil.rmtree(tmp, ignore_errors=True)
+
+        deferred = defer_database and cache_dir is not None
+        if deferred:
+            # The zips (reading and writing files, mostly) are written in a thread while the
+            # build goes on with the pages, as the database process finishes its indexes.
+            zipping = ThreadPoolExecutor(1, thread_name_prefix="zips")
+            pending.zips = zipping.submit(zips)
+            zipping.shutdown(wait=False)
+        else:
+            zips()
         report = {
             "reports_published": len(result.reports),
             "problems": [
@@ -552,17 +594,17 @@ def write_datasets(
             encoding="utf-8",
         )
         (out_dir / "README.md").write_text(DATASETS_README, encoding="utf-8")
-        if defer_database and cache_dir is not None:
+        if deferred:
             db.finish()
         else:
             db.close()
     except BaseException:
-        db.abort()
+        pending.abort()
         raise
     finally:
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
-    return None if db.done else db
+    return None if db.done else pending
 
 
 ARCHIVE_DIR = "archive"
@@ -875,10 +917,10 @@ def _build_locked(
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     if new_data.exists():
         shutil.rmtree(new_data)
-    # With the site, reports.db finishes its full-text indexes in its own process while the
-    # pages and the site's shards are made; the datasets page (its size and checksum), written
-    # just before the hub is built, waits for it.
-    db = write_datasets(
+    # With the site, reports.db finishes its full-text indexes in its own process, and the zips
+    # are written in a thread, while the pages and the site's shards are made; the datasets
+    # page (their sizes and checksums), written just before the hub is built, waits for them.
+    pending = write_datasets(
         result,
         source_dir,
         new_data,
@@ -890,20 +932,23 @@ def _build_locked(
     result.timings["package"] = time.perf_counter() - t0
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "
-        f"{result.timings['package']:.1f}s" + (" (reports.db still indexing)" if db else "")
+        f"{result.timings['package']:.1f}s"
+        + (" (reports.db still indexing, the zips being written)" if pending else "")
     )
 
     def write_datasets_page() -> None:
-        """Once reports.db is whole: the datasets page (its size and checksum) and its download."""
-        if db is not None:
+        """Once reports.db and the zips are whole: the datasets page (their sizes and
+        checksums) and their downloads."""
+        if pending is not None:
             t = time.perf_counter()
-            db.close()
+            pending.close()
             result.timings["database_wait"] = time.perf_counter() - t
             progress(
-                f"[package]  reports.db finished ({result.timings['database_wait']:.1f}s waited)"
+                f"[package]  reports.db and zips finished "
+                f"({result.timings['database_wait']:.1f}s waited)"
             )
         pages.write_datasets_page(docs_dir, result.reports, new_data)
-        stage_database(new_data, docs_dir)
+        stage_late_downloads(new_data, docs_dir)
 
     new_site = site_dir.with_name(site_dir.name + ".new")
     try:
@@ -921,7 +966,7 @@ def _build_locked(
                 executor=executor,
                 defer_datasets=True,
             )
-            stage_downloads(light_reports(result.reports), new_data, docs_dir, database=False)
+            stage_downloads(light_reports(result.reports), new_data, docs_dir, late=False)
             result.timings["pages"] = time.perf_counter() - t0
             progress(
                 f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
@@ -942,8 +987,8 @@ def _build_locked(
             if result.cross is not None:
                 issuer_names.publish(new_site, result.cross.issuers)
     finally:
-        if db is not None:
-            db.abort()  # does nothing once closed: a build stopped before that leaves no file
+        if pending is not None:
+            pending.abort()  # does nothing once closed: a build stopped before leaves no file
 
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)

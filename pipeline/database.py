@@ -195,6 +195,14 @@ def write_segment(
         con.close()
 
 
+FTS_TABLES = ("texts_fts", "texts_bigrams")
+AUTOMERGE = 16
+"""FTS5's ``automerge`` while the texts are added: each segment of reports adds a b-tree to
+both indexes, and with FTS5's default (4) their entries were merged again every few segments;
+with 16 fewer times, and ``close`` merges each index into one b-tree (``optimize``). Measured
+at 10,000 reports: 20.0 s of CPU before, 15.4 s with both (the file 0.5 % larger)."""
+
+
 class _Database:
     """The statements that write ``reports.db``, in the one order that gives the same bytes
     every time: tables, then rows and texts (each indexed at once in both full-text indexes) as
@@ -231,6 +239,8 @@ class _Database:
             "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
             "tokenize='unicode61')"
         )
+        for fts in FTS_TABLES:
+            con.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
 
     def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         _insert(self.con, name, self.schemas[name], rows)
@@ -282,6 +292,8 @@ class _Database:
     def close(self) -> None:
         con = self.con
         try:
+            for fts in FTS_TABLES:  # each index one b-tree: what a query reads least of
+                con.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
             for name, sql in VIEWS.items():
                 con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
             problems = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -311,7 +323,8 @@ the writer reports with its exit code)."""
 
 def _serve(path: str, inbox: Any, outbox: Any) -> None:
     """The database process: apply each batch of ``DatabaseWriter`` calls until ``None``, then
-    close; report ``None`` or the error. After an error it still empties ``inbox`` (so that the
+    close and hash the file; report the error (or ``None``) and the hash (the datasets page gives
+    it: computed here, beside the build's other work). After an error it still empties ``inbox`` (so that the
     writer never waits on a full queue) and leaves no file."""
     db: _Database | None = None
     error: str | None = None
@@ -328,13 +341,15 @@ def _serve(path: str, inbox: Any, outbox: Any) -> None:
         except _FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
             db.abort()
+    digest = None
     if error is None and db is not None:
         try:
             db.close()
+            digest = package.sha256_file(Path(path))  # here, beside the build's work
         except _FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
             Path(path + ".tmp").unlink(missing_ok=True)
-    outbox.put(error)
+    outbox.put((error, digest))
 
 
 class DatabaseWriter:
@@ -433,9 +448,10 @@ class DatabaseWriter:
             self.local.close()
             return
         self.finish()
+        digest = None
         while True:
             try:
-                error = self.outbox.get(timeout=1)
+                error, digest = self.outbox.get(timeout=1)
                 break
             except queue.Empty:
                 if not self.proc.is_alive():
@@ -444,6 +460,8 @@ class DatabaseWriter:
         self.proc.join()
         if error is not None:
             raise RuntimeError(f"{self.path.name}: {error}")
+        if digest is not None:
+            package.remember_sha256(self.path, digest)
 
     def abort(self) -> None:
         """Stop without a database (a failed build): the process ends, no file is left."""

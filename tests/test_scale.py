@@ -360,6 +360,10 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     made = [k for k in changed if k in after and k.endswith("index.html")]
     assert len(kept_after - kept_before) == len(made) < len(md_pages) / 3
     assert len(made) > len(pages) and "index.html" in made  # the home page's counts changed
+    # The changed pages of all those shards were made by one MkDocs run; the shards' own
+    # builds only linked them (and the hub's were made by the hub's build).
+    shard_made = [k for k in made if k.startswith(("reports/", "issuers/")) and k.count("/") == 2]
+    assert second.site.batched == len(shard_made) > 1
     # Of the search index, only the part holding the changed report is made again: the other
     # pages that changed show it in links and copied-text notes, which Pagefind does not read.
     assert len([k for k in pages if k.startswith("reports/")]) > 1
@@ -439,6 +443,39 @@ def test_planning_tells_which_shards_changed_in_what_search_reads(tmp_path):
         j.pages for j in jobs if "reports/r123.md" in j.pages
     ]
     assert not any(j.searched for j in plan(docs, cache)[0])
+
+
+def test_a_small_change_of_several_shards_is_one_batch_of_their_unkept_pages(tmp_path):
+    from pipeline.site.shards import BATCH_PAGES, Job, batch_job, needs_mkdocs
+
+    kept = tmp_path / "page-html"
+    kept.mkdir()
+    (kept / "k1").write_text("kept")
+
+    def shard(name, pages, keys, stubs=()):
+        return Job(name, "docs", pages, stubs, str(tmp_path / name), True, False, keys, str(kept))
+
+    a = shard("a", ("reports/a1.md", "reports/a2.md"), ("k1", "k2"), ("index.md",))
+    b = shard("b", ("issuers/b1.md",), ("k3",), ("reports/a1.md", "browse/index.md"))
+    assert needs_mkdocs(a) and needs_mkdocs(b)
+    batch = batch_job([a, b], str(tmp_path / "batch"))
+    assert batch is not None
+    # Only the pages whose HTML is not kept, each with its own key; every other page of those
+    # shards and every page they link to is a stub.
+    assert batch.pages == ("issuers/b1.md", "reports/a2.md") and batch.page_keys == ("k3", "k2")
+    assert batch.stubs == ("browse/index.md", "index.md", "reports/a1.md")
+    assert batch.pages_only and batch.kept == str(kept)
+    # Once those are kept, the shards only link: no MkDocs run, no batch.
+    (kept / "k2").write_text("kept")
+    (kept / "k3").write_text("kept")
+    assert not needs_mkdocs(a) and not needs_mkdocs(b)
+    assert batch_job([a, b], str(tmp_path / "batch")) is None
+    # One shard is its own build; a change of more pages than a batch takes is built by shards.
+    (kept / "k2").unlink()
+    assert batch_job([a], str(tmp_path / "batch")) is None
+    many = [shard(f"s{i}", (f"reports/s{i}.md",), (f"new{i}",)) for i in range(BATCH_PAGES + 1)]
+    assert batch_job(many, str(tmp_path / "batch")) is None
+    assert len(batch_job(many[:-1], str(tmp_path / "batch")).pages) == BATCH_PAGES
 
 
 def test_shards_are_even_whatever_the_ids():

@@ -8,6 +8,7 @@ into the new site. With no cache folder every job runs, in a temporary folder.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -22,8 +23,8 @@ from pipeline.fileio import files_under, link_files
 from pipeline.site.extras import (
     GENERATED_DOCS,
     clear_generated_docs,
-    stage_database,
     stage_downloads,
+    stage_late_downloads,
     t2s_map,
     write_t2s_map,
 )
@@ -35,7 +36,16 @@ from pipeline.site.search_index import (
     part_job,
     plan_indexes,
 )
-from pipeline.site.shards import KEPT_PAGES, Job, assemble, build_job, plan, prune
+from pipeline.site.shards import (
+    KEPT_PAGES,
+    Job,
+    assemble,
+    batch_job,
+    build_job,
+    needs_mkdocs,
+    plan,
+    prune,
+)
 
 __all__ = [
     "GENERATED_DOCS",
@@ -43,8 +53,8 @@ __all__ = [
     "build_site",
     "clear_generated_docs",
     "single_build",
-    "stage_database",
     "stage_downloads",
+    "stage_late_downloads",
     "t2s_map",
     "write_t2s_map",
 ]
@@ -86,6 +96,8 @@ class SiteBuild:
     """MkDocs builds run (shards and hub) rather than taken from the cache."""
     indexes: int = 0
     indexes_built: int = 0
+    batched: int = 0
+    """Pages of several shards made by one MkDocs run before the shards (``batch_job``)."""
 
 
 def build_site(
@@ -128,7 +140,7 @@ def build_site(
             t = time.perf_counter()
             if write_hub_pages is not None:
                 write_hub_pages()
-                jobs[0] = plan(docs_dir, cache_dir / "pages")[0][0]
+                jobs[0] = plan(docs_dir, cache_dir / "pages", hub_only=True)[0][0]
             built = not Path(jobs[0].out).exists()
             if built:
                 todo.append(jobs[0])
@@ -147,12 +159,28 @@ def build_site(
             for g in range(max(parts, 1))
         ]
         first = sorted(range(len(groups)), key=lambda g: not any(j.searched for j in groups[g]))
+        # A small change: its pages of every shard made first by one MkDocs run (kept under
+        # their keys, from where the shards then only link them).
+        batch = batch_job(
+            [j for j in shards if not Path(j.out).exists()],
+            f"{cache_dir}/.batch-{os.getpid()}-{time.time_ns()}",
+        )
+        if batch is not None:
+            try:
+                executor.map(build_job, [batch])
+            finally:
+                shutil.rmtree(batch.out, ignore_errors=True)
+            out.batched = len(batch.pages)
         indexed = []
         with ThreadPoolExecutor(1) as indexing:
             for g in first:
                 members = groups[g]
                 built = [j for j in members if not Path(j.out).exists()]
-                executor.map(build_job, built)
+                # Shards that only link kept pages are done here (a pool's start costs more).
+                for job in built:
+                    if not needs_mkdocs(job):
+                        build_job(job)
+                executor.map(build_job, [j for j in built if not Path(j.out).exists()])
                 todo += built
                 linked += assemble(members, site_dir, hub=False)
                 if parts:
@@ -163,7 +191,9 @@ def build_site(
             if progress:
                 progress(
                     f"[site]     {len(shards)} shards, {len(todo)} built "
-                    f"({len(shards) - len(todo)} cached) in {timings['mkdocs']:.1f}s, "
+                    f"({len(shards) - len(todo)} cached"
+                    + (f"; their {len(batch.pages)} changed pages in one run" if batch else "")
+                    + f") in {timings['mkdocs']:.1f}s, "
                     f"{len(indexed)} index parts begun beside them"
                 )
             t0 = time.perf_counter()

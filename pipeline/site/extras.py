@@ -22,21 +22,23 @@ T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FA1F))
 
 
 DATABASE = "reports.db"
+LATE_DOWNLOADS = (DATABASE, "corpus.zip", "report-json.zip")
+"""Downloads a build may still be writing while the pages are made (``reports.db`` in its own
+process, the zips in a thread): ``stage_downloads(late=False)`` leaves them out and
+``stage_late_downloads`` links them once whole."""
 
 
 def stage_downloads(
-    reports: Sequence[Report], datasets_dir: Path, docs_dir: Path, database: bool = True
+    reports: Sequence[Report], datasets_dir: Path, docs_dir: Path, late: bool = True
 ) -> None:
-    """Put the files the pages offer for download under ``docs_dir/downloads`` (``reports.db``
-    too unless ``database`` is False: the build links it with ``stage_database`` once whole)."""
+    """Put the files the pages offer for download under ``docs_dir/downloads`` (those of
+    ``LATE_DOWNLOADS`` too unless ``late`` is False)."""
     dl = docs_dir / "downloads"
     names = [
         "datapackage.json",
         "build_report.json",
-        "corpus.zip",
-        *([DATABASE] if database else []),
         "report.schema.json",
-        "report-json.zip",
+        *(LATE_DOWNLOADS if late else ()),
     ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
     pairs = [(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names]
     for sub in ("texts", "markdown"):
@@ -52,9 +54,10 @@ def stage_downloads(
     link_files(pairs)
 
 
-def stage_database(datasets_dir: Path, docs_dir: Path) -> None:
-    """The download of ``reports.db`` that ``stage_downloads(database=False)`` left out."""
-    link_files([(datasets_dir / DATABASE, docs_dir / "downloads" / DATABASE)])
+def stage_late_downloads(datasets_dir: Path, docs_dir: Path) -> None:
+    """The downloads that ``stage_downloads(late=False)`` left out."""
+    dl = docs_dir / "downloads"
+    link_files([(datasets_dir / name, dl / name) for name in LATE_DOWNLOADS])
 
 
 def clear_generated_docs(docs_dir: Path, keep: Sequence[str] = ()) -> None:

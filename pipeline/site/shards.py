@@ -123,6 +123,51 @@ def build_job(job: Job) -> str:
     return job.key
 
 
+def unkept(job: Job) -> list[str]:
+    """The pages of ``job`` whose HTML is not kept under their key (``build_job`` makes them)."""
+    return [
+        rel
+        for rel, key in zip(job.pages, job.page_keys, strict=True)
+        if key and not os.path.exists(f"{job.kept}/{key}")
+    ]
+
+
+def needs_mkdocs(job: Job) -> bool:
+    """Whether ``build_job`` runs MkDocs for ``job`` (not when it only links kept pages)."""
+    return not Path(job.out).exists() and (not job.pages_only or bool(unkept(job)))
+
+
+BATCH_PAGES = 2 * SHARD_PAGES
+"""At most this many changed pages of several shards are made by one MkDocs run
+(``batch_job``): a small change then starts MkDocs once, not once per shard it touches."""
+
+
+def batch_job(jobs: Sequence[Job], out: str) -> Job | None:
+    """The pages of the shards ``jobs`` whose HTML is not kept, as one job whose output goes to
+    ``out`` (to be removed once built: its pages' HTML is kept under their keys, from where the
+    shards' own builds then only link it). None when the shards are fewer than two, or have no
+    such page or more than ``BATCH_PAGES``. Every other page of those shards, and every page
+    they link to, is a stub: a page's HTML does not depend on which pages are built with it."""
+    todo: dict[str, str] = {}
+    for job in jobs:
+        keys = dict(zip(job.pages, job.page_keys, strict=True))
+        todo.update((rel, keys[rel]) for rel in unkept(job))
+    if len(jobs) < 2 or not todo or len(todo) > BATCH_PAGES:
+        return None
+    pages = sorted(todo)
+    stubs = {rel for job in jobs for rel in (*job.stubs, *job.pages)} - set(pages)
+    return Job(
+        "batch",
+        jobs[0].docs_dir,
+        tuple(pages),
+        tuple(sorted(stubs)),
+        out,
+        True,
+        page_keys=tuple(todo[rel] for rel in pages),
+        kept=jobs[0].kept,
+    )
+
+
 def _walk(docs_dir: Path, rel: str) -> list[str]:
     top = docs_dir / rel
     if top.is_file():
@@ -140,11 +185,13 @@ def plan(
     cache_dir: Path,
     exists: Callable[[str], bool] | None = None,
     coming: Iterable[str] = (),
+    hub_only: bool = False,
 ) -> tuple[list[Job], list[list[str]]]:
     """The hub job and one job per shard (the hub first), and the pages (paths relative to the
     docs folder) of each shard. ``coming`` are hub pages not written yet (the datasets page,
     while ``reports.db`` is finished): the shards' links to them are resolved as to any page,
-    and the hub job returned is not complete (plan again once they are written)."""
+    and the hub job returned is not complete (plan again once they are written, ``hub_only``:
+    the hub job alone, the shards' pages left as the full plan recorded them)."""
     theme = theme_fingerprint(docs_dir)
     if exists is None:
         present = set(files_under(docs_dir)) | set(coming)
@@ -209,7 +256,10 @@ def plan(
         hub_pages += _walk(docs_dir, entry)
     hub_pages += [f"{d}/index.md" for d in SHARDED if (docs_dir / d / "index.md").exists()]
     jobs = [job("hub", hub_pages, False)]
-    jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
+    if hub_only:
+        seen = {**known, **seen}
+    else:
+        jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
     if seen != known:
         facts_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = facts_file.with_name(facts_file.name + ".tmp")
