@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from pipeline import (
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.database import DatabaseWriter
-from pipeline.executor import Executor, LocalExecutor, executor_for
+from pipeline.executor import Beside, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
@@ -438,28 +437,31 @@ SEGMENT_BATCH = 2000
 @dataclass
 class Pending:
     """What ``write_datasets`` leaves running when it defers the database: ``reports.db``,
-    finishing in its own process, and the zips, written in a thread."""
+    finishing in its own process, and the zips, written in another (``Beside``)."""
 
     db: DatabaseWriter
-    zips: Future[None] | None = None
+    zips: Beside | None = None
 
     def close(self) -> None:
         """Wait for both; raise what went wrong in either."""
         if self.zips is not None:
             try:
-                self.zips.result()
+                for path, digest in self.zips.result():
+                    package.remember_sha256(Path(path), digest)
             except BaseException:
                 self.db.abort()
                 raise
+            finally:
+                self.zips = None
         self.db.close()
 
     def abort(self) -> None:
-        """A failed build: the database process stopped, the zips' thread waited for (it
-        writes only into the new data folder, which the next build removes)."""
+        """A failed build: both stopped; no ``reports.db`` is left (the zips are in the new
+        data folder, which the next build removes)."""
         self.db.abort()
         if self.zips is not None:
-            with contextlib.suppress(BaseException):
-                self.zips.result()
+            self.zips.cancel()
+            self.zips = None
 
 
 def write_datasets(
@@ -561,25 +563,24 @@ def write_datasets(
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
 
-        def zips() -> None:
+        def zips() -> list[tuple[str, str]]:
             json_docs.close(zip_cache)
             write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
-            for name in ("report-json.zip", "corpus.zip"):  # for the datasets page, here
-                package.sha256_file(out_dir / name)
             if cache_dir is not None:
                 kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
                 prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
                 zip_cache.prune()
                 for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
                     shutil.rmtree(tmp, ignore_errors=True)
+            # Hashed here for the datasets page (as reports.db is in its process).
+            names = ("report-json.zip", "corpus.zip")
+            return [(str(out_dir / n), package.sha256_file(out_dir / n)) for n in names]
 
         deferred = defer_database and cache_dir is not None
         if deferred:
-            # The zips (reading and writing files, mostly) are written in a thread while the
-            # build goes on with the pages, as the database process finishes its indexes.
-            zipping = ThreadPoolExecutor(1, thread_name_prefix="zips")
-            pending.zips = zipping.submit(zips)
-            zipping.shutdown(wait=False)
+            # The zips (reading and writing files, mostly) are written beside the pages, as
+            # the database process finishes its indexes.
+            pending.zips = Beside(zips, "zips")
         else:
             zips()
         report = {

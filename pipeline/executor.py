@@ -8,10 +8,11 @@ cluster must share the project checkout and the output folders (see the README, 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -104,3 +105,66 @@ def executor_for(workers: int = 0, scheduler: str | Any | None = None) -> Execut
     if scheduler:
         return DaskExecutor(scheduler)
     return LocalExecutor(workers)
+
+
+class Beside:
+    """``fn()`` run beside the build: in a forked process, which holds no share of this
+    interpreter's lock (the zips written in a thread slowed the pages made meanwhile by as much
+    as they gained), or in a thread where this process may not fork one (a daemonic pool
+    worker, a platform without ``fork``). ``result`` waits and returns what ``fn`` returned
+    (picklable), or raises what it raised."""
+
+    def __init__(self, fn: Callable[[], Any], name: str) -> None:
+        import multiprocessing
+
+        self.name = name
+        self.future: Future[Any] | None = None
+        self.proc: Any = None
+        ctx = multiprocessing.get_context()
+        if ctx.get_start_method() != "fork" or multiprocessing.current_process().daemon:
+            pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+            self.future = pool.submit(fn)
+            pool.shutdown(wait=False)
+            return
+        self.outbox = ctx.Queue()
+        gc.freeze()  # shared with the child until either writes (as the pool's workers)
+        try:
+            self.proc = ctx.Process(target=_beside, args=(fn, self.outbox), name=name)
+            self.proc.start()
+        finally:
+            gc.unfreeze()
+
+    def result(self) -> Any:
+        if self.future is not None:
+            return self.future.result()
+        import queue
+
+        while True:
+            try:
+                ok, value = self.outbox.get(timeout=1)
+                break
+            except queue.Empty:
+                if not self.proc.is_alive():
+                    ok, value = False, f"stopped (exit code {self.proc.exitcode})"
+                    break
+        self.proc.join()
+        if not ok:
+            raise RuntimeError(f"{self.name}: {value}")
+        return value
+
+    def cancel(self) -> None:
+        """Stop it (a process) or wait for it (a thread), whatever it raises."""
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.terminate()
+            self.proc.join()
+        elif self.future is not None:
+            with contextlib.suppress(BaseException):
+                self.future.result()
+
+
+def _beside(fn: Callable[[], Any], outbox: Any) -> None:
+    try:
+        outbox.put((True, fn()))
+    except Exception as exc:  # noqa: BLE001 - reported to the build, which raises it
+        outbox.put((False, f"{type(exc).__name__}: {exc}"))

@@ -37,3 +37,46 @@ def test_forked_workers_find_the_parents_objects_frozen_and_the_parent_is_unfroz
     counts = LocalExecutor(2).map(_frozen_in_worker, range(4))
     assert all(n >= len(held) for n in counts), counts
     assert gc.get_freeze_count() == 0
+
+
+def test_work_beside_the_build_runs_in_another_process_and_brings_back_its_result_or_error(
+    tmp_path,
+):
+    import time
+
+    import pytest
+
+    from pipeline.executor import Beside
+
+    marker = tmp_path / "written"
+
+    def work() -> tuple[int, str]:
+        marker.write_text("by the other process")
+        return os.getpid(), "done"
+
+    pid, word = Beside(work, "work").result()
+    assert pid != os.getpid() and word == "done" and marker.read_text() == "by the other process"
+
+    def fails() -> None:
+        raise ValueError("corpus.zip: disk full")
+
+    with pytest.raises(RuntimeError, match=r"zips: ValueError: corpus.zip: disk full"):
+        Beside(fails, "zips").result()
+
+    def dies() -> None:
+        os._exit(3)
+
+    with pytest.raises(RuntimeError, match=r"zips: stopped \(exit code 3\)"):
+        Beside(dies, "zips").result()
+
+    # A failed build stops it: what it would have written later never appears.
+    late = tmp_path / "late"
+
+    def slow() -> None:
+        time.sleep(30)
+        late.write_text("too late")
+
+    beside = Beside(slow, "zips")
+    t = time.perf_counter()
+    beside.cancel()
+    assert time.perf_counter() - t < 10 and not late.exists()
