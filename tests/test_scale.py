@@ -376,8 +376,10 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     assert _site_pages(fresh / "site") == after
     assert _index_chunks(fresh / "site") == _index_chunks(tmp_path / "site")
     assert len(_index_chunks(fresh / "site")) > 48
-    # The cache keeps only what the last build used.
-    assert len(list((cache.with_name("cache-site") / "pages").iterdir())) == second.site.shards
+    # The cache keeps only what the last build used (and the datasets page, made alone after
+    # the hub once reports.db is whole).
+    kept_builds = len(list((cache.with_name("cache-site") / "pages").iterdir()))
+    assert kept_builds == second.site.shards + 1
 
 
 def _index_chunks(site: Path) -> list[str]:

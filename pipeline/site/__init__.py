@@ -28,7 +28,7 @@ from pipeline.site.extras import (
     t2s_map,
     write_t2s_map,
 )
-from pipeline.site.mkdocs_run import mkdocs_build
+from pipeline.site.mkdocs_run import mkdocs_build, page_html
 from pipeline.site.search_index import (
     assemble_indexes,
     index_job,
@@ -113,8 +113,9 @@ def build_site(
 
     The shards are built first; then Pagefind indexes their report pages on one core while the
     hub is built on the other. ``hub_pages`` is a function that writes hub pages not yet in
-    the docs folder, and their paths: it is called only then (the build finishes
-    ``reports.db`` meanwhile, which the datasets page describes)."""
+    the docs folder, and their paths: it is called once the hub is built, and those pages are
+    then built alone (the build finishes ``reports.db`` meanwhile, which the datasets page
+    describes; a change of one report had the hub wait 2-4 s for it)."""
     executor = executor or LocalExecutor(1)
     out = SiteBuild()
     timings = out.timings
@@ -134,19 +135,28 @@ def build_site(
         # Pagefind holds a part in memory while it writes it: on this machine one at a time.
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
 
+        late: list[Job] = []
+
         def make_hub() -> bool:
-            """Build the hub (after writing the pages still to come) and link it in, with the
-            downloads and the sitemap; whether it was built rather than cached."""
+            """Build the hub, then write the pages still to come and build them alone (the
+            build finishes ``reports.db`` meanwhile), and link them in, with the downloads and
+            the sitemap; whether the hub was built rather than cached."""
             t = time.perf_counter()
-            if write_hub_pages is not None:
-                write_hub_pages()
-                jobs[0] = plan(docs_dir, cache_dir / "pages", hub_only=True)[0][0]
             built = not Path(jobs[0].out).exists()
             if built:
                 todo.append(jobs[0])
                 executor.map(build_job, [jobs[0]])
+            pages_linked = assemble(jobs[:1], site_dir)
+            if write_hub_pages is not None:
+                write_hub_pages()
+                late.append(plan(docs_dir, cache_dir / "pages", coming=coming, late=True)[0][0])
+                if not Path(late[0].out).exists():
+                    executor.map(build_job, late)
+                rels = [page_html(rel) for rel in late[0].pages]
+                link_files([(f"{late[0].out}/{rel}", f"{site_dir}/{rel}") for rel in rels])
+                pages_linked += rels
             timings["hub"] = time.perf_counter() - t
-            _finish(docs_dir, site_dir, linked + assemble(jobs[:1], site_dir))
+            _finish(docs_dir, site_dir, linked + pages_linked)
             return built
 
         # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
@@ -215,8 +225,8 @@ def build_site(
                 f"and beside them the hub ({'built' if hub_built else 'cached'}, "
                 f"{timings['hub']:.1f}s), downloads and sitemap in {timings['search']:.1f}s"
             )
-        prune(cache_dir / "pages", [Path(j.out).name for j in jobs])
-        prune(cache_dir / KEPT_PAGES, [k for j in jobs for k in j.page_keys if k])
+        prune(cache_dir / "pages", [Path(j.out).name for j in jobs + late])
+        prune(cache_dir / KEPT_PAGES, [k for j in jobs + late for k in j.page_keys if k])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])
     finally:
         if tmp is not None:

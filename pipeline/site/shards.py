@@ -185,13 +185,14 @@ def plan(
     cache_dir: Path,
     exists: Callable[[str], bool] | None = None,
     coming: Iterable[str] = (),
-    hub_only: bool = False,
+    late: bool = False,
 ) -> tuple[list[Job], list[list[str]]]:
     """The hub job and one job per shard (the hub first), and the pages (paths relative to the
     docs folder) of each shard. ``coming`` are hub pages not written yet (the datasets page,
-    while ``reports.db`` is finished): the shards' links to them are resolved as to any page,
-    and the hub job returned is not complete (plan again once they are written, ``hub_only``:
-    the hub job alone, the shards' pages left as the full plan recorded them)."""
+    while ``reports.db`` is finished): the hub's and the shards' links to them are resolved
+    as to any page, and the hub job leaves them out. Once they are written, ``late`` plans
+    their job alone (pages only: the theme's files come with the hub), the other pages left as
+    the full plan recorded them."""
     theme = theme_fingerprint(docs_dir)
     if exists is None:
         present = set(files_under(docs_dir)) | set(coming)
@@ -255,10 +256,12 @@ def plan(
             continue
         hub_pages += _walk(docs_dir, entry)
     hub_pages += [f"{d}/index.md" for d in SHARDED if (docs_dir / d / "index.md").exists()]
-    jobs = [job("hub", hub_pages, False)]
-    if hub_only:
+    if late:
+        wanted = set(coming)
+        jobs = [job("hub-late", [rel for rel in hub_pages if rel in wanted], True)]
         seen = {**known, **seen}
     else:
+        jobs = [job("hub", hub_pages, False)]
         jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
     if seen != known:
         facts_file.parent.mkdir(parents=True, exist_ok=True)
