@@ -12,9 +12,12 @@ indexes, both built by SQLite itself or from plain Python, no segmenter's dictio
   where it occurs (岳塘区, 政府信息公开), with ``snippet()`` and ``highlight()``; this is what
   datasette's search box uses. A trigram index cannot find a 2-character word (复议).
 * ``texts_bigrams`` holds the same texts as overlapping character pairs (岳塘区 → 岳塘 塘区) for
-  the ``unicode61`` tokenizer: a 2-character word is one token, a longer one a phrase of pairs
-  (``"岳塘 塘区"``; ``bigram_query`` writes it). Contentless: it holds only the index, joined to
-  ``texts`` by rowid.
+  FTS5's ``ascii`` tokenizer (words split at spaces and ASCII punctuation, ASCII letters folded
+  to lower case; the pairs and words are already split, so it needs no more, and it took half
+  the CPU ``unicode61`` took: 1.2 s against 2.0 s for 5,000 texts, the same matches): a
+  2-character word is one token, a longer one a phrase of pairs (``"岳塘 塘区"``;
+  ``bigram_query`` writes it). Contentless: it holds only the index, joined to ``texts`` by
+  rowid.
 
 A dictionary segmenter (jieba) was not used: it reads 0.4–1.5 MB of text per second in Python
 (a national corpus would add minutes to every build), and a word it cuts differently in the
@@ -237,7 +240,7 @@ class _Database:
         )
         con.execute(
             "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
-            "tokenize='unicode61')"
+            "tokenize='ascii')"
         )
         for fts in FTS_TABLES:
             con.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
