@@ -919,8 +919,8 @@ def _build_locked(
     if new_data.exists():
         shutil.rmtree(new_data)
     # With the site, reports.db finishes its full-text indexes in its own process, and the zips
-    # are written in a thread, while the pages and the site's shards are made; the datasets
-    # page (their sizes and checksums), written just before the hub is built, waits for them.
+    # are written in another, while the pages, the site's shards and the hub are made; the
+    # datasets page (their sizes and checksums), written and built after the hub, waits for them.
     pending = write_datasets(
         result,
         source_dir,

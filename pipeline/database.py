@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import package
+from pipeline.executor import reply
 from pipeline.records import Report
 
 _SQL_TYPES = {
@@ -442,8 +443,6 @@ class DatabaseWriter:
     def close(self) -> None:
         """Finish the database; raise what went wrong in it, naming the file. Once closed
         (or aborted), ``close`` and ``abort`` do nothing."""
-        import queue
-
         if self.done:
             return
         self.done = True
@@ -451,16 +450,10 @@ class DatabaseWriter:
             self.local.close()
             return
         self.finish()
-        digest = None
-        while True:
-            try:
-                error, digest = self.outbox.get(timeout=1)
-                break
-            except queue.Empty:
-                if not self.proc.is_alive():
-                    error = f"the database process stopped (exit code {self.proc.exitcode})"
-                    break
-        self.proc.join()
+        came, message = reply(self.proc, self.outbox)
+        error, digest = (
+            message if came else (f"the database process stopped (exit code {message})", None)
+        )
         if error is not None:
             raise RuntimeError(f"{self.path.name}: {error}")
         if digest is not None:

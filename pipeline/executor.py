@@ -137,17 +137,8 @@ class Beside:
     def result(self) -> Any:
         if self.future is not None:
             return self.future.result()
-        import queue
-
-        while True:
-            try:
-                ok, value = self.outbox.get(timeout=1)
-                break
-            except queue.Empty:
-                if not self.proc.is_alive():
-                    ok, value = False, f"stopped (exit code {self.proc.exitcode})"
-                    break
-        self.proc.join()
+        came, message = reply(self.proc, self.outbox)
+        ok, value = message if came else (False, f"stopped (exit code {message})")
         if not ok:
             raise RuntimeError(f"{self.name}: {value}")
         return value
@@ -161,6 +152,23 @@ class Beside:
         elif self.future is not None:
             with contextlib.suppress(BaseException):
                 self.future.result()
+
+
+def reply(proc: Any, outbox: Any) -> tuple[bool, Any]:
+    """Wait for the one message the process ``proc`` puts on ``outbox`` while it lives, then
+    join it: ``(True, message)``, or ``(False, exit code)`` when it ended without one."""
+    import queue
+
+    while True:
+        try:
+            message = outbox.get(timeout=1)
+            break
+        except queue.Empty:
+            if not proc.is_alive():
+                proc.join()
+                return False, proc.exitcode
+    proc.join()
+    return True, message
 
 
 def _beside(fn: Callable[[], Any], outbox: Any) -> None:
