@@ -38,9 +38,10 @@ from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Report, Source
 from pipeline.report import StageError, process, report_id_for
-from pipeline.reportjson import JsonWriter, issuer_part
+from pipeline.reportjson import JSON_DIR, JsonWriter, issuer_part
 from pipeline.reportjson import publish as publish_json
 from pipeline.site import (
+    STAGED,
     SiteBuild,
     build_site,
     clear_generated_docs,
@@ -76,6 +77,9 @@ class BuildResult:
     cross: crossreport.CrossReport | None = None
     """What the cross-report stage found (issuers, copied text, series); see ``cross_stage``."""
     site: SiteBuild | None = None
+    json_documents: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
+    """The JSON documents by segment: a name for what the segment's documents are (its kept
+    folder; None when it is not kept by a key), and its reports' ids."""
 
 
 Progress = Callable[[str], None]
@@ -509,6 +513,10 @@ def write_datasets(
 
     salt = environment_fingerprint(code_fingerprint(), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
+    result.json_documents = [
+        (f"{seg.folder}/{JSON_DIR}" if cache_dir and segments.keyed(seg) else None, seg.ids)
+        for seg in plan
+    ]
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
@@ -740,10 +748,12 @@ field in Chinese and English.
 """
 
 
-def swap_in(new: Path, final: Path) -> None:
+def swap_in(new: Path, final: Path, fill: Callable[[Path, Path | None], Any] | None = None) -> None:
     """Replace ``final`` by ``new`` with two renames, so a failed build never leaves half a
     folder. The replaced folder is renamed aside and removed in the background
-    (``remove_later``): a national site is some 100,000 files, 10-15 s to unlink."""
+    (``remove_later``): a national site is some 100,000 files, 10-15 s to unlink. ``fill``,
+    called between the renames with ``new`` and the replaced folder (None if there was none),
+    may move what it keeps of the replaced folder into the new one (``carry.Links.place``)."""
     old = final.with_name(final.name + ".old")
     if old.exists():
         shutil.rmtree(old)
@@ -751,6 +761,8 @@ def swap_in(new: Path, final: Path) -> None:
     if final.exists():
         trash = final.with_name(f"{TRASH_PREFIX}{final.name}.{os.getpid()}.{time.time_ns()}")
         final.rename(trash)
+    if fill is not None:
+        fill(new, trash)
     new.rename(final)
     if trash is not None:
         remove_later(trash)
@@ -955,7 +967,8 @@ def _build_locked(
     try:
         if with_site:
             t0 = time.perf_counter()
-            clear_generated_docs(docs_dir, keep=pages.KEPT_FOLDERS)
+            staged = tuple(f"downloads/{sub}" for sub in STAGED)
+            clear_generated_docs(docs_dir, keep=(*pages.KEPT_FOLDERS, *staged))
             salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
             n = pages.write_pages(
                 docs_dir,
@@ -984,18 +997,29 @@ def _build_locked(
                 hub_pages=(write_datasets_page, ("datasets.md",)),
             )
             result.timings.update(result.site.timings)
-            publish_json(new_data, new_site, [r.report_id for r in light_reports(result.reports)])
+            publish_json(new_data, docs_dir, new_site, result.json_documents, result.site.links)
             if result.cross is not None:
                 issuer_names.publish(new_site, result.cross.issuers)
     finally:
         if pending is not None:
             pending.abort()  # does nothing once closed: a build stopped before leaves no file
 
+    if with_site:
+        # The site first: the files it places at the swap may come from the new datasets/.
+        (new_site / ".fingerprint").write_text(stamp)
+        links = result.site.links if result.site else None
+        t0 = time.perf_counter()
+        swap_in(new_site, site_dir, links.place if links else None)
+        result.timings["swap"] = time.perf_counter() - t0
+        if links is not None and links.placed:
+            placed = links.placed
+            progress(
+                f"[swap]     {placed['carried']} folders of the last site carried over, "
+                f"{placed['unlinked']} files unlinked, {placed['linked']} linked in "
+                f"{result.timings['swap']:.1f}s"
+            )
     (new_data / ".fingerprint").write_text(stamp)
     swap_in(new_data, datasets_dir)
-    if with_site:
-        (new_site / ".fingerprint").write_text(stamp)
-        swap_in(new_site, site_dir)
     result.timings["total"] = time.perf_counter() - t_all
     errors = sum(p.severity == "error" for p in result.problems)
     progress(

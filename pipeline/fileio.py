@@ -42,6 +42,39 @@ def link_files(pairs: list[tuple[Path, Path]] | list[tuple[str, str]]) -> None:
         link_or_copy(src, dest)
 
 
+def sync_links(pairs: list[tuple[str, str]], folders: list[str]) -> dict[str, int]:
+    """Make the flat ``folders`` hold exactly the destinations of ``pairs`` (source,
+    destination), each a link to its source: a destination that already is one (the same
+    file: device and inode) is left, any other is replaced, and files of the folders that are
+    no destination are removed. Two ``stat`` calls per file where a link is unchanged, against
+    a link and a folder entry written anew (and removed later) for every file. Returns the
+    files removed and linked."""
+    wanted = {dest for _, dest in pairs}
+    removed = linked = 0
+    for folder in folders:
+        if os.path.isdir(folder):
+            for entry in os.scandir(folder):
+                if entry.path not in wanted and not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed += 1
+    made: set[str] = set()
+    for src, dest in pairs:
+        try:
+            have, want = os.stat(dest), os.stat(src)
+            if (have.st_dev, have.st_ino) == (want.st_dev, want.st_ino):
+                continue
+            os.unlink(dest)
+        except FileNotFoundError:
+            pass
+        folder = os.path.dirname(dest)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        link_or_copy(src, dest)
+        linked += 1
+    return {"removed": removed, "linked": linked}
+
+
 def files_under(top: Path | str, skip: tuple[str, ...] = ()) -> list[str]:
     """Every file under ``top`` as a path relative to it (``a/b.md``), sorted, leaving out the
     top-level entries named in ``skip``."""

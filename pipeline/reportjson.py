@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import package, zipped
 from pipeline.fileio import link_files
+
+if TYPE_CHECKING:
+    from pipeline.site.carry import Links
 
 SCHEMA_NAME = "report.schema.json"
 JSON_DIR = "json"
@@ -223,12 +226,31 @@ def _dumps_pretty(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def publish(datasets_dir: Path, site_dir: Path, report_ids: Sequence[str]) -> None:
-    """Link each report's JSON beside its built page, and the schema into ``reports/``."""
-    pairs = [
-        (f"{datasets_dir}/{JSON_DIR}/{rid}.json", f"{site_dir}/reports/{rid}/report.json")
-        for rid in report_ids
-        if os.path.isdir(f"{site_dir}/reports/{rid}")
-    ]
-    pairs.append((f"{datasets_dir}/{SCHEMA_NAME}", f"{site_dir}/reports/{SCHEMA_NAME}"))
-    link_files(pairs)
+def publish(
+    datasets_dir: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    documents: Sequence[tuple[str | None, Sequence[str]]],
+    links: Links | None = None,
+) -> None:
+    """Link each report's JSON beside its built page (the reports with a page in ``docs_dir``),
+    and the schema into ``reports/``. ``documents``: the reports' ids in groups, each with a
+    name for what its documents are (``BuildResult.json_documents``). With ``links`` (the site's
+    carried folders, ``pipeline.site.carry``), given to it a group at a time."""
+    folder = docs_dir / "reports"
+    paged = {n[: -len(".md")] for n in os.listdir(folder)} if folder.is_dir() else set()
+
+    def pairs(ids: Iterable[str]) -> list[tuple[str, str]]:
+        return [
+            (f"{datasets_dir}/{JSON_DIR}/{rid}.json", f"reports/{rid}/report.json") for rid in ids
+        ]
+
+    groups = [(None, [(f"{datasets_dir}/{SCHEMA_NAME}", f"reports/{SCHEMA_NAME}")])]
+    for key, ids in documents:
+        have = [rid for rid in ids if rid in paged]
+        groups.append((key if len(have) == len(ids) else None, pairs(have)))
+    if links is None:
+        link_files([(src, f"{site_dir}/{rel}") for _, group in groups for src, rel in group])
+        return
+    for key, group in groups:
+        links.add(key, group)

@@ -280,6 +280,12 @@ def _rename(tmp: Path, folder: Path) -> str:
     return str(folder)
 
 
+def keyed(segment: Segment) -> bool:
+    """Whether the segment's folder is named by a hash of what it is made from (else by its
+    place in the build, ``build-…``: a report not kept in the per-report cache)."""
+    return not Path(segment.folder).name.startswith("build-")
+
+
 def files_of(segment: Segment, out_dir: Path) -> list[tuple[str, str]]:
     """(kept file, place in ``out_dir``) for each per-report file of the segment."""
     pairs = []

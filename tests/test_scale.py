@@ -368,6 +368,23 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     # pages that changed show it in links and copied-text notes, which Pagefind does not read.
     assert len([k for k in pages if k.startswith("reports/")]) > 1
     assert second.site.indexes == 4 and second.site.indexes_built == 1
+    # The report, issuer and index-part folders, and the downloads of a file per report, were
+    # carried over from the last site: only the files of the changed shards, parts and
+    # documents were linked again (here most of the texts and JSON documents: the 48 reports
+    # are one segment of the package).
+    placed = second.site.links.placed
+    carried_files = [
+        k for k in _tree(tmp_path / "site") if k.startswith(("reports/", "issuers/", "downloads/"))
+    ]
+    assert placed["carried"] == 2 + 4 + 4 and 0 < placed["linked"] < len(carried_files) * 0.6
+    # The carried site is the site linked whole from the same cache, byte for byte.
+    carried = _tree(tmp_path / "site")
+    (tmp_path / "site" / ".fingerprint").unlink()  # not the site the record describes
+    whole = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    assert (
+        whole.site.shards_built == 0 and whole.site.links.placed["linked"] > len(carried_files) / 2
+    )
+    assert _tree(tmp_path / "site") == carried
     # The incremental site equals a site built from nothing, search index included (Pagefind
     # names its fragments and word chunks by their content).
     fresh = tmp_path / "fresh"
@@ -380,6 +397,29 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     # the hub once reports.db is whole).
     kept_builds = len(list((cache.with_name("cache-site") / "pages").iterdir()))
     assert kept_builds == second.site.shards + 1
+
+
+def test_a_removed_report_leaves_the_carried_site(corpus, tmp_path, small_shards):
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    copy_docs_assets(tmp_path / "docs")
+    cache = tmp_path / "cache"
+    first = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    site = tmp_path / "site"
+    gone = sorted(first.reports, key=lambda r: r.report_id)[7]
+    assert (site / "reports" / gone.report_id / "report.json").is_file()
+    (src / gone.archived.source_file).unlink()
+    second = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    assert len(second.reports) == len(first.reports) - 1
+    assert second.site.links.placed["carried"] > 2
+    # Its page, its JSON document and its folder are gone; nothing else of it is left.
+    carried = _tree(site)
+    assert not (site / "reports" / gone.report_id).exists()
+    assert not [k for k in carried if gone.report_id in k and not k.startswith("pagefind/")]
+    # The same as the site linked whole from the same cache.
+    (site / ".fingerprint").unlink()
+    build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    assert _tree(site) == carried
 
 
 def _index_chunks(site: Path) -> list[str]:

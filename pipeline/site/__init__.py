@@ -20,8 +20,10 @@ from pathlib import Path
 from pipeline import pages
 from pipeline.executor import Executor, LocalExecutor
 from pipeline.fileio import files_under, link_files
+from pipeline.site.carry import MANIFEST, Links, unit_of
 from pipeline.site.extras import (
     GENERATED_DOCS,
+    STAGED,
     clear_generated_docs,
     stage_downloads,
     stage_late_downloads,
@@ -49,6 +51,7 @@ from pipeline.site.shards import (
 
 __all__ = [
     "GENERATED_DOCS",
+    "STAGED",
     "SiteBuild",
     "build_site",
     "clear_generated_docs",
@@ -60,15 +63,21 @@ __all__ = [
 ]
 
 
-def _link_tree(src: Path, dest: Path) -> None:
-    if src.is_dir():
-        link_files([(f"{src}/{rel}", f"{dest}/{rel}") for rel in files_under(src)])
-
-
-def _finish(docs_dir: Path, site_dir: Path, pages_linked: list[str]) -> None:
+def _finish(docs_dir: Path, site_dir: Path, pages_linked: list[str], links: Links) -> None:
     """Downloads, sitemap and character map: what every site build adds to MkDocs' pages
-    (``pages_linked``: the files ``assemble`` linked, which the sitemap lists the pages of)."""
-    _link_tree(docs_dir / "downloads", site_dir / "downloads")
+    (``pages_linked``: the files ``assemble`` linked, which the sitemap lists the pages of).
+    The downloads of one file per report are given to ``links``, a folder at a time."""
+    dl = docs_dir / "downloads"
+    pairs, per_unit = [], {}
+    for rel in files_under(dl):
+        unit = unit_of(f"downloads/{rel}")
+        if unit is None:
+            pairs.append((f"{dl}/{rel}", f"{site_dir}/downloads/{rel}"))
+        else:
+            per_unit.setdefault(unit, []).append((f"{dl}/{rel}", f"downloads/{rel}"))
+    link_files(pairs)
+    for unit, files in sorted(per_unit.items()):
+        links.sync(unit, files)
     pages.write_sitemap(site_dir, pages_linked)
     write_t2s_map(site_dir / "assets" / "t2s.json")
 
@@ -98,6 +107,8 @@ class SiteBuild:
     indexes_built: int = 0
     batched: int = 0
     """Pages of several shards made by one MkDocs run before the shards (``batch_job``)."""
+    links: Links | None = None
+    """The files of the site's carried folders, placed at the swap (``Links.place``)."""
 
 
 def build_site(
@@ -109,7 +120,9 @@ def build_site(
     hub_pages: tuple[Callable[[], None], tuple[str, ...]] | None = None,
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
-    character map and search index.
+    character map and search index. With a ``cache_dir``, the files of the carried folders
+    (report and issuer pages, index parts: ``pipeline.site.carry``) are left to be placed when
+    the site is swapped in (``SiteBuild.links``).
 
     The shards are built first; then Pagefind indexes their report pages on one core while the
     hub is built on the other. ``hub_pages`` is a function that writes hub pages not yet in
@@ -132,6 +145,7 @@ def build_site(
         todo: list[Job] = []
         linked: list[str] = []
         site_dir.mkdir(parents=True)
+        links = out.links = Links(site_dir, None if tmp else cache_dir / MANIFEST)
         # Pagefind holds a part in memory while it writes it: on this machine one at a time.
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
 
@@ -146,7 +160,7 @@ def build_site(
             if built:
                 todo.append(jobs[0])
                 executor.map(build_job, [jobs[0]])
-            pages_linked = assemble(jobs[:1], site_dir)
+            pages_linked = assemble(jobs[:1], site_dir, links=links)
             if write_hub_pages is not None:
                 write_hub_pages()
                 late.append(plan(docs_dir, cache_dir / "pages", coming=coming, late=True)[0][0])
@@ -156,7 +170,7 @@ def build_site(
                 link_files([(f"{late[0].out}/{rel}", f"{site_dir}/{rel}") for rel in rels])
                 pages_linked += rels
             timings["hub"] = time.perf_counter() - t
-            _finish(docs_dir, site_dir, linked + pages_linked)
+            _finish(docs_dir, site_dir, linked + pages_linked, links)
             return built
 
         # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
@@ -192,7 +206,7 @@ def build_site(
                         build_job(job)
                 executor.map(build_job, [j for j in built if not Path(j.out).exists()])
                 todo += built
-                linked += assemble(members, site_dir, hub=False)
+                linked += assemble(members, site_dir, hub=False, links=links)
                 if parts:
                     part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
                     if not Path(part.out).exists():
@@ -210,10 +224,10 @@ def build_site(
             hub_built = make_hub()
             for future in indexed:
                 future.result()
-        idx = plan_indexes(dealt, outs, site_dir, cache_dir / "search")
+        idx = plan_indexes(dealt, outs, site_dir, cache_dir / "search", links)
         idx_todo = [j for j in idx if not Path(j.out).exists()]  # the stub, or the hub's index
         index_runner.map(index_job, idx_todo)
-        assemble_indexes(idx, site_dir)
+        assemble_indexes(idx, site_dir, links)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
         # Index parts: the stub a site in parts has at pagefind/ is not one.

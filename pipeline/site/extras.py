@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import package, pages
-from pipeline.fileio import link_files
+from pipeline.fileio import link_files, sync_links
 from pipeline.readers import original_suffix
 from pipeline.records import Report
 
@@ -28,6 +28,11 @@ process, the zips in a thread): ``stage_downloads(late=False)`` leaves them out 
 ``stage_late_downloads`` links them once whole."""
 
 
+STAGED = ("originals", "texts", "markdown")
+"""Folders of ``downloads/`` with a file per report: kept from one build to the next and
+brought up to date (``sync_links``), not linked again whole."""
+
+
 def stage_downloads(
     reports: Sequence[Report], datasets_dir: Path, docs_dir: Path, late: bool = True
 ) -> None:
@@ -40,9 +45,10 @@ def stage_downloads(
         "report.schema.json",
         *(LATE_DOWNLOADS if late else ()),
     ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
-    pairs = [(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names]
+    link_files([(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names])
+    staged: dict[str, list[tuple[str, str]]] = {sub: [] for sub in STAGED}
     for sub in ("texts", "markdown"):
-        pairs += [
+        staged[sub] = [
             (f"{datasets_dir}/{sub}/{n}", f"{dl}/{sub}/{n}")
             for n in sorted(os.listdir(datasets_dir / sub))
         ]
@@ -50,8 +56,11 @@ def stage_downloads(
         # A saved web page is offered as .txt so that it is never served as live HTML.
         ext = original_suffix(r.archived.media_type)
         sha = r.archived.sha256
-        pairs.append((f"{datasets_dir}/archive/{sha[:2]}/{sha}", f"{dl}/originals/{sha}.{ext}"))
-    link_files(pairs)
+        staged["originals"].append(
+            (f"{datasets_dir}/archive/{sha[:2]}/{sha}", f"{dl}/originals/{sha}.{ext}")
+        )
+    for sub, pairs in staged.items():
+        sync_links(pairs, [f"{dl}/{sub}"])
 
 
 def stage_late_downloads(datasets_dir: Path, docs_dir: Path) -> None:

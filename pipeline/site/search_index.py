@@ -35,7 +35,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.fileio import link_files, write_files
+from pipeline.fileio import files_under, link_files, write_files
+from pipeline.site.carry import Links
 from pipeline.site.mkdocs_run import page_html
 
 INDEX_PAGES = 1000
@@ -137,11 +138,15 @@ class IndexJob:
     pages: tuple[str, ...]
     """HTML files (paths relative to the site) to index."""
     site_dir: str
+    """Where they are read from (see ``sources``)."""
     out: str
     part: int | None = None
     """The part's number, given to each of its pages as the filter ``part`` (``None``: none)."""
     stub: bool = False
     """The stub primary index of a site in parts (``pages`` is empty)."""
+    sources: tuple[str, ...] = ()
+    """Where each page is read from, when not from ``site_dir`` (an index part's pages are
+    read from their shards' outputs: the site's report folders are placed at the swap)."""
 
 
 PART_FILTER = "part"
@@ -224,13 +229,19 @@ def index_job(job: IndexJob) -> str:
         if job.stub:
             write_files([(work / "site" / "index.html", STUB_PAGE.encode())])
         elif job.part is None:
-            link_files([(site / rel, work / "site" / rel) for rel in job.pages])
+            sources = job.sources or tuple(f"{site}/{rel}" for rel in job.pages)
+            link_files(
+                [(src, work / "site" / rel) for rel, src in zip(job.pages, sources, strict=True)]
+            )
         else:
+            sources = job.sources or tuple(f"{site}/{rel}" for rel in job.pages)
             for i in range(0, len(job.pages), 200):
                 write_files(
                     [
-                        (work / "site" / rel, with_part_filter((site / rel).read_bytes(), job.part))
-                        for rel in job.pages[i : i + 200]
+                        (work / "site" / rel, with_part_filter(Path(src).read_bytes(), job.part))
+                        for rel, src in zip(
+                            job.pages[i : i + 200], sources[i : i + 200], strict=True
+                        )
                     ]
                 )
         cmd = [
@@ -258,12 +269,12 @@ def index_job(job: IndexJob) -> str:
     return job.key
 
 
-def _digests(shard_out: Path, pages: list[str], site_dir: Path) -> dict[str, str]:
+def _digests(shard_out: Path, pages: list[str]) -> dict[str, str]:
     try:
         return json.loads((shard_out / DIGESTS).read_text())
     except (OSError, ValueError):  # a shard cached before digests were written
         return {
-            rel: search_digest((site_dir / rel / "index.html").read_text(encoding="utf-8"))
+            rel: search_digest((shard_out / rel / "index.html").read_text(encoding="utf-8"))
             for rel in (p[: -len(".md")] for p in pages if p.startswith("reports/"))
         }
 
@@ -280,7 +291,7 @@ def part_job(
 ) -> IndexJob:
     """The job of index part ``g``, keyed by what Pagefind reads of its pages
     (``search_digest``, written beside each built shard) and Pagefind's version: its shards
-    must be built, and nothing else."""
+    must be built, and nothing else (the pages are read from their outputs)."""
     from pipeline.cache import library_versions
 
     version = str(library_versions(("pagefind",)))
@@ -289,20 +300,31 @@ def part_job(
     h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}\0{g}".encode())
     digests: dict[str, str] = {}
     for i in members:
-        digests.update(_digests(Path(shard_outs[i]), shard_pages[i], site_dir))
-    pages = tuple(
-        page_html(rel) for i in members for rel in shard_pages[i] if rel.startswith("reports/")
-    )
+        digests.update(_digests(Path(shard_outs[i]), shard_pages[i]))
+    placed = [
+        (page_html(rel), shard_outs[i])
+        for i in members
+        for rel in shard_pages[i]
+        if rel.startswith("reports/")
+    ]
+    pages = tuple(page for page, _ in placed)
     for page in pages:
         h.update(f"{page}\0{digests[page[: -len('/index.html')]]}\0".encode())
     key = "idx-" + h.hexdigest()[:28]
-    return IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g)
+    sources = tuple(f"{out}/{page}" for page, out in placed)
+    return IndexJob(key, pages, str(site_dir), str(cache_dir / key), part=g, sources=sources)
 
 
 def plan_indexes(
-    shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
+    shard_pages: list[list[str]],
+    shard_outs: list[str],
+    site_dir: Path,
+    cache_dir: Path,
+    links: Links | None = None,
 ) -> list[IndexJob]:
-    """One job per index part (``part_job``), and the stub index of a site in parts first."""
+    """One job per index part (``part_job``), and the stub index of a site in parts first.
+    (``links``: the site's files still to be placed, which a site without report pages indexes
+    with the rest.)"""
     from pipeline.cache import library_versions
 
     groups = part_count(shard_pages)
@@ -310,16 +332,19 @@ def plan_indexes(
         # No report pages (an empty corpus): Pagefind indexes the hub pages, as it would a
         # site with no page marked for search, so that the search page still has its bundle.
         version = str(library_versions(("pagefind",)))
+        found = {p.relative_to(site_dir).as_posix(): str(p) for p in site_dir.rglob("*.html")}
+        found.update(links.files() if links is not None else {})
         pages = tuple(
-            p.relative_to(site_dir).as_posix()
-            for p in sorted(site_dir.rglob("*.html"))
-            if p.relative_to(site_dir).parts[0] not in ("downloads", "pagefind")
+            str(rel)
+            for rel in sorted(Path(rel) for rel in found)
+            if rel.suffix == ".html" and rel.parts[0] not in ("downloads", "pagefind")
         )
         h = hashlib.sha256(version.encode())
         for rel in pages:
-            h.update(rel.encode() + hashlib.sha256((site_dir / rel).read_bytes()).digest())
+            h.update(rel.encode() + hashlib.sha256(Path(found[rel]).read_bytes()).digest())
         key = "idx-" + h.hexdigest()[:28]
-        return [IndexJob(key, pages, str(site_dir), str(cache_dir / key))]
+        sources = tuple(found[rel] for rel in pages)
+        return [IndexJob(key, pages, str(site_dir), str(cache_dir / key), sources=sources)]
     jobs = [part_job(g, shard_pages, shard_outs, site_dir, cache_dir) for g in range(groups)]
     if groups > 1:
         jobs.insert(0, stub_job(cache_dir))
@@ -371,24 +396,26 @@ def _summary(job: IndexJob) -> dict[str, Any]:
         return summary
 
 
-def assemble_indexes(jobs: list[IndexJob], site_dir: Path) -> None:
+def _index_files(out: str, dest: str) -> list[tuple[str, str]]:
+    """An index's files (not its kept summary) and their places: (file, ``dest``/its path)."""
+    return [(f"{out}/{rel}", f"{dest}/{rel}") for rel in files_under(out) if rel != SUMMARY]
+
+
+def assemble_indexes(jobs: list[IndexJob], site_dir: Path, links: Links | None = None) -> None:
     """Link the index (or the stub and each part) into the site and write
-    ``pagefind/parts.json`` (and, for parts, the word directory)."""
+    ``pagefind/parts.json`` (and, for parts, the word directory). With ``links``, each part
+    (a carried folder, ``pipeline.site.carry``) is given to it to be placed at the swap."""
     root = site_dir / "pagefind"
     parts = [j for j in jobs if not j.stub]
     stubs = [j for j in jobs if j.stub]
-    if stubs:
-        placed = [(stubs[0], root)] + [(j, root / f"part-{j.part}") for j in parts]
-    else:
-        placed = [(parts[0], root)]
-    pairs = []
-    for job, dest in placed:
-        out = Path(job.out)
-        pairs += [
-            (p, dest / p.relative_to(out))
-            for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name != SUMMARY
-        ]
+    pairs = _index_files(stubs[0].out if stubs else parts[0].out, str(root))
+    for job in parts if stubs else []:
+        if links is None:
+            pairs += _index_files(job.out, f"{root}/part-{job.part}")
+        else:
+            links.add(
+                job.out, lambda out=job.out, g=job.part: _index_files(out, f"pagefind/part-{g}")
+            )
     link_files(pairs)
     listing: dict[str, Any] = {"parts": []}
     if stubs:

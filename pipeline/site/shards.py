@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.fileio import files_under, link_files, link_or_copy
+from pipeline.site.carry import Links, unit_of
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages, page_html
 from pipeline.site.search_index import search_digest, write_digests
 
@@ -310,25 +311,44 @@ def _facts(
     return digest, linked
 
 
-def assemble(jobs: Iterable[Job], site_dir: Path, hub: bool = True) -> list[str]:
+def assemble(
+    jobs: Iterable[Job], site_dir: Path, hub: bool = True, links: Links | None = None
+) -> list[str]:
     """Link the outputs of the hub (the first job, unless ``hub`` is False) and of every shard
-    into ``site_dir``: the hub whole, a shard only its report and issuer pages. Returns the
-    files linked (paths relative to the site)."""
+    into ``site_dir``: the hub whole, a shard only its report and issuer pages. With ``links``,
+    the files of the site's carried folders (``carry.unit_of``: every shard's) are given to it,
+    a group per output, to be placed at the swap. Returns the files (paths relative to the
+    site)."""
     jobs = list(jobs)
     linked: list[str] = []
     pairs: list[tuple[str, str]] = []
     for i, job in enumerate(jobs):
         if i == 0 and hub:
             rels = files_under(job.out)
-            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels]
             linked += rels
+            carried = [rel for rel in rels if links is not None and unit_of(rel)]
+            if links is not None:
+                links.add(job.out, [(f"{job.out}/{rel}", rel) for rel in carried])
+            pairs += [
+                (f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels if rel not in carried
+            ]
             continue
-        for d in SHARDED:
-            rels = [f"{d}/{rel}" for rel in files_under(f"{job.out}/{d}")]
-            pairs += [(f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels]
-            linked += rels
+        if links is not None:
+            links.add(job.out, lambda out=job.out: _sharded_files(out))
+            linked += [page_html(rel) for rel in job.pages]
+            continue
+        for src, rel in _sharded_files(job.out):
+            pairs.append((src, f"{site_dir}/{rel}"))
+            linked.append(rel)
     link_files(pairs)
     return linked
+
+
+def _sharded_files(out: str) -> list[tuple[str, str]]:
+    """A shard's report and issuer pages: (file in its output, path relative to the site)."""
+    return [
+        (f"{out}/{d}/{rel}", f"{d}/{rel}") for d in SHARDED for rel in files_under(f"{out}/{d}")
+    ]
 
 
 def prune(cache_dir: Path, keep: Iterable[str]) -> None:

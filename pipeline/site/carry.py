@@ -1,0 +1,197 @@
+"""The site's big folders carried over from the last build instead of linked again.
+
+A national site is hundreds of thousands of files, each a hard link to a cached build's output;
+linking them all into every new site took about 6 s of a one-report change at 10,000 reports
+(the 13,000 report and issuer folders most of it), and ten times that at 100,000. Yet a small
+change alters a few of them. So the files of the *carried* folders (``reports/``, ``issuers/``
+and each ``pagefind/part-<g>/``) are not linked while the new site is built: they are given to
+``Links`` in groups, each named by the cached folder its files come from, whose files never
+change once written (a shard's output, an index part, a segment's JSON documents). At the swap
+(``Links.place``), the last site's carried folders are moved into the new one with one rename
+each, and only the groups that differ from the last build's are unlinked or linked. The groups
+the last site holds are recorded beside the site's cache (``MANIFEST``) with the fingerprint of
+that site: a site that is not the one recorded (no record, another build's, a build stopped
+during the swap) has every group linked, as a site built from nothing. The carried site is the
+one the build would link whole (checked in the tests); like the kept files, the published site
+is trusted to be as the last build left it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pipeline.fileio import link_files, sync_links
+
+CARRIED = ("reports", "issuers")
+"""Top folders of the site carried whole; and every ``pagefind/part-<g>/``."""
+
+SYNCED = ("originals", "texts", "markdown", "reports")
+"""Folders of ``downloads/`` (a file per report) carried over and brought up to date file by
+file (``Links.sync``): their sources, in the docs folder, are kept between builds as links to
+the same files, so a download that did not change is the same file (inode) as before."""
+
+MANIFEST = "site-links.json"
+"""Beside the site's cache: the last site's fingerprint and the paths of its carried groups'
+files (their sources are not needed: a group kept is a group already in place)."""
+
+Pairs = list[tuple[str, str]]
+"""(source file, path relative to the site)."""
+
+
+def unit_of(rel: str) -> str | None:
+    """The carried folder holding the site path ``rel`` (None: not carried)."""
+    top, _, rest = rel.partition("/")
+    if top in CARRIED and rest:
+        return top
+    if top == "downloads" and "/" in rest and rest.split("/", 1)[0] in SYNCED:
+        return f"downloads/{rest.split('/', 1)[0]}"
+    if top == "pagefind" and rest.startswith("part-") and "/" in rest:
+        return f"pagefind/{rest.split('/', 1)[0]}"
+    return None
+
+
+class Links:
+    """The files of the new site's carried folders, in groups, placed at the swap (``place``).
+    Without a ``manifest`` (a build with no cache: the sources are removed with it) every group
+    is linked at once."""
+
+    def __init__(self, site_dir: Path, manifest: Path | None) -> None:
+        self.site_dir = site_dir
+        self.manifest = manifest
+        self.groups: dict[str, Callable[[], Pairs]] = {}
+        self.fresh = 0
+        self.synced: dict[str, Pairs] = {}
+        self.placed: dict[str, int] = {}
+        """What ``place`` did: folders carried, files unlinked and linked."""
+
+    def add(self, key: str | None, pairs: Callable[[], Pairs] | Pairs) -> None:
+        """A group of files, every one in a carried folder. ``key`` names what the files are:
+        the same key, the same files with the same bytes (a folder of the cache named by a hash
+        of its content); None for a group that is linked again every build. ``pairs`` may be a
+        function, called only when the group must be linked."""
+        make = pairs if callable(pairs) else (lambda p=pairs: p)
+        if self.manifest is None:
+            self._link(make())
+            return
+        if key is None:
+            key = f"~{self.fresh}"
+            self.fresh += 1
+        if key in self.groups:
+            raise ValueError(f"two groups of site files named {key}")
+        self.groups[key] = make
+
+    def sync(self, unit: str, pairs: Pairs) -> None:
+        """The files of the carried folder ``unit`` (one of ``SYNCED``), none of them in a
+        group: at the swap, the last site's folder is carried over and made to hold exactly
+        these files, each checked to be the same file as its source (``sync_links``)."""
+        if unit_of(f"{unit}/x") != unit or not unit.startswith("downloads/"):
+            raise ValueError(f"{unit} is not a folder of downloads kept in step")
+        if self.manifest is None:
+            self._link(pairs)
+            return
+        self.synced[unit] = pairs
+
+    def files(self) -> dict[str, str]:
+        """Every file still to be placed: its path in the site and its source."""
+        return {rel: src for make in self.groups.values() for src, rel in make()}
+
+    def _link(self, pairs: Pairs, root: Path | None = None, replace: bool = False) -> None:
+        root = root or self.site_dir
+        for _, rel in pairs:
+            if unit_of(rel) is None:
+                raise ValueError(f"{rel} is not in a carried folder of the site")
+            if replace:  # never a copy over a file that is a link to a cached one
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{root}/{rel}")
+        link_files([(src, f"{root}/{rel}") for src, rel in pairs])
+
+    def place(self, site_dir: Path, old: Path | None) -> dict[str, int]:
+        """Put the carried folders into ``site_dir`` (the new site, whose ``.fingerprint`` is
+        written): moved from ``old`` (the last site, renamed aside) when the manifest describes
+        it, with only the groups that changed unlinked and linked; else every group linked.
+        Records the new site's groups in the manifest. Returns the folders carried and the
+        files unlinked and linked (also kept in ``placed``)."""
+        if self.manifest is None:
+            return self.placed
+        last = self._last(old)
+        # No record survives a swap cut short: the site it described is being changed.
+        self.manifest.unlink(missing_ok=True)
+        units = {k: {unit_of(rel) for rel in rels} for k, rels in last.items()}
+        moved: set[str | None] = set()
+        unlinked = linked = 0
+        if old is not None and last:
+            for unit in sorted(set().union(*units.values()) - {None}):
+                src, dest = old / unit, site_dir / unit
+                if dest.exists():
+                    raise RuntimeError(f"{dest} was made before the carried folders were placed")
+                if src.is_dir():
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    src.rename(dest)
+                    moved.add(unit)
+        # A group is kept when the last site had it, in the folders carried over.
+        kept = {k for k in self.groups if not k.startswith("~") and units.get(k, {None}) <= moved}
+        entries: dict[str, list[str]] = {}
+        if last:
+            gone = [rel for k, rels in last.items() if k not in kept for rel in rels]
+            for rel in gone:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{site_dir}/{rel}")
+            unlinked = len(gone)
+            _remove_empty_folders(site_dir, gone)
+        for key, make in sorted(self.groups.items()):
+            if key in kept:
+                entries[key] = last[key]
+                continue
+            pairs = make()
+            self._link(pairs, site_dir, replace=bool(last))
+            linked += len(pairs)
+            entries[key] = [rel for _, rel in pairs]
+        # The downloads' folders check every file, so any last site's may be carried over.
+        synced = {"removed": 0, "linked": 0}
+        for unit, pairs in sorted(self.synced.items()):
+            src, dest = (old / unit if old else None), site_dir / unit
+            if src is not None and src.is_dir() and not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                src.rename(dest)
+                moved.add(unit)
+            done = sync_links([(s, f"{site_dir}/{rel}") for s, rel in pairs], [str(dest)])
+            for k in synced:
+                synced[k] += done[k]
+        stamp = (site_dir / ".fingerprint").read_text()
+        tmp = self.manifest.with_name(self.manifest.name + ".tmp")
+        tmp.write_text(json.dumps({"site": stamp, "groups": entries}, ensure_ascii=False))
+        tmp.replace(self.manifest)
+        self.placed = {
+            "carried": len(moved),
+            "unlinked": unlinked + synced["removed"],
+            "linked": linked + synced["linked"],
+        }
+        return self.placed
+
+    def _last(self, old: Path | None) -> dict[str, list[str]]:
+        """The last site's groups, when the manifest describes ``old`` (else none)."""
+        if old is None or self.manifest is None:
+            return {}
+        try:
+            data = json.loads(self.manifest.read_text(encoding="utf-8"))
+            if data["site"] != (old / ".fingerprint").read_text():
+                return {}
+            groups = data["groups"]
+            return groups if isinstance(groups, dict) else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+
+def _remove_empty_folders(site_dir: Path, rels: Iterable[str]) -> None:
+    """Remove the folders the files ``rels`` leave empty (a report gone, an index part fewer)."""
+    folders = {os.path.dirname(rel) for rel in rels}
+    for folder in sorted(folders, key=lambda f: -f.count("/")):
+        while folder:
+            try:
+                os.rmdir(f"{site_dir}/{folder}")
+            except OSError:  # not empty (or gone already)
+                break
+            folder = os.path.dirname(folder)
