@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -49,6 +49,7 @@ from pipeline.site import (
     stage_downloads,
     stage_late_downloads,
 )
+from pipeline.site.carry import Links
 from pipeline.site.shards import prune
 from pipeline.store import Reports, cache_key, for_task, light_reports, lighten
 
@@ -80,6 +81,8 @@ class BuildResult:
     json_documents: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     """The JSON documents by segment: a name for what the segment's documents are (its kept
     folder; None when it is not kept by a key), and its reports' ids."""
+    datasets_links: Links | None = None
+    """The files of the data package's folders of a file per report, placed at its swap."""
 
 
 Progress = Callable[[str], None]
@@ -503,6 +506,10 @@ def write_datasets(
     executor = executor or LocalExecutor(1)
     root = cache_dir or Path(tempfile.mkdtemp(prefix=".segments-", dir=out_dir.parent))
     root.mkdir(parents=True, exist_ok=True)
+    # The folders of a file per report are carried over from the last datasets/ at the swap
+    # (pipeline.site.carry), with only the segments' and archive's groups that changed linked.
+    links = Links(out_dir, root / DATASET_LINKS if cache_dir is not None else None, dataset_unit)
+    result.datasets_links = links
     light = light_reports(result.reports)
     zip_cache = zipped.MemberCache(root / ZIP_MEMBERS if cache_dir is not None else None)
 
@@ -550,7 +557,6 @@ def write_datasets(
                 batch.append(seg)
             start += len(batch)
             executor.map(segments.make, tasks, local_below=2)
-            pairs: list[tuple[str, str]] = []
             for seg in batch:
                 writer.add_segment(
                     seg.ids[0],
@@ -561,22 +567,29 @@ def write_datasets(
                     segments.counts(seg),
                 )
                 db.add_segment(Path(seg.folder) / segments.DATABASE)
+                files = [
+                    (src, dest[len(f"{out_dir}/") :])
+                    for src, dest in segments.files_of(seg, out_dir)
+                ]
+                found = {rel: src for src, rel in files}
                 for rid in seg.ids:
-                    json_docs.add_written(rid)
-                pairs += segments.files_of(seg, out_dir)
-            link_files(pairs)
-        rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes)
+                    json_docs.add_written(rid, found.get(f"{JSON_DIR}/{rid}.json"))
+                key = seg.folder if cache_dir is not None and segments.keyed(seg) else None
+                links.add(key, files)
+        rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes, links)
         db.add("archive", writer.add_archive(rows))
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
 
+        placed = links.files()
+
         def zips() -> list[tuple[str, str]]:
             json_docs.close(zip_cache)
-            write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache)
+            write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
             if cache_dir is not None:
                 kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
-                prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR])
+                prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS])
                 zip_cache.prune()
                 for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -616,6 +629,20 @@ def write_datasets(
     return None if db.done else pending
 
 
+DATASET_FOLDERS = ("archive", *segments.FILE_FOLDERS)
+"""The folders of ``datasets/`` with a file per report or source: carried over from the last
+``datasets/`` at the swap (``pipeline.site.carry``), as the site's big folders are."""
+
+DATASET_LINKS = "datasets-links.json"
+"""In the package's cache: the groups of files the last ``datasets/`` holds in those folders."""
+
+
+def dataset_unit(rel: str) -> str | None:
+    """The carried folder of ``datasets/`` holding the path ``rel`` (None: not carried)."""
+    top, _, rest = rel.partition("/")
+    return top if top in DATASET_FOLDERS and rest else None
+
+
 ARCHIVE_DIR = "archive"
 """In the package's cache: every archived source, by its SHA-256, linked into each build's
 ``datasets/archive/``."""
@@ -627,6 +654,7 @@ def write_archive(
     out_dir: Path,
     store: Path,
     hashes: Path | None = None,
+    links: Links | None = None,
 ) -> list[dict[str, Any]]:
     """Archive every source's bytes, published or not (nothing brought is ever lost), into
     ``out_dir/archive/``; returns the ``archive`` rows.
@@ -637,7 +665,9 @@ def write_archive(
     linked when it has the source's size. Any other source is read, hashed, and written to the
     store (a kept file of the wrong size is replaced, never written into: it may be linked
     from a published archive).
-    Files of the store this build did not archive are removed."""
+    Files of the store this build did not archive are removed. With ``links``, the archive's
+    files are given to it, a group per folder (``archive/<first two characters>/``) named by
+    the files it holds (named by their content) and their inodes, to be placed at the swap."""
     published = {r.archived.sha256 for r in light}
     meta_by_sha = {r.archived.sha256: (r.archived.encoding, r.archived.media_type) for r in light}
     duplicate_names = {d for r in light for d in r.duplicates}
@@ -695,7 +725,20 @@ def write_archive(
             media = readers.media_type_of(name, read(name) if data is None else data)
         first[sha] = (size, media)
     flush()
-    link_files(pairs)
+    if links is None:
+        link_files(pairs)
+    else:
+        buckets: dict[str, list[tuple[str, str]]] = {}
+        for src, dest in pairs:
+            rel = dest[len(f"{out_dir}/") :]
+            buckets.setdefault(rel.split("/")[1], []).append((src, rel))
+        for bucket, group in sorted(buckets.items()):
+            # Named by their content, and by the kept files' inodes: a kept file found damaged
+            # is replaced by a new file, which the published archive must link again.
+            h = hashlib.sha256()
+            for src, rel in sorted(group, key=lambda pair: pair[1]):
+                h.update(f"{rel}\0{os.stat(src).st_ino}\n".encode())
+            links.add(f"archive/{bucket}:{h.hexdigest()[:32]}", group)
     if store.is_dir():  # what no build archives any more
         for sub in store.iterdir():
             for path in sub.iterdir() if sub.is_dir() else ():
@@ -798,14 +841,26 @@ def remove_replaced(folder: Path) -> None:
 
 
 def write_corpus_zip(
-    datasets_dir: Path, dest: Path, cache: zipped.MemberCache | None = None
+    datasets_dir: Path,
+    dest: Path,
+    cache: zipped.MemberCache | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
-    """Every original and cleaned text in one zip with fixed timestamps (reproducible bytes)."""
-    members = sorted(
-        p for sub in ("archive", "texts") for p in (datasets_dir / sub).rglob("*") if p.is_file()
-    )
-    members += [datasets_dir / "datapackage.json", datasets_dir / "archive.csv"]
-    zipped.write_zip(dest, [(p.relative_to(datasets_dir).as_posix(), p) for p in members], cache)
+    """Every original and cleaned text in one zip with fixed timestamps (reproducible bytes).
+    ``sources``: the files not yet in ``datasets_dir`` (placed at its swap), by their paths
+    there."""
+    found = dict(sources or {})
+    for sub in ("archive", "texts"):
+        for p in (datasets_dir / sub).rglob("*"):
+            if p.is_file():
+                found.setdefault(p.relative_to(datasets_dir).as_posix(), str(p))
+    members = [
+        (rel, Path(found[rel]))
+        for rel in sorted(found, key=lambda rel: PurePosixPath(rel).parts)
+        if rel.startswith(("archive/", "texts/"))
+    ]
+    members += [(n, datasets_dir / n) for n in ("datapackage.json", "archive.csv")]
+    zipped.write_zip(dest, members, cache)
 
 
 def sources_record(cache_dir: Path | None) -> Path | None:
@@ -980,7 +1035,10 @@ def _build_locked(
                 executor=executor,
                 defer_datasets=True,
             )
-            stage_downloads(light_reports(result.reports), new_data, docs_dir, late=False)
+            placed = result.datasets_links.files() if result.datasets_links else {}
+            stage_downloads(
+                light_reports(result.reports), new_data, docs_dir, late=False, sources=placed
+            )
             result.timings["pages"] = time.perf_counter() - t0
             progress(
                 f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
@@ -997,7 +1055,9 @@ def _build_locked(
                 hub_pages=(write_datasets_page, ("datasets.md",)),
             )
             result.timings.update(result.site.timings)
-            publish_json(new_data, docs_dir, new_site, result.json_documents, result.site.links)
+            publish_json(
+                new_data, docs_dir, new_site, result.json_documents, result.site.links, placed
+            )
             if result.cross is not None:
                 issuer_names.publish(new_site, result.cross.issuers)
     finally:
@@ -1019,7 +1079,16 @@ def _build_locked(
                 f"{result.timings['swap']:.1f}s"
             )
     (new_data / ".fingerprint").write_text(stamp)
-    swap_in(new_data, datasets_dir)
+    t0 = time.perf_counter()
+    data_links = result.datasets_links
+    swap_in(new_data, datasets_dir, data_links.place if data_links else None)
+    result.timings["swap"] = result.timings.get("swap", 0) + time.perf_counter() - t0
+    if data_links is not None and data_links.placed:
+        placed = data_links.placed
+        progress(
+            f"[swap]     {placed['carried']} folders of the last datasets/ carried over, "
+            f"{placed['unlinked']} files unlinked, {placed['linked']} linked"
+        )
     result.timings["total"] = time.perf_counter() - t_all
     errors = sum(p.severity == "error" for p in result.problems)
     progress(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,24 +201,28 @@ class JsonWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.ids: list[str] = []
+        self.sources: dict[str, str] = {}
 
-    def add_written(self, report_id: str) -> None:
-        """A document already in ``json/``."""
+    def add_written(self, report_id: str, source: str | None = None) -> None:
+        """A document already in ``json/``, or to be placed there from ``source`` (the same
+        bytes, read from there for the zip)."""
         self.ids.append(report_id)
+        if source is not None:
+            self.sources[report_id] = source
 
     def close(self, cache: zipped.MemberCache | None = None) -> list[str]:
         """Write the schema and the zip (members compressed before taken from ``cache``);
         returns the report ids, sorted."""
         (self.out_dir / SCHEMA_NAME).write_bytes(_dumps_pretty(json_schema()))
         ids = sorted(self.ids)
-        members = [self.out_dir / SCHEMA_NAME] + [
-            self.out_dir / JSON_DIR / f"{rid}.json" for rid in ids
+        members = [(SCHEMA_NAME, self.out_dir / SCHEMA_NAME)] + [
+            (
+                f"{JSON_DIR}/{rid}.json",
+                Path(self.sources.get(rid, f"{self.out_dir}/{JSON_DIR}/{rid}.json")),
+            )
+            for rid in ids
         ]
-        zipped.write_zip(
-            self.out_dir / ZIP_NAME,
-            [(p.relative_to(self.out_dir).as_posix(), p) for p in members],
-            cache,
-        )
+        zipped.write_zip(self.out_dir / ZIP_NAME, members, cache)
         return ids
 
 
@@ -232,17 +236,25 @@ def publish(
     site_dir: Path,
     documents: Sequence[tuple[str | None, Sequence[str]]],
     links: Links | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
     """Link each report's JSON beside its built page (the reports with a page in ``docs_dir``),
     and the schema into ``reports/``. ``documents``: the reports' ids in groups, each with a
     name for what its documents are (``BuildResult.json_documents``). With ``links`` (the site's
-    carried folders, ``pipeline.site.carry``), given to it a group at a time."""
+    carried folders, ``pipeline.site.carry``), given to it a group at a time. ``sources``: where
+    a document not yet in ``datasets_dir`` is (its path there, ``json/<id>.json``, mapped to
+    it)."""
     folder = docs_dir / "reports"
     paged = {n[: -len(".md")] for n in os.listdir(folder)} if folder.is_dir() else set()
 
     def pairs(ids: Iterable[str]) -> list[tuple[str, str]]:
+        found = sources or {}
         return [
-            (f"{datasets_dir}/{JSON_DIR}/{rid}.json", f"reports/{rid}/report.json") for rid in ids
+            (
+                found.get(f"{JSON_DIR}/{rid}.json", f"{datasets_dir}/{JSON_DIR}/{rid}.json"),
+                f"reports/{rid}/report.json",
+            )
+            for rid in ids
         ]
 
     groups = [(None, [(f"{datasets_dir}/{SCHEMA_NAME}", f"reports/{SCHEMA_NAME}")])]

@@ -244,5 +244,5 @@ def test_a_downloads_folder_is_carried_from_any_last_site_and_checked_file_by_fi
         "a.txt": "a",
         "c.txt": "c",
     }
-    with pytest.raises(ValueError, match="not a folder of downloads"):
-        Links(tmp_path, None).sync("reports", [])
+    with pytest.raises(ValueError, match="not a carried folder"):
+        Links(tmp_path, None).sync("downloads", [])

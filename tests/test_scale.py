@@ -83,7 +83,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     those whose issuer or copied-text rows it moved), and the package equals one built from
     nothing."""
     import pipeline.segments
-    from pipeline.build import ARCHIVE_DIR, ZIP_MEMBERS
+    from pipeline.build import ARCHIVE_DIR, DATASET_LINKS, ZIP_MEMBERS
     from pipeline.segments import BASE_PREFIX
 
     monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
@@ -95,7 +95,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     build_into(src, tmp_path / "out", workers=2, cache=cache)
 
     def segments_of(bases: bool = False) -> set[str]:
-        names = {p.name for p in kept.iterdir()} - {ZIP_MEMBERS, ARCHIVE_DIR}
+        names = {p.name for p in kept.iterdir()} - {ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS}
         return {n for n in names if n.startswith(BASE_PREFIX) == bases}
 
     first = segments_of()
@@ -377,14 +377,21 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
         k for k in _tree(tmp_path / "site") if k.startswith(("reports/", "issuers/", "downloads/"))
     ]
     assert placed["carried"] == 2 + 4 + 4 and 0 < placed["linked"] < len(carried_files) * 0.6
-    # The carried site is the site linked whole from the same cache, byte for byte.
-    carried = _tree(tmp_path / "site")
-    (tmp_path / "site" / ".fingerprint").unlink()  # not the site the record describes
+    # So were the data package's folders of a file per report: of the archive, only the folder
+    # (by the first two characters of the hash) of the changed source was linked again.
+    data_placed = second.datasets_links.placed
+    per_report = [k for k in _tree(tmp_path / "datasets") if "/" in k]
+    archive = [k for k in per_report if k.startswith("archive/")]
+    assert data_placed["carried"] == 4 and len(archive) > 40
+    assert 0 < data_placed["linked"] <= len(per_report) - len(archive) + 3
+    # The carried site and datasets/ are those linked whole from the same cache, byte for byte.
+    carried, carried_data = _tree(tmp_path / "site"), _tree(tmp_path / "datasets")
+    for out in ("site", "datasets"):  # not what the records describe
+        (tmp_path / out / ".fingerprint").unlink()
     whole = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
-    assert (
-        whole.site.shards_built == 0 and whole.site.links.placed["linked"] > len(carried_files) / 2
-    )
-    assert _tree(tmp_path / "site") == carried
+    assert whole.site.shards_built == 0 and whole.datasets_links.placed["carried"] == 0
+    assert whole.site.links.placed["linked"] > len(carried_files) / 2
+    assert _tree(tmp_path / "site") == carried and _tree(tmp_path / "datasets") == carried_data
     # The incremental site equals a site built from nothing, search index included (Pagefind
     # names its fragments and word chunks by their content).
     fresh = tmp_path / "fresh"
@@ -412,14 +419,17 @@ def test_a_removed_report_leaves_the_carried_site(corpus, tmp_path, small_shards
     second = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
     assert len(second.reports) == len(first.reports) - 1
     assert second.site.links.placed["carried"] > 2
-    # Its page, its JSON document and its folder are gone; nothing else of it is left.
-    carried = _tree(site)
+    # Its page, its JSON document and its folder are gone, and its files of datasets/; nothing
+    # else of it is left.
+    carried, carried_data = _tree(site), _tree(tmp_path / "datasets")
     assert not (site / "reports" / gone.report_id).exists()
     assert not [k for k in carried if gone.report_id in k and not k.startswith("pagefind/")]
-    # The same as the site linked whole from the same cache.
+    assert not [k for k in carried_data if gone.report_id in k or gone.archived.sha256 in k]
+    # The same as the site and datasets/ linked whole from the same cache.
     (site / ".fingerprint").unlink()
+    (tmp_path / "datasets" / ".fingerprint").unlink()
     build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
-    assert _tree(site) == carried
+    assert _tree(site) == carried and _tree(tmp_path / "datasets") == carried_data
 
 
 def _index_chunks(site: Path) -> list[str]:

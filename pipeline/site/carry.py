@@ -56,11 +56,18 @@ def unit_of(rel: str) -> str | None:
 class Links:
     """The files of the new site's carried folders, in groups, placed at the swap (``place``).
     Without a ``manifest`` (a build with no cache: the sources are removed with it) every group
-    is linked at once."""
+    is linked at once. ``units`` tells the carried folder of a path (the site's, ``unit_of``,
+    by default; the data package's big folders are carried the same way)."""
 
-    def __init__(self, site_dir: Path, manifest: Path | None) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        manifest: Path | None,
+        units: Callable[[str], str | None] = unit_of,
+    ) -> None:
         self.site_dir = site_dir
         self.manifest = manifest
+        self.unit_of = units
         self.groups: dict[str, Callable[[], Pairs]] = {}
         self.fresh = 0
         self.synced: dict[str, Pairs] = {}
@@ -87,8 +94,8 @@ class Links:
         """The files of the carried folder ``unit`` (one of ``SYNCED``), none of them in a
         group: at the swap, the last site's folder is carried over and made to hold exactly
         these files, each checked to be the same file as its source (``sync_links``)."""
-        if unit_of(f"{unit}/x") != unit or not unit.startswith("downloads/"):
-            raise ValueError(f"{unit} is not a folder of downloads kept in step")
+        if self.unit_of(f"{unit}/x") != unit:
+            raise ValueError(f"{unit} is not a carried folder")
         if self.manifest is None:
             self._link(pairs)
             return
@@ -101,8 +108,8 @@ class Links:
     def _link(self, pairs: Pairs, root: Path | None = None, replace: bool = False) -> None:
         root = root or self.site_dir
         for _, rel in pairs:
-            if unit_of(rel) is None:
-                raise ValueError(f"{rel} is not in a carried folder of the site")
+            if self.unit_of(rel) is None:
+                raise ValueError(f"{rel} is not in a carried folder")
             if replace:  # never a copy over a file that is a link to a cached one
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{root}/{rel}")
@@ -119,14 +126,13 @@ class Links:
         last = self._last(old)
         # No record survives a swap cut short: the site it described is being changed.
         self.manifest.unlink(missing_ok=True)
-        units = {k: {unit_of(rel) for rel in rels} for k, rels in last.items()}
+        units = {k: {self.unit_of(rel) for rel in rels} for k, rels in last.items()}
         moved: set[str | None] = set()
         unlinked = linked = 0
         if old is not None and last:
             for unit in sorted(set().union(*units.values()) - {None}):
                 src, dest = old / unit, site_dir / unit
-                if dest.exists():
-                    raise RuntimeError(f"{dest} was made before the carried folders were placed")
+                _clear_empty(dest)
                 if src.is_dir():
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     src.rename(dest)
@@ -153,7 +159,8 @@ class Links:
         synced = {"removed": 0, "linked": 0}
         for unit, pairs in sorted(self.synced.items()):
             src, dest = (old / unit if old else None), site_dir / unit
-            if src is not None and src.is_dir() and not dest.exists():
+            _clear_empty(dest)
+            if src is not None and src.is_dir():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 src.rename(dest)
                 moved.add(unit)
@@ -183,6 +190,18 @@ class Links:
             return groups if isinstance(groups, dict) else {}
         except (OSError, ValueError, KeyError, TypeError):
             return {}
+
+
+def _clear_empty(folder: Path) -> None:
+    """Make room for a carried folder: an empty one made meanwhile is removed; anything else
+    there is a mistake of the build's."""
+    if folder.exists():
+        try:
+            folder.rmdir()
+        except OSError as exc:
+            raise RuntimeError(
+                f"{folder} was written before the carried folders were placed"
+            ) from exc
 
 
 def _remove_empty_folders(site_dir: Path, rels: Iterable[str]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline import package, pages
@@ -34,10 +34,15 @@ brought up to date (``sync_links``), not linked again whole."""
 
 
 def stage_downloads(
-    reports: Sequence[Report], datasets_dir: Path, docs_dir: Path, late: bool = True
+    reports: Sequence[Report],
+    datasets_dir: Path,
+    docs_dir: Path,
+    late: bool = True,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
     """Put the files the pages offer for download under ``docs_dir/downloads`` (those of
-    ``LATE_DOWNLOADS`` too unless ``late`` is False)."""
+    ``LATE_DOWNLOADS`` too unless ``late`` is False). ``sources``: the data package's files of
+    a report not yet in ``datasets_dir`` (placed at its swap), by their paths there."""
     dl = docs_dir / "downloads"
     names = [
         "datapackage.json",
@@ -46,18 +51,23 @@ def stage_downloads(
         *(LATE_DOWNLOADS if late else ()),
     ] + [f"{n}.{e}" for n in package.RESOURCES for e in ("csv", "parquet")]
     link_files([(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names])
+    found = sources or {}
     staged: dict[str, list[tuple[str, str]]] = {sub: [] for sub in STAGED}
     for sub in ("texts", "markdown"):
+        names = [rel[len(sub) + 1 :] for rel in found if rel.startswith(f"{sub}/")]
+        if not found and (datasets_dir / sub).is_dir():
+            names = os.listdir(datasets_dir / sub)
         staged[sub] = [
-            (f"{datasets_dir}/{sub}/{n}", f"{dl}/{sub}/{n}")
-            for n in sorted(os.listdir(datasets_dir / sub))
+            (found.get(f"{sub}/{n}", f"{datasets_dir}/{sub}/{n}"), f"{dl}/{sub}/{n}")
+            for n in sorted(names)
         ]
     for r in reports:
         # A saved web page is offered as .txt so that it is never served as live HTML.
         ext = original_suffix(r.archived.media_type)
         sha = r.archived.sha256
+        rel = f"archive/{sha[:2]}/{sha}"
         staged["originals"].append(
-            (f"{datasets_dir}/archive/{sha[:2]}/{sha}", f"{dl}/originals/{sha}.{ext}")
+            (found.get(rel, f"{datasets_dir}/{rel}"), f"{dl}/originals/{sha}.{ext}")
         )
     for sub, pairs in staged.items():
         sync_links(pairs, [f"{dl}/{sub}"])
