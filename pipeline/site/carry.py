@@ -1,19 +1,24 @@
-"""The site's big folders carried over from the last build instead of linked again.
+"""The big folders of the site and of ``datasets/`` carried over from the last build instead
+of linked again.
 
-A national site is hundreds of thousands of files, each a hard link to a cached build's output;
-linking them all into every new site took about 6 s of a one-report change at 10,000 reports
-(the 13,000 report and issuer folders most of it), and ten times that at 100,000. Yet a small
-change alters a few of them. So the files of the *carried* folders (``reports/``, ``issuers/``
-and each ``pagefind/part-<g>/``) are not linked while the new site is built: they are given to
-``Links`` in groups, each named by the cached folder its files come from, whose files never
-change once written (a shard's output, an index part, a segment's JSON documents). At the swap
-(``Links.place``), the last site's carried folders are moved into the new one with one rename
-each, and only the groups that differ from the last build's are unlinked or linked. The groups
-the last site holds are recorded beside the site's cache (``MANIFEST``) with the fingerprint of
-that site: a site that is not the one recorded (no record, another build's, a build stopped
-during the swap) has every group linked, as a site built from nothing. The carried site is the
-one the build would link whole (checked in the tests); like the kept files, the published site
-is trusted to be as the last build left it."""
+A national site is hundreds of thousands of files, each a hard link to a cached file; linking
+them all into every new output (about 160,000 links at 10,000 reports: the site's pages, index
+parts and downloads, the downloads staged in the docs folder, the data package's per-report
+files) took about 6 s of a one-report change, the 13,000 report and issuer folders the most,
+and ten times that at 100,000. Yet a small change alters a few of them. So the files of the
+*carried* folders (the site's ``reports/``, ``issuers/`` and each ``pagefind/part-<g>/``:
+``unit_of``; ``datasets/``'s ``archive/``, ``texts/``, ``markdown/``, ``json/``) are not linked
+while the new output is made: they are given to ``Links`` in groups, each named by where its
+files come from, which never change once written (a shard's output, an index part, a package
+segment, an archive folder). At the swap (``Links.place``), the last output's carried folders
+are moved into the new one with one rename each, and only the groups that differ from the last
+build's are unlinked or linked. The groups the last output holds are recorded beside its cache
+(``MANIFEST``) with its fingerprint: an output that is not the one recorded (no record, another
+build's, a build stopped during the swap) has every group linked, as one built from nothing.
+The site's downloads of a file per report (``SYNCED``) are carried over from any last site and
+checked file by file instead (``Links.sync``). The carried output is the one the build would
+link whole (checked in the tests); like the kept files, the published folders are trusted to be
+as the last build left them."""
 
 from __future__ import annotations
 
