@@ -121,8 +121,9 @@ def build_site(
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
     character map and search index. With a ``cache_dir``, the files of the carried folders
-    (report and issuer pages, index parts: ``pipeline.site.carry``) are left to be placed when
-    the site is swapped in (``SiteBuild.links``).
+    (report and issuer pages, index parts, the downloads of a file per report:
+    ``pipeline.site.carry``) are left to be placed when the site is swapped in
+    (``SiteBuild.links``).
 
     The shards are built first; then Pagefind indexes their report pages on one core while the
     hub is built on the other. ``hub_pages`` is a function that writes hub pages not yet in
