@@ -1071,24 +1071,14 @@ def _build_locked(
         t0 = time.perf_counter()
         swap_in(new_site, site_dir, links.place if links else None)
         result.timings["swap"] = time.perf_counter() - t0
-        if links is not None and links.placed:
-            placed = links.placed
-            progress(
-                f"[swap]     {placed['carried']} folders of the last site carried over, "
-                f"{placed['unlinked']} files unlinked, {placed['linked']} linked in "
-                f"{result.timings['swap']:.1f}s"
-            )
+        _say_placed(progress, "site", links, result.timings["swap"])
     (new_data / ".fingerprint").write_text(stamp)
     t0 = time.perf_counter()
     data_links = result.datasets_links
     swap_in(new_data, datasets_dir, data_links.place if data_links else None)
-    result.timings["swap"] = result.timings.get("swap", 0) + time.perf_counter() - t0
-    if data_links is not None and data_links.placed:
-        placed = data_links.placed
-        progress(
-            f"[swap]     {placed['carried']} folders of the last datasets/ carried over, "
-            f"{placed['unlinked']} files unlinked, {placed['linked']} linked"
-        )
+    seconds = time.perf_counter() - t0
+    result.timings["swap"] = result.timings.get("swap", 0) + seconds
+    _say_placed(progress, "datasets/", data_links, seconds)
     result.timings["total"] = time.perf_counter() - t_all
     errors = sum(p.severity == "error" for p in result.problems)
     progress(
@@ -1096,6 +1086,16 @@ def _build_locked(
         f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
     )
     return result
+
+
+def _say_placed(progress: Progress, what: str, links: Links | None, seconds: float) -> None:
+    """What the swap of ``what`` carried over and linked (``Links.place``)."""
+    if links is not None and links.placed:
+        placed = links.placed
+        progress(
+            f"[swap]     {placed['carried']} folders of the last {what} carried over, "
+            f"{placed['unlinked']} files unlinked, {placed['linked']} linked in {seconds:.1f}s"
+        )
 
 
 def clean_outputs() -> None:

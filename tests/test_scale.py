@@ -297,14 +297,19 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     assert all(len(counts[w]) == bin(m).count("1") for w, m in masks.items())
 
 
-def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):
-    from pipeline.site.shards import shard_count, shard_of
-
+def _first_cached_build(corpus: Path, tmp_path: Path):
+    """A copy of the corpus built with its site and a cache: (sources, cache, result)."""
     src = tmp_path / "src"
     shutil.copytree(corpus, src)
     copy_docs_assets(tmp_path / "docs")
     cache = tmp_path / "cache"
-    first = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    return src, cache, build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+
+
+def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path, small_shards):
+    from pipeline.site.shards import shard_count, shard_of
+
+    src, cache, first = _first_cached_build(corpus, tmp_path)
     assert first.site.shards_built == first.site.shards
     before = _site_pages(tmp_path / "site")
     issuer_docs = {
@@ -407,11 +412,7 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
 
 
 def test_a_removed_report_leaves_the_carried_site(corpus, tmp_path, small_shards):
-    src = tmp_path / "src"
-    shutil.copytree(corpus, src)
-    copy_docs_assets(tmp_path / "docs")
-    cache = tmp_path / "cache"
-    first = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
+    src, cache, first = _first_cached_build(corpus, tmp_path)
     site = tmp_path / "site"
     gone = sorted(first.reports, key=lambda r: r.report_id)[7]
     assert (site / "reports" / gone.report_id / "report.json").is_file()

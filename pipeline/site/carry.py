@@ -77,6 +77,7 @@ class Links:
         self.fresh = 0
         self.synced: dict[str, Pairs] = {}
         self.placed: dict[str, int] = {}
+        self._files: dict[str, str] | None = None
         """What ``place`` did: folders carried, files unlinked and linked."""
 
     def add(self, key: str | None, pairs: Callable[[], Pairs] | Pairs) -> None:
@@ -94,6 +95,7 @@ class Links:
         if key in self.groups:
             raise ValueError(f"two groups of site files named {key}")
         self.groups[key] = make
+        self._files = None
 
     def sync(self, unit: str, pairs: Pairs) -> None:
         """The files of the carried folder ``unit`` (one of ``SYNCED``), none of them in a
@@ -107,8 +109,11 @@ class Links:
         self.synced[unit] = pairs
 
     def files(self) -> dict[str, str]:
-        """Every file still to be placed: its path in the site and its source."""
-        return {rel: src for make in self.groups.values() for src, rel in make()}
+        """Every file still to be placed: its path in the site and its source (listed once
+        until a group is added)."""
+        if self._files is None:
+            self._files = {rel: src for make in self.groups.values() for src, rel in make()}
+        return self._files
 
     def _link(self, pairs: Pairs, root: Path | None = None, replace: bool = False) -> None:
         root = root or self.site_dir

@@ -326,9 +326,9 @@ def assemble(
         if i == 0 and hub:
             rels = files_under(job.out)
             linked += rels
-            carried = [rel for rel in rels if links is not None and unit_of(rel)]
+            carried = {rel for rel in rels if links is not None and unit_of(rel)}
             if links is not None:
-                links.add(job.out, [(f"{job.out}/{rel}", rel) for rel in carried])
+                links.add(job.out, [(f"{job.out}/{rel}", rel) for rel in sorted(carried)])
             pairs += [
                 (f"{job.out}/{rel}", f"{site_dir}/{rel}") for rel in rels if rel not in carried
             ]
