@@ -633,5 +633,6 @@ def test_a_part_summary_kept_without_page_counts_is_made_again(tmp_path):
     kept.write_text(json.dumps({"words": ["甲"], "filters": {}}), encoding="utf-8")
     summary = search_index._summary(job)
     assert summary["words"]["甲"] == 1 and summary["words"]["年报"] == 2
-    assert summary["filters"]["part"] == {"0": 2}
+    # The part is not written into its pages: the search page gives it when merging the part.
+    assert "part" not in summary["filters"]
     assert json.loads(kept.read_text(encoding="utf-8")) == summary

@@ -150,21 +150,11 @@ class IndexJob:
 
 
 PART_FILTER = "part"
-"""The filter that names a page's index part. The search page uses it to run a query only in the
-parts that read each of its words as one index would (``site_docs/assets/search-parts/``), and
-does not show it."""
-
-
-def with_part_filter(html: bytes, part: int) -> bytes:
-    """The page with its part as a Pagefind filter: an empty element just inside the indexed
-    body (it adds no text; the body's own filter attribute already names year, level, province)."""
-    text = html.decode("utf-8")
-    m = _BODY.search(text)
-    if m is None:
-        return html
-    end = text.index(">", m.end()) + 1
-    mark = f'<span data-pagefind-filter="{PART_FILTER}:{part}"></span>'
-    return (text[:end] + mark + text[end:]).encode("utf-8")
+"""The filter that names a page's index part. The search page merges part ``g`` with this filter
+set to ``g`` on every page (Pagefind's ``mergeFilter``), uses it to run a query only in the parts
+that read each of its words as one index would (``site_docs/assets/search-parts/``), and does not
+show it. The pages are indexed as they are: the filter is not written into them, so a part's
+pages are only linked for Pagefind, not read and rewritten by the build."""
 
 
 STUB_PAGE = (
@@ -228,22 +218,11 @@ def index_job(job: IndexJob) -> str:
         site = Path(job.site_dir)
         if job.stub:
             write_files([(work / "site" / "index.html", STUB_PAGE.encode())])
-        elif job.part is None:
+        else:
             sources = job.sources or tuple(f"{site}/{rel}" for rel in job.pages)
             link_files(
                 [(src, work / "site" / rel) for rel, src in zip(job.pages, sources, strict=True)]
             )
-        else:
-            sources = job.sources or tuple(f"{site}/{rel}" for rel in job.pages)
-            for i in range(0, len(job.pages), 200):
-                write_files(
-                    [
-                        (work / "site" / rel, with_part_filter(Path(src).read_bytes(), job.part))
-                        for rel, src in zip(
-                            job.pages[i : i + 200], sources[i : i + 200], strict=True
-                        )
-                    ]
-                )
         cmd = [
             sys.executable,
             "-m",
@@ -425,13 +404,12 @@ def assemble_indexes(jobs: list[IndexJob], site_dir: Path, links: Links | None =
         totals: dict[str, dict[str, int]] = {}
         for summary in summaries:
             for name, values in summary["filters"].items():
-                if name != PART_FILTER:
-                    into = totals.setdefault(name, {})
-                    for value, n in values.items():
-                        into[value] = into.get(value, 0) + n
+                into = totals.setdefault(name, {})
+                for value, n in values.items():
+                    into[value] = into.get(value, 0) + n
         listing = {
             "parts": [f"part-{j.part}/" for j in parts],
-            "pages": [sum(s["filters"].get(PART_FILTER, {}).values()) for s in summaries],
+            "pages": [len(j.pages) for j in parts],
             "filters": {k: dict(sorted(v.items())) for k, v in sorted(totals.items())},
             "words": words,
             "sample": {"over": SAMPLE_OVER, "until": SAMPLE_UNTIL},

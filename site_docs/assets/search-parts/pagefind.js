@@ -13,7 +13,8 @@
 // the query the directory gives the parts that hold it (exactly, for a quoted search; as itself
 // or the beginning of a longer word otherwise); the query runs in the parts that hold every
 // word (a word no part holds is left out, as one index would), each merged into the search
-// when a query first needs it, and the filter `part` keeps the results to those parts.
+// when a query first needs it with the filter `part` set to its number on every page (Pagefind's
+// `mergeFilter`), and that filter keeps the results to those parts.
 // The filters shown are the site's (from `parts.json`), without `part`.
 //
 // The directory also gives, for each part holding a word, the number of its pages holding it;
@@ -276,7 +277,10 @@ async function issuerResults(found, text, s) {
 function merge(parts, s) {
   return Promise.all(
     parts.map((g) => {
-      if (!merged.has(g)) merged.set(g, pagefind.mergeIndex(new URL(s.parts[g], root).pathname));
+      // Every page of part g gets the filter part: g (its pages do not carry it).
+      const path = new URL(s.parts[g], root).pathname;
+      const options = { mergeFilter: { [PART]: String(g) } };
+      if (!merged.has(g)) merged.set(g, pagefind.mergeIndex(path, options));
       return merged.get(g);
     }),
   );
