@@ -19,9 +19,8 @@ from typing import Any
 import yaml
 
 from pipeline import (
-    PIPELINE_VERSION,
+    codehash,
     crossreport,
-    htmlsource,
     package,
     pages,
     paths,
@@ -30,14 +29,14 @@ from pipeline import (
     segments,
     zipped,
 )
-from pipeline.archive import HTML_SUFFIXES, MAX_BYTES, SourceError
+from pipeline.archive import HTML_SUFFIXES, MAX_BYTES
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.database import DatabaseWriter
 from pipeline.executor import Beside, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
-from pipeline.records import Report, Source
-from pipeline.report import StageError, process, report_id_for
+from pipeline.records import Problem, Report, Source
+from pipeline.report import report_id_for, run
 from pipeline.reportjson import JSON_DIR, JsonWriter, issuer_part
 from pipeline.reportjson import publish as publish_json
 from pipeline.site import (
@@ -51,22 +50,11 @@ from pipeline.site import (
 )
 from pipeline.site.carry import Links
 from pipeline.site.shards import prune
-from pipeline.store import Reports, cache_key, for_task, light_reports, lighten
+from pipeline.store import Reports, cache_key, for_task, light_reports, lighten, whole_report
 
 SIDECAR_SUFFIX = ".meta.yml"
 SIDECAR_KEYS = {"url", "retrieved", "issuer", "title", "license"}
 MAX_NAME_BYTES = 200
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something the build could not use, named with its file and reason."""
-
-    source_file: str
-    stage: str
-    message: str
-    severity: str = "error"
-    """``error``: the file was skipped; ``warning``: it was published with a caveat."""
 
 
 @dataclass
@@ -90,19 +78,6 @@ Progress = Callable[[str], None]
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def code_fingerprint() -> str:
-    """Hash of the pipeline's code and vocabulary: a change to either invalidates the cache."""
-    h = hashlib.sha256(PIPELINE_VERSION.encode())
-    for p in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if (
-            p.suffix in {".py", ".yml", ".yaml", ".csv", ".json", ".html", ".js", ".css", ".j2"}
-            and "__pycache__" not in p.parts
-        ):
-            h.update(p.relative_to(paths.PACKAGE_DIR).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def read_sidecar(path: Path) -> dict[str, str]:
@@ -190,37 +165,6 @@ def _load(path: Path) -> tuple[dict[str, str] | None, list[Problem]]:
     return sidecar, problems
 
 
-def _work(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]:
-    source, report_id = args
-    declared = None
-    if source.name.lower().endswith(HTML_SUFFIXES):
-        declared = htmlsource.declared_charset(source.data)
-    try:
-        return source.name, process(source, report_id, declared), None
-    except SourceError as exc:
-        return source.name, None, Problem(source.name, "archive", str(exc))
-    except StageError as exc:
-        return source.name, None, Problem(source.name, exc.stage, exc.message)
-    except Exception as exc:  # noqa: BLE001 - one report's failure must not stop the build
-        return source.name, None, Problem(source.name, "unknown", f"{type(exc).__name__}: {exc}")
-
-
-def whole_report(
-    cache: Cache, key: str, path: str, sidecar: dict[str, str], report_id: str
-) -> Report:
-    """The whole report kept under ``key``; made again from its source (and kept again) when
-    the entry is gone or does not verify, as only its light copy was read at the start."""
-    hit = cache.get(key)
-    if hit is not None and hit[0] is not None:
-        return hit[0]
-    source = Source(name=Path(path).name, data=Path(path).read_bytes(), sidecar=sidecar)
-    name, report, problem = _work((source, report_id))
-    if report is None:
-        raise RuntimeError(f"{name}: {problem.message if problem else 'not made'}")
-    cache.put(key, (report, problem))
-    return report
-
-
 def _assign_ids(names: list[str]) -> dict[str, str]:
     ids: dict[str, str] = {}
     used: set[str] = set()
@@ -271,7 +215,7 @@ def run_stages(
 
     t0 = time.perf_counter()
     ids = _assign_ids([p.name for p, _ in usable])
-    cache = Cache(cache_dir, code_fingerprint()) if cache_dir else None
+    cache = Cache(cache_dir, codehash.fingerprint(codehash.STAGES)) if cache_dir else None
     # Per source: its report (light when there is a cache to read the whole one back from),
     # its problem, and the hash of its cleaned text (to find duplicates).
     outcomes: dict[str, tuple[Report | None, Problem | None, str]] = {}
@@ -290,7 +234,7 @@ def run_stages(
 
     def run_pending() -> None:
         chunk = max(1, min(64, len(pending) // (ex.workers * 4) or 1))
-        for name, report, problem in ex.map(_work, pending, chunksize=chunk, local_below=8):
+        for name, report, problem in ex.map(run, pending, chunksize=chunk, local_below=8):
             if cache:
                 cache.put(keys[name], (report, problem))
             record(name, report, problem)
@@ -399,7 +343,7 @@ def run_stages(
             kept,
             load,
             key=lambda light: keys[light.archived.source_file],
-            cache=(str(cache_dir), code_fingerprint()),
+            cache=(str(cache_dir), codehash.fingerprint(codehash.STAGES)),
             sources=where,
         )
     return result
@@ -518,7 +462,7 @@ def write_datasets(
         issuer = issuer_part(issuer_rows.get(fields["issuer_id"]))
         return segments.Inputs(fields, issuer, tuple(reuse_rows.get(r.report_id, ())))
 
-    salt = environment_fingerprint(code_fingerprint(), (*LIBRARIES, "pyarrow"))
+    salt = environment_fingerprint(codehash.fingerprint(codehash.PACKAGE), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
     result.json_documents = [
         (f"{seg.folder}/{JSON_DIR}" if cache_dir and segments.keyed(seg) else None, seg.ids)
@@ -887,7 +831,7 @@ def input_fingerprint(
     are those recorded there is not read again: its recorded hash is used, so that a no-change
     build of a national corpus does not read every source."""
     libraries = LIBRARIES + SITE_LIBRARIES if with_site else LIBRARIES
-    h = hashlib.sha256(environment_fingerprint(code_fingerprint(), libraries).encode())
+    h = hashlib.sha256(environment_fingerprint(codehash.whole(), libraries).encode())
     h.update(b"site" if with_site else b"data")
     files, _ = discover(source_dir)
     sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
@@ -1024,7 +968,9 @@ def _build_locked(
             t0 = time.perf_counter()
             staged = tuple(f"downloads/{sub}" for sub in STAGED)
             clear_generated_docs(docs_dir, keep=(*pages.KEPT_FOLDERS, *staged))
-            salt = environment_fingerprint(code_fingerprint(), LIBRARIES + SITE_LIBRARIES)
+            salt = environment_fingerprint(
+                codehash.fingerprint(codehash.PAGES), LIBRARIES + SITE_LIBRARIES
+            )
             n = pages.write_pages(
                 docs_dir,
                 result.reports,

@@ -1,8 +1,9 @@
 """Per-report cache: what the per-report stages made of a source, kept between builds.
 
-An entry is keyed by the source's bytes, its sidecar, its id, the pipeline's code and the
-versions of Python and of the libraries that shape the outputs, so that upgrading one of them
-recomputes every report. Entries are pickles, and unpickling runs code: each entry is signed
+An entry is keyed by the source's bytes, its sidecar, its id, the code of the per-report stages
+(``pipeline.codehash``: a change to the site's code keeps the entries) and the versions of
+Python and of the libraries that shape the outputs, so that upgrading one of them recomputes
+every report. Entries are pickles, and unpickling runs code: each entry is signed
 (HMAC-SHA256) with a secret of this checkout, created on first use in the cache folder and
 readable by its owner only, and an entry whose signature does not verify is never unpickled.
 """

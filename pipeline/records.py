@@ -187,3 +187,14 @@ class Report:
     """What was removed from the source's metadata before publishing (``safety.safe_metadata``)."""
     fingerprints: Fingerprints = field(default_factory=Fingerprints)
     """Hashes of the sentences that count for copied text (see ``Fingerprints``)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the build could not use, named with its file and reason."""
+
+    source_file: str
+    stage: str
+    message: str
+    severity: str = "error"
+    """``error``: the file was skipped; ``warning``: it was published with a caveat."""

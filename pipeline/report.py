@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from pipeline import htmlsource, readers, safety
-from pipeline.archive import archive
+from pipeline.archive import HTML_SUFFIXES, SourceError, archive
 from pipeline.clean import clean
 from pipeline.crossreport.fingerprint import counted_sentences, fingerprints
 from pipeline.extract.checks import consistency_checks, mark_failed, prose_vs_table
@@ -15,7 +15,7 @@ from pipeline.extract.figures import extract_figures
 from pipeline.extract.template import parse_template
 from pipeline.markdown import to_markdown
 from pipeline.metadata import extract_metadata
-from pipeline.records import Check, Report, Source
+from pipeline.records import Check, Problem, Report, Source
 from pipeline.script import to_simplified
 
 _ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
@@ -49,6 +49,23 @@ def report_id_for(name: str) -> str:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
         slug = f"{slug[:36]}-{digest}".strip("-") if slug else f"r-{digest}"
     return slug
+
+
+def run(args: tuple[Source, str]) -> tuple[str, Report | None, Problem | None]:
+    """One source through every stage (``process``, with the charset a web page declares) as a
+    task of the build: its name with the report, or with the problem that stopped it."""
+    source, report_id = args
+    declared = None
+    if source.name.lower().endswith(HTML_SUFFIXES):
+        declared = htmlsource.declared_charset(source.data)
+    try:
+        return source.name, process(source, report_id, declared), None
+    except SourceError as exc:
+        return source.name, None, Problem(source.name, "archive", str(exc))
+    except StageError as exc:
+        return source.name, None, Problem(source.name, exc.stage, exc.message)
+    except Exception as exc:  # noqa: BLE001 - one report's failure must not stop the build
+        return source.name, None, Problem(source.name, "unknown", f"{type(exc).__name__}: {exc}")
 
 
 def process(source: Source, report_id: str, declared_charset: str | None = None) -> Report:

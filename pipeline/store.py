@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-from pipeline.records import Report
+from pipeline.records import Report, Source
+
+if TYPE_CHECKING:
+    from pipeline.cache import Cache
 
 
 def lighten(r: Report) -> Report:
@@ -107,11 +110,27 @@ class Kept:
     checks: tuple[Any, ...]
 
     def load(self) -> Report:
-        from pipeline.build import whole_report
-
         cache = _cache(self.cache_dir, self.fingerprint)
         report = whole_report(cache, self.key, self.source, self.sidecar, self.report_id)
         return replace(report, duplicates=self.duplicates, checks=self.checks)
+
+
+def whole_report(
+    cache: Cache, key: str, path: str, sidecar: dict[str, str], report_id: str
+) -> Report:
+    """The whole report kept under ``key``; made again from its source (and kept again) when
+    the entry is gone or does not verify, as only its light copy was read at the start."""
+    from pipeline.report import run
+
+    hit = cache.get(key)
+    if hit is not None and hit[0] is not None:
+        return hit[0]
+    source = Source(name=Path(path).name, data=Path(path).read_bytes(), sidecar=sidecar)
+    name, report, problem = run((source, report_id))
+    if report is None:
+        raise RuntimeError(f"{name}: {problem.message if problem else 'not made'}")
+    cache.put(key, (report, problem))
+    return report
 
 
 def for_task(reports: Sequence[Report], r: Report) -> Kept | Report:
