@@ -141,7 +141,8 @@ class IndexJob:
     """Where they are read from (see ``sources``)."""
     out: str
     part: int | None = None
-    """The part's number, given to each of its pages as the filter ``part`` (``None``: none)."""
+    """The part's number (``None``: not a part), which the search page gives each of its pages
+    as the filter ``part`` when it merges the part (``PART_FILTER``)."""
     stub: bool = False
     """The stub primary index of a site in parts (``pages`` is empty)."""
     sources: tuple[str, ...] = ()
