@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -53,25 +54,37 @@ def module_file(name: str, root: Path = PACKAGE_DIR) -> Path | None:
     return None
 
 
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)", re.M
+)
+"""A line that may be an import statement (with the lines of its parentheses). Each is parsed
+on its own; a line of prose that only looks like one (in a docstring) does not parse."""
+
+
 def _imports(name: str, root: Path) -> list[str]:
-    """The modules of the package that module ``name`` imports (see the module's docstring)."""
+    """The modules of the package that module ``name`` imports (see the module's docstring).
+    Only the import statements are parsed (parsing whole modules took 0.9 s a build)."""
     path = module_file(name, root)
     assert path is not None
     top = root.name
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[str] = []
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            found += [a.name for a in node.names if a.name.split(".")[0] == top]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                source = ".".join([*base, *([node.module] if node.module else [])])
+    for m in _IMPORT.finditer(path.read_text(encoding="utf-8")):
+        try:
+            statement = ast.parse(m.group().strip()).body[0]
+        except SyntaxError:
+            continue
+        if isinstance(statement, ast.Import):
+            found += [a.name for a in statement.names if a.name.split(".")[0] == top]
+        elif isinstance(statement, ast.ImportFrom):
+            if statement.level:
+                base = package.split(".")[: len(package.split(".")) - statement.level + 1]
+                source = ".".join([*base, *([statement.module] if statement.module else [])])
             else:
-                source = node.module or ""
+                source = statement.module or ""
             if source.split(".")[0] != top:
                 continue
-            for a in node.names:
+            for a in statement.names:
                 sub = f"{source}.{a.name}"
                 found.append(sub if module_file(sub, root) is not None else source)
     return found
