@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -798,9 +798,11 @@ def write_corpus_zip(
         for p in (datasets_dir / sub).rglob("*"):
             if p.is_file():
                 found.setdefault(p.relative_to(datasets_dir).as_posix(), str(p))
-    members = [
-        (rel, Path(found[rel]))
-        for rel in sorted(found, key=lambda rel: PurePosixPath(rel).parts)
+    # Paths in a file tree's order (a folder's files before a longer name's: "a/b" < "a-c"),
+    # as strings: 41,500 paths at 10,000 reports, which as Path objects cost 0.8 s.
+    members: list[tuple[str, Path | str]] = [
+        (rel, found[rel])
+        for rel in sorted(found, key=lambda rel: rel.split("/"))
         if rel.startswith(("archive/", "texts/"))
     ]
     members += [(n, datasets_dir / n) for n in ("datapackage.json", "archive.csv")]

@@ -170,7 +170,7 @@ class MemberCache:
 
 def write_zip(
     dest: Path,
-    members: Sequence[tuple[str, Path]],
+    members: Sequence[tuple[str, Path | str]],
     cache: MemberCache | None = None,
     threads: int = 2,
 ) -> None:
@@ -182,7 +182,7 @@ def write_zip(
     kept = cache.kept_zip(dest.name)
     record: dict[str, list] = {}
 
-    def compressed(part: Sequence[tuple[str, Path]]) -> list[tuple[int, int, bytes, list]]:
+    def compressed(part: Sequence[tuple[str, Path | str]]) -> list[tuple[int, int, bytes, list]]:
         out = []
         for name, path in part:
             stamp = _stamp(path)
@@ -191,7 +191,8 @@ def write_zip(
             if entry is not None and blob is not None:
                 size, crc, digest = entry[0], entry[4], entry[3]
             else:
-                data = path.read_bytes()
+                with open(path, "rb") as f:
+                    data = f.read()
                 size, crc = len(data), zlib.crc32(data)
                 digest, blob = cache.get_digest(data)
             out.append((size, crc, blob, [*stamp, digest]))
