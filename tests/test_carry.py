@@ -212,6 +212,30 @@ def test_sync_links_keeps_the_same_files_and_replaces_or_removes_the_others(tmp_
     assert all(os.path.samefile(dest, s) for s, dest in pairs)
 
 
+def test_a_file_written_again_leaves_its_hard_links_as_they_were(tmp_path):
+    """A page or download of the docs folder is hard-linked into the site being served: writing
+    it again makes a new file, and the served one changes only when the new site is swapped in."""
+    from pipeline.fileio import write_files
+
+    page = tmp_path / "docs" / "a.md"
+    write_files([(page, b"old")])
+    served = tmp_path / "site" / "a.md"
+    served.parent.mkdir()
+    os.link(page, served)
+    write_files([(page, b"new")])
+    assert page.read_bytes() == b"new" and served.read_bytes() == b"old"
+    assert not os.path.samefile(page, served)
+    # Linked over a file that is there: that file is replaced, its other links left alone.
+    from pipeline.fileio import link_or_copy
+
+    other = tmp_path / "other.md"
+    other.write_bytes(b"other")
+    link_or_copy(other, page)
+    assert os.path.samefile(other, page) and served.read_bytes() == b"old"
+    link_or_copy(page, page)  # a file linked onto itself stays
+    assert page.read_bytes() == b"other"
+
+
 def test_a_downloads_folder_is_carried_from_any_last_site_and_checked_file_by_file(tmp_path):
     docs = tmp_path / "docs" / "downloads" / "texts"
     docs.mkdir(parents=True)
