@@ -315,8 +315,8 @@ class _Table:
         self.names = [f.name for f in schema.fields]
         self.csv = None
         if csv_path is not None:
-            self.csv = csv_path.open("w", encoding="utf-8", newline="")
-            self.csv.write(",".join(self.names) + "\n")
+            self.csv = csv_path.open("wb")
+            self.csv.write((",".join(self.names) + "\n").encode("utf-8"))
         parquet_path.parent.mkdir(parents=True, exist_ok=True)
         self.parquet = pq.ParquetWriter(
             parquet_path,
@@ -332,14 +332,14 @@ class _Table:
 
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         if self.csv is not None:
-            self.csv.write(csv_text(self.schema.name, rows))
+            self.csv.write(csv_text(self.schema.name, rows).encode("utf-8"))
         if rows:
             self.add_arrow(_arrow_table(self.schema, rows))
 
-    def add_csv(self, text: str) -> None:
-        """CSV lines made beforehand (``csv_text``)."""
+    def add_csv(self, data: bytes) -> None:
+        """CSV lines made beforehand (``csv_text``, encoded as UTF-8)."""
         if self.csv is not None:
-            self.csv.write(text)
+            self.csv.write(data)
 
     def add_arrow(self, table: pa.Table) -> None:
         """Rows as an Arrow table of this resource's schema; a row group is written once
@@ -403,7 +403,7 @@ class PackageWriter:
         self,
         first_id: str,
         last_id: str,
-        csv_of: Callable[[str], str],
+        csv_of: Callable[[str], bytes],
         arrow_of: Callable[[str], pa.Table],
         names: Sequence[str],
         counts: Sequence[tuple[int | None, dict[str, int]]],

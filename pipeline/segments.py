@@ -302,9 +302,9 @@ def counts(segment: Segment) -> list[tuple[int | None, dict[str, int]]]:
     return [(year, n) for year, n in data]
 
 
-def read_csv(segment: Segment, name: str) -> str:
-    """The segment's CSV lines of ``name``."""
-    return (Path(segment.folder) / f"{name}.csv").read_text(encoding="utf-8")
+def read_csv(segment: Segment, name: str) -> bytes:
+    """The segment's CSV lines of ``name`` (UTF-8), copied into the package's file as they are."""
+    return (Path(segment.folder) / f"{name}.csv").read_bytes()
 
 
 def read_arrow(segment: Segment, name: str) -> pa.Table:
