@@ -318,6 +318,8 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
     }
     kept_html = cache.with_name("cache-site") / "page-html"
     kept_before = {p.name for p in kept_html.iterdir()}
+    browse = tmp_path / "docs" / "browse"
+    browse_docs = {p: p.stat().st_mtime_ns for p in browse.rglob("*.md")}
     # A change to one report: its shard, the hub pages (counts, lists) and one index part.
     _, data = generate_one(999, 3)
     sorted(src.iterdir())[5].write_bytes(data)
@@ -335,6 +337,9 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(corpus, tmp_path
         if p.name != "index.md" and p.read_bytes() == issuer_docs.get(p.name, (b"", 0))[0]
     }
     assert rewritten and same and not (same & rewritten)
+    # So are the browse pages' lists: those not listing the report (nor counting it) are kept.
+    browse_kept = [p for p in browse.rglob("*.md") if browse_docs.get(p) == p.stat().st_mtime_ns]
+    assert len(browse_docs) / 2 < len(browse_kept) < len(browse_docs)
     assert second.site.shards == first.site.shards
     after = _site_pages(tmp_path / "site")
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}

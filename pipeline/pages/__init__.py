@@ -110,9 +110,9 @@ def generated_docs() -> tuple[str, ...]:
 KEYS_FILE = ".page-keys.json"
 """In the docs folder: the key of each report page written by the last build."""
 
-KEPT_FOLDERS = ("reports", "issuers", "downloads/reports")
-"""Where outputs that can be kept from one build to the next live (report and issuer pages,
-report CSVs)."""
+KEPT_FOLDERS = ("reports", "issuers", "browse", "downloads/reports")
+"""Where outputs that can be kept from one build to the next live (report, issuer and browse
+pages, report CSVs)."""
 
 
 def write_pages(
@@ -174,11 +174,13 @@ def write_pages(
                 write_files(batch)
                 batch = []
     write_files(batch)
-    for folder in KEPT_FOLDERS:
-        if (docs_dir / folder).is_dir():
-            for entry in os.scandir(docs_dir / folder):
-                if entry.is_file() and f"{folder}/{entry.name}" not in made:
-                    os.unlink(entry.path)
+    for folder in KEPT_FOLDERS:  # what no page of this build is (browse/ has subfolders)
+        for where, subs, files in os.walk(docs_dir / folder):
+            subs.sort()
+            rel = Path(where).relative_to(docs_dir).as_posix()
+            for name in files:
+                if f"{rel}/{name}" not in made:
+                    os.unlink(os.path.join(where, name))
     if salt:
         keys_file.write_text(json.dumps(site.keys, sort_keys=True), encoding="utf-8")
     return pages

@@ -4,11 +4,13 @@ list longer than ``PAGE_ITEMS`` continues on numbered pages, so no page grows wi
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pipeline.pages.common import (
+    KEPT,
     LEVEL_ORDER,
     LEVEL_ZH,
     TYPE_ZH,
@@ -82,27 +84,45 @@ def _page_name(path: str, k: int) -> str:
     return path if k == 1 else f"{path[: -len('.md')]}-p{k}.md"
 
 
+Keep = Callable[[str, Any], bool]
+"""Whether the page at a path is kept as the last build wrote it, given all it is made from
+(``Site.kept`` by a hash of it): then it is not rendered again."""
+
+
 def _paged(
-    pages: dict[str, str],
+    pages: dict[str, str | bytes],
     path: str,
-    render_page: Callable[[Groups], str],
+    page: tuple[Any, ...],
     groups: Groups,
+    keep: Keep | None = None,
+    shape: Callable[[Groups], Any] = lambda part: part,
     per_page: int = PAGE_ITEMS,
 ) -> None:
-    """Write ``render_page(groups)`` at ``path`` or, when the groups list more than ``per_page``
-    reports, one page per ``per_page`` with a pager under the title and at the end."""
+    """Write the macro ``page[0]`` of the template with the arguments ``page[1:]`` and
+    ``shape(groups)`` at ``path`` or, when the groups list more than ``per_page`` reports, one
+    page per ``per_page`` with a pager under the title and at the end. A page ``keep`` keeps
+    is ``KEPT``, not rendered: each page is made from ``page``, its part of the groups and the
+    pager alone."""
     parts = _chunks(groups, per_page)
+    render = macro(TEMPLATE, page[0])
     if len(parts) == 1:
-        pages[path] = render_page(groups)
+        if keep is not None and keep(path, (page, groups)):
+            pages[path] = KEPT
+        else:
+            pages[path] = str(render(*page[1:], shape(groups)))
         return
     folder, _, name = path.rpartition("/")
     names = [_page_name(name, k) for k in range(1, len(parts) + 1)]
     for k, part in enumerate(parts, 1):
+        rel = f"{folder}/{names[k - 1]}"
+        if keep is not None and keep(rel, (page, part, k, names)):
+            pages[rel] = KEPT
+            continue
         pager = str(macro("_shared.md.j2", "pager")(k, names)).strip()
-        lines = render_page(part).rstrip().split("\n")
+        lines = str(render(*page[1:], shape(part))).rstrip().split("\n")
         at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
         lines[at:at] = ["", pager]
-        pages[f"{folder}/{names[k - 1]}"] = "\n".join([*lines, "", pager, ""])
+        pages[rel] = "\n".join([*lines, "", pager, ""])
 
 
 def _by_province_groups(reports: list[Report]) -> list[tuple[str, list[Report]]]:
@@ -111,13 +131,14 @@ def _by_province_groups(reports: list[Report]) -> list[tuple[str, list[Report]]]
 
 
 def _split_page(
-    pages: dict[str, str],
+    pages: dict[str, str | bytes],
     base: str,
     title: str,
     back: tuple[str, str],
     reports: list[Report],
     depth: int,
     list_max: int,
+    keep: Keep | None = None,
 ) -> None:
     """A browse page for ``reports`` at ``base`` (``…/index.md``): grouped by year, or, when
     there are too many, a table of years linking to one page per year grouped by province."""
@@ -128,8 +149,9 @@ def _split_page(
         _paged(
             pages,
             f"{base}/index.md",
-            lambda groups: str(macro(TEMPLATE, "group_page")(title, back, groups)),
+            ("group_page", title, back),
             _groups(((f"{y} 年度", by_year[y]) for y in years), prefix),
+            keep,
         )
         return
     counts = [(y, f"{slug(y)}.md", len(by_year[y])) for y in years]
@@ -138,13 +160,16 @@ def _split_page(
         _paged(
             pages,
             f"{base}/{slug(y)}.md",
-            lambda groups, y=y: str(macro(TEMPLATE, "group_year_page")(title, y, groups)),
+            ("group_year_page", title, y),
             _groups(_by_province_groups(by_year[y]), prefix),
+            keep,
         )
 
 
-def _province_pages(prov: str, reports: list[Report]) -> dict[str, str]:
-    pages: dict[str, str] = {}
+def _province_pages(
+    prov: str, reports: list[Report], keep: Keep | None = None
+) -> dict[str, str | bytes]:
+    pages: dict[str, str | bytes] = {}
     base = f"browse/region/{slug(prov)}"
     prefix = "../../../reports/"
     own = [r for r in reports if tier(r) == "province"]
@@ -156,19 +181,25 @@ def _province_pages(prov: str, reports: list[Report]) -> dict[str, str]:
         label = pref or "直辖区县"
         n_county = sum(tier(r) == "county" for r in by_pref[pref])
         rows.append((label, f"{slug(label)}.md", len(by_pref[pref]), n_county))
-        _prefecture_pages(pages, f"{base}/{slug(label)}.md", prov, label, by_pref[pref])
+        _prefecture_pages(pages, f"{base}/{slug(label)}.md", prov, label, by_pref[pref], keep)
     own_label = f"{prov}省级机关" if prov != "未知" else "地区未知"
     _paged(
         pages,
         f"{base}/index.md",
-        lambda groups: str(macro(TEMPLATE, "province_page")(prov, len(reports), rows, groups)),
+        ("province_page", prov, len(reports), rows),
         _groups([(own_label, own)] if own else [], prefix),
+        keep,
     )
     return pages
 
 
 def _prefecture_pages(
-    pages: dict[str, str], path: str, prov: str, pref: str, reports: list[Report]
+    pages: dict[str, str | bytes],
+    path: str,
+    prov: str,
+    pref: str,
+    reports: list[Report],
+    keep: Keep | None = None,
 ) -> None:
     """A prefecture's page: its own bodies, then each county's (continued on numbered pages
     when long; the county index links to the page where each county starts)."""
@@ -193,22 +224,22 @@ def _prefecture_pages(
     _paged(
         pages,
         path,
-        lambda part: str(
-            macro(TEMPLATE, "prefecture_page")(
-                prov,
-                pref,
-                len(reports),
-                index,
-                [(label, anchor(label.removesuffix("（续）")), items) for label, items in part],
-            )
-        ),
+        ("prefecture_page", prov, pref, len(reports), index),
         groups,
+        keep,
+        lambda part: [
+            (label, anchor(label.removesuffix("（续）")), items) for label, items in part
+        ],
     )
 
 
-def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[str, str]:
-    """Index pages: by year, by province → prefecture → county, by level, by document type."""
-    pages: dict[str, str] = {}
+def browse_pages(
+    reports: Sequence[Report], list_max: int = LIST_MAX, keep: Keep | None = None
+) -> dict[str, str | bytes]:
+    """Index pages: by year, by province → prefecture → county, by level, by document type.
+    The lists of reports are ``KEPT`` where ``keep`` keeps them (the tables of counts above
+    them are small and always made)."""
+    pages: dict[str, str | bytes] = {}
     reps = list(reports)
     by_year = group(reps, year)
     by_prov = group(reps, lambda r: r.metadata.region.province or "未知")
@@ -227,8 +258,9 @@ def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[st
         _paged(
             pages,
             f"browse/year/{slug(y)}.md",
-            lambda groups, y=y: str(macro(TEMPLATE, "year_page")(y, len(by_year[y]), groups)),
+            ("year_page", y, len(by_year[y])),
             _groups(_by_province_groups(by_year[y]), "../../reports/"),
+            keep,
         )
 
     # Regions: province → prefecture → county.
@@ -245,7 +277,7 @@ def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[st
                 tiers["county"],
             )
         )
-        pages.update(_province_pages(prov, by_prov[prov]))
+        pages.update(_province_pages(prov, by_prov[prov], keep))
     pages["browse/regions.md"] = str(macro(TEMPLATE, "regions_page")(rows))
 
     # Levels and document types: grouped by year (split by year when large).
@@ -263,6 +295,7 @@ def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[st
             by_level[k],
             3,
             list_max,
+            keep,
         )
     pages["browse/types.md"] = str(
         macro(TEMPLATE, "types_page")(
@@ -278,6 +311,7 @@ def browse_pages(reports: Sequence[Report], list_max: int = LIST_MAX) -> dict[st
             by_type[k],
             3,
             list_max,
+            keep,
         )
 
     pages["browse/index.md"] = str(
@@ -301,8 +335,21 @@ def all_reports_page(reports: Sequence[Report]) -> str:
     return str(macro(TEMPLATE, "all_reports_page")(groups))
 
 
+def _keep(site: Site) -> Keep | None:
+    """Keep a list page whose inputs (and code, ``site.salt``) are those of the last build."""
+    if not site.salt:
+        return None
+
+    def keep(path: str, inputs: Any) -> bool:
+        h = hashlib.sha256(f"{site.salt}\0{path}\0".encode())
+        h.update(repr(inputs).encode())
+        return site.kept((path,), h.hexdigest())
+
+    return keep
+
+
 def _outputs(site: Site) -> Iterator[Output]:
-    yield from browse_pages(site.reports).items()
+    yield from browse_pages(site.reports, keep=_keep(site)).items()
     yield "reports/index.md", all_reports_page(site.reports)
 
 
