@@ -10,8 +10,14 @@ import pytest
 from conftest import build_into
 
 from pipeline import codehash, paths
+from pipeline.site.shards import SHARD_CODE
 
-PARTS = {"stages": codehash.STAGES, "package": codehash.PACKAGE, "pages": codehash.PAGES}
+PARTS = {
+    "stages": codehash.STAGES,
+    "package": codehash.PACKAGE,
+    "pages": codehash.PAGES,
+    "shards": SHARD_CODE,
+}
 
 
 def _prints(root: Path) -> dict[str, str]:
@@ -49,10 +55,13 @@ def test_the_stages_run_extraction_and_none_of_the_site_or_the_package():
         ("pages/templates/report.md.j2", {"pages", "whole"}),
         ("segments.py", {"package", "whole"}),
         ("extract/figures.py", {"stages", "package", "pages", "whole"}),
-        ("data/boilerplate.yml", {"stages", "package", "pages", "whole"}),
+        ("data/boilerplate.yml", {"stages", "package", "pages", "shards", "whole"}),
         ("extract/__init__.py", {"stages", "package", "pages", "whole"}),
-        ("theme/main.html", {"whole"}),
-        ("site/shards.py", {"whole"}),
+        ("theme/main.html", {"shards", "whole"}),
+        ("site/shards.py", {"shards", "whole"}),
+        ("site/digest.py", {"shards", "whole"}),
+        # How the index is assembled and searched: no shard is built again for it.
+        ("site/search_index.py", {"whole"}),
     ],
 )
 def test_a_fingerprint_changes_with_the_code_it_runs_only(tmp_path, edited, changed):

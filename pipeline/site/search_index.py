@@ -25,18 +25,17 @@ import gc
 import gzip
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pipeline.fileio import files_under, link_files, write_files
 from pipeline.site.carry import Links
+from pipeline.site.digest import DIGESTS, search_digest
 from pipeline.site.mkdocs_run import page_html
 
 INDEX_PAGES = 1000
@@ -66,64 +65,6 @@ Below it, a query is searched in every part holding its words, as one index woul
 
 SAMPLE_UNTIL = 50
 """Results a first, part-by-part search goes on to: ten of the UI's pages of five."""
-
-DIGESTS = "search-digests.json"
-"""Written beside a shard's pages: each report page's ``search_digest``."""
-
-_BODY = re.compile(r"<div [^>]*\bdata-pagefind-body\b")
-_IGNORED = re.compile(r"<(\w+)\b[^>]*\bdata-pagefind-ignore\b[^>]*>")
-_PAGEFIND_ATTR = re.compile(r'\bdata-pagefind-(?:filter|meta|sort)="[^"]*"')
-_HTML_TAG = re.compile(r"<html\b[^>]*>")
-# Attributes Pagefind does not read (it indexes text, ids, and its own data- attributes).
-_UNREAD = re.compile(r' (?:class|title|href|rel|aria-label|tabindex|role)="[^"]*"')
-
-
-def _element_end(html: str, start: int, tag: str) -> int:
-    """Where the element whose start tag is at ``start`` ends (generated HTML: well nested)."""
-    depth = 0
-    for m in _tag_pattern(tag).finditer(html, start):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            return m.end()
-    return len(html)
-
-
-@cache
-def _tag_pattern(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"<(/?){tag}\b")
-
-
-def search_digest(html: str) -> str:
-    """What Pagefind reads of a report page, as a digest: the ``<html>`` tag (its language) and
-    the ``data-pagefind-body`` element without what Pagefind leaves out of the index (elements
-    marked ``data-pagefind-ignore``, of which only Pagefind's own attributes are kept) and
-    without the attributes it does not read. The parts of a page that show other reports (its
-    neighbours, copied-text notes and marks, checks across years) are of that kind, so a
-    one-report change re-indexes the part of that report alone, not every part holding a page
-    that names it. (Checked: Pagefind writes the same index for pages that differ there.)"""
-    m = _BODY.search(html)
-    if m is None:
-        return hashlib.sha256(html.encode()).hexdigest()
-    body = html[m.start() : _element_end(html, m.start(), "div")]
-    kept, pos = [], 0
-    while (ig := _IGNORED.search(body, pos)) is not None:
-        end = _element_end(body, ig.start(), ig.group(1))
-        kept += [body[pos : ig.start()], " ".join(_PAGEFIND_ATTR.findall(body[ig.start() : end]))]
-        pos = end
-    kept.append(body[pos:])
-    tag = _HTML_TAG.search(html)
-    h = hashlib.sha256((tag.group() if tag else "").encode())
-    h.update(_UNREAD.sub("", "".join(kept)).encode())
-    return h.hexdigest()
-
-
-def write_digests(site_dir: Path) -> None:
-    """Record the ``search_digest`` of every report page of a built shard."""
-    digests = {
-        p.parent.relative_to(site_dir).as_posix(): search_digest(p.read_text(encoding="utf-8"))
-        for p in sorted((site_dir / "reports").glob("*/index.html"))
-    }
-    (site_dir / DIGESTS).write_text(json.dumps(digests, sort_keys=True) + "\n")
 
 
 def group_count(n_pages: int, shards: int) -> int:

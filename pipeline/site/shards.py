@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import codehash, paths
 from pipeline.fileio import files_under, link_files, link_or_copy
 from pipeline.site.carry import Links, unit_of
+from pipeline.site.digest import search_digest, write_digests
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages, page_html
-from pipeline.site.search_index import search_digest, write_digests
+
+SHARD_CODE = ("pipeline.site.shards",)
+"""The code a shard's output is made by (``pipeline.codehash``): this module, MkDocs' runner
+and the search digests, with what they import."""
 
 SHARD_PAGES = 64
 """Report pages per shard, about: a one-report change rebuilds one shard of this size."""
@@ -45,13 +49,14 @@ def shard_of(page_id: str, shards: int) -> int:
 
 def theme_fingerprint(docs_dir: Path) -> str:
     """What every page's HTML depends on besides its own Markdown: mkdocs.yml, the theme
-    overrides, the committed assets and the versions of the site's libraries."""
+    overrides, the committed assets, the versions of the site's libraries and the code that
+    builds a shard (``SHARD_CODE``)."""
     from pipeline.cache import SITE_LIBRARIES, library_versions
 
     h = hashlib.sha256(repr(sorted(library_versions(SITE_LIBRARIES).items())).encode())
+    h.update(codehash.fingerprint(SHARD_CODE).encode())
     files = [paths.MKDOCS_YML, *sorted((paths.PACKAGE_DIR / "theme").rglob("*"))]
     files += sorted((docs_dir / "assets").rglob("*"))
-    files += [Path(__file__).with_name(n) for n in ("mkdocs_run.py", "search_index.py")]
     for p in files:
         if p.is_file():
             h.update(p.as_posix().rsplit("/", 2)[-1].encode() + b"\0" + p.read_bytes())
