@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import markdown as md
@@ -10,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.archive import SourceError
-from pipeline.markdown import to_markdown
+from pipeline.markdown import escape, to_markdown
 from pipeline.pages import report_page
-from pipeline.pages.render import paragraph_html
+from pipeline.pages.render import join_raw_blocks, paragraph_html, raw_html
 from pipeline.records import Source
 from pipeline.report import StageError, process
 from pipeline.site.mkdocs_run import put_back_raw_html
@@ -147,6 +148,39 @@ def test_a_paragraph_passed_as_html_is_what_markdown_makes_of_it(text, marked):
         made = paragraph_html(block.strip("\n"))
         if made is not None:
             assert put_back_raw_html(made) == _markdown_html(block)
+
+
+# What a page is made of: text escaped as the pages escape it (never raw source text), raw HTML
+# blocks, headings, lists and the wrappers of markdown="1" blocks.
+_BLOCKS = st.one_of(
+    hostile_text.map(lambda t: escape(t).strip()),
+    hostile_text.map(lambda t: str(raw_html("<p>" + str(md.markdown(t)) + "</p>"))),
+    st.sampled_from(["## 一、概述 {#a}", '<div class="x" markdown="1">', "</div>", "- [a](b.md)"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_BLOCKS, max_size=12))
+def test_raw_blocks_joined_give_the_same_html(blocks):
+    """Pages join runs of raw HTML blocks into one (``join_raw_blocks``): whatever surrounds
+    them (text, headings, lists, ``markdown="1"`` blocks), the HTML Markdown makes is the same,
+    but for the blank line it puts between two blocks outside a ``markdown="1"`` block."""
+    page = "\n\n".join(blocks)
+
+    def html(text: str) -> str:
+        made = put_back_raw_html(md.markdown(text, extensions=SITE_EXTENSIONS))
+        return re.sub(r">\n\n+<", ">\n<", made)
+
+    assert html(join_raw_blocks(page)) == html(page)
+
+
+def test_a_run_of_raw_blocks_becomes_one():
+    a, b, c = (str(raw_html(f"<p>{x}</p>")) for x in "abc")
+    page = f"# T\n\n{a}\n\n{b}\n\n{c}\n\n## H\n\n{a}\n\ntext\n\n{b}"
+    joined = join_raw_blocks(page)
+    assert joined.count("<!--raw-html:") == 3
+    assert "<!--raw-html:<p>a</p>\n<p>b</p>\n<p>c</p>-->" in joined
+    assert join_raw_blocks(joined) == joined
 
 
 def test_sentences_with_spans_and_escapes_are_passed_as_html():
