@@ -165,14 +165,6 @@ def report_rows(report: Report) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def sort_rows(name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     _, all_schemas = schemas()
     key = all_schemas[name].primary_key
@@ -298,7 +290,8 @@ def csv_text(name: str, rows: Iterable[dict[str, Any]]) -> str:
     names = [f.name for f in schemas()[1][name].fields]
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerows([_csv_cell(row.get(n)) for n in names] for row in rows)
+    # The csv module writes None as an empty cell, a float as its repr and anything else as str.
+    writer.writerows([row.get(n) for n in names] for row in rows)
     return out.getvalue()
 
 
