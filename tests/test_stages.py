@@ -6,6 +6,8 @@ import codecs
 
 import markdown as md
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.archive import SourceError, archive, looks_like_mojibake
 from pipeline.clean import clean, parse_header_line
@@ -244,6 +246,32 @@ def test_year_document_type_and_issuer_from_title():
 def test_detect_script():
     assert detect_script("內蒙古自治區2009年政府信息公開工作年度報告") == "hant"
     assert detect_script("内蒙古自治区2009年政府信息公开工作年度报告") == "hans"
+
+
+_SCRIPT_LINES = [
+    "內蒙古自治區2009年政府信息公開工作年度報告",
+    "内蒙古自治区2009年政府信息公开工作年度报告",
+    "本機關全年共受理政府信息公開申請128件，均已按時答覆。",
+    "本机关全年共受理政府信息公开申请128件，均已按时答复。",
+    "發佈會、聽證會和網上訪談共舉辦十五場。",
+    "2019 年 1 月 1 日至 12 月 31 日",
+    "干部 乾燥 幹部 后来 皇后 頭髮 发展",
+    "",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SCRIPT_LINES), max_size=400))
+def test_detect_script_is_the_whole_sample_compared(lines):
+    """``detect_script`` converts the sample back a few lines at a time and may stop early:
+    the answer is that of both conversions of the whole sample compared."""
+    from pipeline.script import SAMPLE, converter, to_simplified
+
+    text = "\n".join(lines)
+    sample = text[:SAMPLE]
+    to_hans = sum(map(str.__ne__, sample, to_simplified(sample)))
+    to_hant = sum(map(str.__ne__, sample, converter("s2t").convert(sample)))
+    assert detect_script(text) == ("hant" if to_hans > to_hant else "hans")
 
 
 # ---------------------------------------------------------------- numbers and figures
