@@ -25,8 +25,9 @@ LEAD_MAX_LEN = 25
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 # Characters Python-Markdown interprets anywhere in a line, and those it interprets only at the
-# start of a block (headings, lists, quotes, rules, setext underlines).
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]|])")
+# start of a block (headings, lists, quotes, rules, setext underlines). A ``!`` just before a
+# link made of a URL (``![…](…)``) would make it an image, fetched from the source's host.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]|!])")
 _MD_BLOCK_START = re.compile(r"^(\s*)(?:([#+-])|(\d+)([.)]))")
 
 

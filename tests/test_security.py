@@ -451,6 +451,20 @@ def test_page_escape_reads_the_same_in_markdown_html_and_attributes(text):
 
 
 @pytest.mark.parametrize(
+    "text", ["!http://x.gov.cn/a", "见!https://x.gov.cn/a.png 与 !http://y.cn"]
+)
+def test_a_bang_before_a_url_is_no_image(text):
+    """A URL in the text becomes a link; a ``!`` written just before it must not make the link
+    an image (``![…](…)``), which the browser would fetch from the source's host."""
+    from pipeline.markdown import to_markdown
+
+    html = md.markdown(to_markdown(text, "标题"), extensions=["tables", "attr_list", "toc"])
+    assert "<img" not in html
+    assert html.count("<a href=") == text.count("http")
+    assert "!<a href=" in html
+
+
+@pytest.mark.parametrize(
     ("url", "safe"),
     [
         ("http://www.example.gov.cn/art/2013/3/20/art_1.html", True),
