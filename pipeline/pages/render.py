@@ -111,7 +111,7 @@ def html_table(
     here as every printed value is) or markup a template made. The box is a named region that
     takes the keyboard focus, so that a table wider than the screen can be scrolled with the
     arrow keys. Made here, not in the template: a report's mandated tables have hundreds of
-    cells, and a Jinja loop over them was a third of the time of writing the pages."""
+    cells, and a Jinja loop over them was a quarter of the time of writing the pages."""
     esc = safety.escape_page_text
     num = ' class="num"'
     cap = esc(caption)
