@@ -472,6 +472,9 @@ def write_datasets(
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
     pending = Pending(db)
+    # The package step's parts, for the benchmark: segments made, put together, the archive,
+    # the whole files closed.
+    parts = dict.fromkeys(("package_make", "package_join", "package_archive", "package_close"), 0.0)
     try:
         json_docs = JsonWriter(out_dir)
         start = 0
@@ -500,7 +503,10 @@ def write_datasets(
                     )
                 batch.append(seg)
             start += len(batch)
+            t = time.perf_counter()
             executor.map(segments.make, tasks, local_below=2)
+            parts["package_make"] += time.perf_counter() - t
+            t = time.perf_counter()
             for seg in batch:
                 writer.add_segment(
                     seg.ids[0],
@@ -520,13 +526,18 @@ def write_datasets(
                     json_docs.add_written(rid, found.get(f"{JSON_DIR}/{rid}.json"))
                 key = seg.folder if cache_dir is not None and segments.keyed(seg) else None
                 links.add(key, files)
+            parts["package_join"] += time.perf_counter() - t
+        t = time.perf_counter()
         rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes, links)
         db.add("archive", writer.add_archive(rows))
+        parts["package_archive"] = time.perf_counter() - t
+        t = time.perf_counter()
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
         writer.close()
-
         placed = links.files()
+        parts["package_close"] = time.perf_counter() - t
+        result.timings.update(parts)
 
         def zips() -> list[tuple[str, str]]:
             json_docs.close(zip_cache)
@@ -947,6 +958,8 @@ def _build_locked(
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "
         f"{result.timings['package']:.1f}s"
+        + " (segments made {package_make:.1f}s, put together {package_join:.1f}s, archive "
+        "{package_archive:.1f}s, the rest {package_close:.1f}s)".format_map(result.timings)
         + (" (reports.db still indexing, the zips being written)" if pending else "")
     )
 
@@ -983,13 +996,16 @@ def _build_locked(
                 executor=executor,
                 defer_datasets=True,
             )
+            t = time.perf_counter()
             placed = result.datasets_links.files() if result.datasets_links else {}
             stage_downloads(
                 light_reports(result.reports), new_data, docs_dir, late=False, sources=placed
             )
+            result.timings["pages_downloads"] = time.perf_counter() - t
             result.timings["pages"] = time.perf_counter() - t0
             progress(
-                f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s"
+                f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s "
+                f"(downloads staged in {result.timings['pages_downloads']:.1f}s)"
             )
 
             if new_site.exists():
