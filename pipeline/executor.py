@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -28,6 +30,16 @@ class Executor:
         self, fn: Callable[[T], R], items: Iterable[T], chunksize: int = 1, local_below: int = 2
     ) -> list[R]:
         raise NotImplementedError
+
+    def imap(
+        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+    ) -> Iterator[R]:
+        """``map``, lazily: ``items`` are taken as tasks finish, at most ``ahead`` of them sent
+        and not yet returned, and the results come back one at a time in the order of
+        ``items``. The caller works on each result while the next tasks run (and ``items`` may
+        be a generator doing its own share of the work)."""
+        for x in items:
+            yield fn(x)
 
     def close(self) -> None:
         pass
@@ -62,6 +74,31 @@ class LocalExecutor(Executor):
         finally:
             gc.unfreeze()
 
+    def imap(
+        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+    ) -> Iterator[R]:
+        it = iter(items)
+        first = list(itertools.islice(it, local_below))
+        if self.workers <= 1 or len(first) < local_below:
+            # One task (a one-report change) is not worth starting processes for.
+            for x in itertools.chain(first, it):
+                yield fn(x)
+            return
+        gc.freeze()  # as in ``map``
+        pool = ProcessPoolExecutor(max_workers=self.workers)
+        try:
+            pending = deque(pool.submit(fn, x) for x in first)
+            for x in it:
+                while len(pending) >= ahead:
+                    yield pending.popleft().result()
+                pending.append(pool.submit(fn, x))
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            # Also when the caller stops early (an error): what was not started is dropped.
+            pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
+
 
 class DaskExecutor(Executor):
     """Tasks sent to the Dask scheduler at ``address`` (``tcp://host:8786``), or to a
@@ -90,6 +127,21 @@ class DaskExecutor(Executor):
             return [r for batch in self.client.gather(futures) for r in batch]
         futures = self.client.map(fn, items, pure=False)
         return list(self.client.gather(futures))
+
+    def imap(
+        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+    ) -> Iterator[R]:
+        pending: deque[Any] = deque()
+        try:
+            for x in items:
+                while len(pending) >= ahead:
+                    yield pending.popleft().result()
+                pending.append(self.client.submit(fn, x, pure=False))
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def close(self) -> None:
         if self._own:

@@ -29,6 +29,35 @@ def test_one_worker_or_one_task_runs_in_this_process():
     assert isinstance(executor_for(2), LocalExecutor)
 
 
+def test_imap_takes_the_items_as_tasks_finish_and_returns_results_in_their_order():
+    taken: list[int] = []
+
+    def items():
+        for x in range(40):
+            taken.append(x)
+            yield x
+
+    results = LocalExecutor(2).imap(_square_and_pid, items(), ahead=3)
+    first = next(results)
+    # Only what the pool may hold was taken: the first result and at most ``ahead`` sent.
+    assert first[0] == 0 and len(taken) <= 4, taken
+    rest = list(results)
+    assert [r for r, _ in [first, *rest]] == [x * x for x in range(40)]
+    assert {pid for _, pid in rest} - {os.getpid()}, "no task ran in a worker process"
+    assert gc.get_freeze_count() == 0
+
+
+def test_imap_of_one_task_or_one_worker_runs_here_and_an_early_stop_ends_the_pool():
+    assert list(LocalExecutor(2).imap(_square_and_pid, iter([5]), ahead=4)) == [(25, os.getpid())]
+    assert list(LocalExecutor(1).imap(_square_and_pid, range(3), ahead=1)) == [
+        (x * x, os.getpid()) for x in range(3)
+    ]
+    results = LocalExecutor(2).imap(_square_and_pid, range(1000), ahead=2)
+    assert next(results)[0] == 0
+    results.close()  # the caller stops (an error): the pool is shut, nothing is left frozen
+    assert gc.get_freeze_count() == 0
+
+
 def test_forked_workers_find_the_parents_objects_frozen_and_the_parent_is_unfrozen_after():
     # A full collection in a worker would write to the header of every object it inherited,
     # making the worker's copy of the parent's memory its own.

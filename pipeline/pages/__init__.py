@@ -41,6 +41,7 @@ from pipeline.pages.common import (
     LICENSE_NAME,
     LICENSE_URL,
     SITE_NAME,
+    WRITTEN,
     PageKind,
     Site,
     newest_first,
@@ -155,6 +156,7 @@ def write_pages(
         executor=executor,
         salt=salt,
         previous=previous,
+        docs_dir=docs_dir,
     )
     pages = 0
     batch: list[tuple[Path, bytes]] = []
@@ -166,7 +168,7 @@ def write_pages(
         for rel, content in kind.outputs(site):
             pages += rel.endswith(".md")
             made.add(rel)
-            if content is KEPT:
+            if content is KEPT or content is WRITTEN:
                 continue
             data = content if isinstance(content, bytes) else content.encode("utf-8")
             batch.append((docs_dir / rel, data))

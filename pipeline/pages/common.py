@@ -52,11 +52,21 @@ DOWNLOADS = "../downloads"
 
 KEPT = b""
 """Content of an output whose file from the last build is still right (same key): not
-rewritten. Only report pages are kept so; every other kind is small and always written."""
+rewritten. Report, issuer and browse pages are kept so; the other kinds are small and always
+written."""
 
-Output = tuple[str, str | bytes]
+
+class Written:
+    """The type of ``WRITTEN``."""
+
+
+WRITTEN = Written()
+"""Content of an output that the kind's task has written into the docs folder itself (report
+pages, written where they are rendered): the pages stage only counts it."""
+
+Output = tuple[str, str | bytes | Written]
 """A file a page kind writes: its path relative to the docs folder and its content (or
-``KEPT``)."""
+``KEPT``, or ``WRITTEN``)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,9 @@ class Site:
     """Key of each output file of the last build that is still in the docs folder."""
     keys: dict[str, str] = field(default_factory=dict)
     """Key of each output file of this build, for the next one."""
+    docs_dir: Path | None = None
+    """The docs folder, where a kind's tasks write their files themselves (``WRITTEN``); None:
+    the kind yields the content and the pages stage writes it."""
 
     def __post_init__(self) -> None:
         if self.cross is None:

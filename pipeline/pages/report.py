@@ -8,8 +8,10 @@ import csv
 import hashlib
 import io
 import re
+from collections import deque
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -17,6 +19,7 @@ from markupsafe import Markup
 from pipeline import package, readers, safety
 from pipeline.executor import LocalExecutor
 from pipeline.extract.figures import indicator_titles
+from pipeline.fileio import write_files
 from pipeline.markdown import escape
 from pipeline.pages.common import (
     DOWNLOADS,
@@ -29,6 +32,7 @@ from pipeline.pages.common import (
     STATUS_ZH,
     TABLE_ZH,
     TYPE_ZH,
+    WRITTEN,
     Output,
     PageKind,
     ReportLinks,
@@ -312,27 +316,40 @@ def page_key(r: Report, links: ReportLinks, site: Site) -> str:
 RENDER_BATCH = 64
 """Report pages rendered by one task of the build's executor."""
 
-RENDER_AHEAD = 2048
-"""Report pages sent to the executor at a time (their Markdown comes back and is written
-before the next ones are sent: what is held stays small at any corpus size)."""
+RENDER_AHEAD = 32
+"""Tasks sent to the executor and not yet finished, at most: the build goes on with the next
+reports' keys and tasks while they run, and what is held stays small at any corpus size."""
 
 
 @dataclass(frozen=True)
 class RenderTask:
     """Report pages for a task: each report (whole, or ``Kept``: the task reads it back from the
-    per-report cache) with what its page shows of the others."""
+    per-report cache) with what its page shows of the others; ``docs_dir``, where the task
+    writes the pages (None: it returns them)."""
 
     items: tuple[tuple[Any, ReportLinks], ...]
     downloads: str
+    docs_dir: str | None = None
 
 
 def render_pages(task: RenderTask) -> list[tuple[str, str]]:
-    """Each report's page and CSV (a task of the build's executor)."""
+    """Each report's page and CSV (a task of the build's executor), written into the task's
+    ``docs_dir`` when it has one (then nothing is returned: the pages do not travel back to
+    the build, and the files are written on every core)."""
     out = []
     for item, links in task.items:
         r = from_task(item)
         out.append((report_page(r, links, task.downloads), report_csv(r)))
-    return out
+    if task.docs_dir is None:
+        return out
+    docs = Path(task.docs_dir)
+    files = []
+    for (item, _), (page, csv_text) in zip(task.items, out, strict=True):
+        rid = item.report_id
+        files.append((docs / "reports" / f"{rid}.md", page.encode("utf-8")))
+        files.append((docs / "downloads" / "reports" / f"{rid}.csv", csv_text.encode("utf-8")))
+    write_files(files)
+    return []
 
 
 def _slim(links: ReportLinks) -> ReportLinks:
@@ -342,35 +359,54 @@ def _slim(links: ReportLinks) -> ReportLinks:
     return replace(links, issuer=replace(i, variants=(), report_ids=(), years=()) if i else None)
 
 
+def _paths(rid: str) -> tuple[str, str]:
+    return f"reports/{rid}.md", f"downloads/reports/{rid}.csv"
+
+
 def _outputs(site: Site) -> Iterator[Output]:
-    todo: list[tuple[Report, ReportLinks]] = []
+    sent: deque[list[str]] = deque()  # the reports of each task, in the order sent
+    kept: list[str] = []
 
-    def flush() -> Iterator[Output]:
-        tasks = [
-            RenderTask(
-                tuple((site.for_task(r), _slim(links)) for r, links in todo[i : i + RENDER_BATCH]),
-                site.downloads,
-            )
-            for i in range(0, len(todo), RENDER_BATCH)
-        ]
-        executor = site.executor or LocalExecutor(1)
-        done = [page for pages in executor.map(render_pages, tasks) for page in pages]
-        for (r, _), (page, csv_text) in zip(todo, done, strict=True):
-            yield f"reports/{r.report_id}.md", page
-            yield f"downloads/reports/{r.report_id}.csv", csv_text
-        todo.clear()
+    def tasks() -> Iterator[RenderTask]:
+        """A task per ``RENDER_BATCH`` reports whose page must be made, taken by the executor
+        as it has room (the pages of earlier tasks are rendered meanwhile)."""
+        dl, docs = site.downloads, str(site.docs_dir) if site.docs_dir is not None else None
+        todo: list[tuple[Report, ReportLinks]] = []
+        for r in site.reports:
+            links = site.links(r)
+            if site.salt and site.kept(_paths(r.report_id), page_key(r, links, site)):
+                kept.append(r.report_id)
+                continue
+            todo.append((r, links))
+            if len(todo) == RENDER_BATCH:
+                sent.append([r.report_id for r, _ in todo])
+                yield RenderTask(tuple((site.for_task(r), _slim(x)) for r, x in todo), dl, docs)
+                todo = []
+        if todo:
+            sent.append([r.report_id for r, _ in todo])
+            yield RenderTask(tuple((site.for_task(r), _slim(x)) for r, x in todo), dl, docs)
 
-    for r in site.reports:
-        links = site.links(r)
-        paths = (f"reports/{r.report_id}.md", f"downloads/reports/{r.report_id}.csv")
-        if site.salt and site.kept(paths, page_key(r, links, site)):
-            yield paths[0], KEPT
-            yield paths[1], KEPT
+    executor = site.executor or LocalExecutor(1)
+    for done in executor.imap(render_pages, tasks(), ahead=RENDER_AHEAD):
+        yield from _kept(kept)
+        ids = sent.popleft()
+        if site.docs_dir is not None:
+            for rid in ids:
+                for path in _paths(rid):
+                    yield path, WRITTEN
             continue
-        todo.append((r, links))
-        if len(todo) >= RENDER_AHEAD:
-            yield from flush()
-    yield from flush()
+        for rid, (page, csv_text) in zip(ids, done, strict=True):
+            page_path, csv_path = _paths(rid)
+            yield page_path, page
+            yield csv_path, csv_text
+    yield from _kept(kept)
+
+
+def _kept(kept: list[str]) -> Iterator[Output]:
+    for rid in kept:
+        for path in _paths(rid):
+            yield path, KEPT
+    kept.clear()
 
 
 KIND = PageKind("report", ("reports",), _outputs)
