@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -184,9 +184,20 @@ its problem and the hash of its cleaned text."""
 LIGHT_PACK = "light-pack"
 """The light copies of the last build's reports, kept together (``Cache.write_pack``)."""
 
-STAGE_BATCH = 2000
-"""Sources read and sent to the workers at a time: a national build never holds every
-source's bytes, nor every whole report."""
+STAGE_TASK = 16
+"""Sources run by one task of the per-report stages."""
+
+STAGE_AHEAD = 4
+"""Tasks of the per-report stages sent and not yet finished, per worker, at most: the build
+reads the next sources and keeps the results that came back (the cache's entries) while the
+workers run, and a national build never holds every source's bytes, nor every whole report."""
+
+
+def _run_sources(
+    batch: list[tuple[Source, str]],
+) -> list[tuple[str, Report | None, Problem | None]]:
+    """A task of the per-report stages: each source through them (``pipeline.report.run``)."""
+    return [run(item) for item in batch]
 
 
 def run_stages(
@@ -198,7 +209,7 @@ def run_stages(
 ) -> BuildResult:
     """Every per-report stage over a folder of sources; duplicates folded, problems collected.
     The reports not in the cache run on ``executor`` (default: a local pool of ``workers``),
-    ``STAGE_BATCH`` at a time. With a cache, ``result.reports`` keeps light copies in memory
+    ``STAGE_TASK`` to a task. With a cache, ``result.reports`` keeps light copies in memory
     and reads each whole report back from the cache when asked (``pipeline.store``)."""
     result = BuildResult()
     t0 = time.perf_counter()
@@ -230,22 +241,16 @@ def run_stages(
         outcomes[name] = (report, problem, text_key)
 
     ex = executor or executor_for(workers)
-    pending: list[tuple[Source, str]] = []
-
-    def run_pending() -> None:
-        chunk = max(1, min(64, len(pending) // (ex.workers * 4) or 1))
-        for name, report, problem in ex.map(run, pending, chunksize=chunk, local_below=8):
-            if cache:
-                cache.put(keys[name], (report, problem))
-            record(name, report, problem)
-        pending.clear()
-
     # A source whose size, times and inode are those recorded is found in the cache by its
     # recorded hash, and its light copy in the pack of the last build's: nothing is read per
     # report when every report is kept.
     recorded = recorded_hashes(sources_record(cache_dir)) if cache else {}
     pack = cache.read_pack(LIGHT_PACK) if cache else {}
-    try:
+
+    def tasks() -> Iterator[list[tuple[Source, str]]]:
+        """The sources not in the cache, ``STAGE_TASK`` to a task, read as the executor has
+        room for them (the reports found in the cache are recorded on the way)."""
+        pending: list[tuple[Source, str]] = []
         for path, sidecar in usable:
             rid = ids[path.name]
             data = None
@@ -269,9 +274,19 @@ def run_stages(
                     continue
             data = path.read_bytes() if data is None else data
             pending.append((Source(name=path.name, data=data, sidecar=sidecar), rid))
-            if len(pending) >= STAGE_BATCH:
-                run_pending()
-        run_pending()
+            if len(pending) == STAGE_TASK:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+
+    try:
+        # A single small task (a one-report change) runs here, not in a pool started for it.
+        for results in ex.imap(_run_sources, tasks(), ahead=STAGE_AHEAD * ex.workers):
+            for name, report, problem in results:
+                if cache:
+                    cache.put(keys[name], (report, problem))
+                record(name, report, problem)
         if cache:
             kept = {keys[name] + LIGHT: outcome for name, outcome in outcomes.items()}
             cache.write_pack(LIGHT_PACK, kept, pack)
@@ -381,8 +396,9 @@ def package_cache_for(cache_dir: Path | None) -> Path | None:
 ZIP_MEMBERS = "zip-members"
 """The folder of the package cache keeping the zips' compressed members (``pipeline.zipped``)."""
 
-SEGMENT_BATCH = 2000
-"""Reports read back and sent to the segment tasks at a time (as ``STAGE_BATCH``)."""
+SEGMENT_AHEAD = 4
+"""Segment tasks sent and not yet finished, per worker, at most (each reads its reports back
+from the cache itself: a national build never holds every whole report)."""
 
 
 @dataclass
@@ -472,42 +488,37 @@ def write_datasets(
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     db = DatabaseWriter(out_dir / "reports.db")
     pending = Pending(db)
-    # The package step's parts, for the benchmark: segments made, put together, the archive,
-    # the whole files closed.
+    # The package step's parts, for the benchmark: waiting for segments to be made, putting them
+    # together, the archive, the whole files closed.
     parts = dict.fromkeys(("package_make", "package_join", "package_archive", "package_close"), 0.0)
     try:
         json_docs = JsonWriter(out_dir)
-        start = 0
-        while start < len(plan):
-            # Up to the segments holding the next SEGMENT_BATCH reports still to make (kept
-            # segments cost nothing to pass over: a one-report change makes its few in one go).
-            batch: list[segments.Segment] = []
-            tasks: list[segments.Task] = []
-            todo = 0
-            while start + len(batch) < len(plan):
-                seg = plan[start + len(batch)]
-                if not segments.is_made(seg):
-                    if todo and todo + seg.end - seg.start > SEGMENT_BATCH:
-                        break
-                    todo += seg.end - seg.start
+        made = [segments.is_made(seg) for seg in plan]
+
+        def tasks() -> Iterator[segments.Task]:
+            """A task per segment still to make (kept segments cost nothing to pass over: a
+            one-report change makes its few), taken as the executor has room: the build puts
+            the earlier segments together meanwhile."""
+            for seg, done in zip(plan, made, strict=True):
+                if not done:
                     reports = light[seg.start : seg.end]
                     # Read back from the per-report cache by the task itself when there is one
                     # (and only when the segment's base is not kept).
-                    tasks.append(
-                        segments.Task(
-                            seg.folder,
-                            tuple(for_task(result.reports, r) for r in reports),
-                            tuple(inputs(r) for r in reports),
-                            seg.base,
-                        )
+                    yield segments.Task(
+                        seg.folder,
+                        tuple(for_task(result.reports, r) for r in reports),
+                        tuple(inputs(r) for r in reports),
+                        seg.base,
                     )
-                batch.append(seg)
-            start += len(batch)
-            t = time.perf_counter()
-            executor.map(segments.make, tasks, local_below=2)
-            parts["package_make"] += time.perf_counter() - t
-            t = time.perf_counter()
-            for seg in batch:
+
+        results = executor.imap(segments.make, tasks(), ahead=SEGMENT_AHEAD * executor.workers)
+        try:
+            for seg, done in zip(plan, made, strict=True):
+                t = time.perf_counter()
+                if not done:
+                    next(results)
+                parts["package_make"] += time.perf_counter() - t
+                t = time.perf_counter()
                 writer.add_segment(
                     seg.ids[0],
                     seg.ids[-1],
@@ -526,7 +537,9 @@ def write_datasets(
                     json_docs.add_written(rid, found.get(f"{JSON_DIR}/{rid}.json"))
                 key = seg.folder if cache_dir is not None and segments.keyed(seg) else None
                 links.add(key, files)
-            parts["package_join"] += time.perf_counter() - t
+                parts["package_join"] += time.perf_counter() - t
+        finally:
+            results.close()
         t = time.perf_counter()
         rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes, links)
         db.add("archive", writer.add_archive(rows))
