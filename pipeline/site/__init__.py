@@ -8,6 +8,7 @@ into the new site. With no cache folder every job runs, in a temporary folder.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -111,6 +112,10 @@ class SiteBuild:
     """The files of the site's carried folders, placed at the swap (``Links.place``)."""
 
 
+SHARDS_AHEAD = 4
+"""Shards sent to the executor and not yet built, per worker, at most."""
+
+
 def build_site(
     docs_dir: Path,
     site_dir: Path,
@@ -197,21 +202,39 @@ def build_site(
                 shutil.rmtree(batch.out, ignore_errors=True)
             out.batched = len(batch.pages)
         indexed = []
-        with ThreadPoolExecutor(1) as indexing:
-            for g in first:
+        # Per part: its shards still to build, and those of them that run MkDocs. Those run on
+        # one pool for the whole site, part after part, in order (each new process would load
+        # and compile Material's templates again); a part is assembled and its index begun as
+        # soon as its last shard is back, while the pool goes on with the next part's.
+        steps = []
+        for g in first:
+            built = [j for j in groups[g] if not Path(j.out).exists()]
+            mkdocs = [needs_mkdocs(j) for j in built]
+            steps.append(
+                (
+                    g,
+                    built,
+                    [j for j, m in zip(built, mkdocs, strict=True) if not m],
+                    [j for j, m in zip(built, mkdocs, strict=True) if m],
+                )
+            )
+        runs = (job for *_, pooled in steps for job in pooled)
+        results = executor.imap(build_job, runs, ahead=SHARDS_AHEAD * executor.workers)
+        with ThreadPoolExecutor(1) as indexing, contextlib.closing(results):
+            for g, built, linking, pooled in steps:
                 members = groups[g]
-                built = [j for j in members if not Path(j.out).exists()]
                 # Shards that only link kept pages are done here (a pool's start costs more).
-                for job in built:
-                    if not needs_mkdocs(job):
-                        build_job(job)
-                executor.map(build_job, [j for j in built if not Path(j.out).exists()])
+                for job in linking:
+                    build_job(job)
+                for _ in pooled:
+                    next(results)
                 todo += built
                 linked += assemble(members, site_dir, hub=False, links=links)
                 if parts:
                     part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
                     if not Path(part.out).exists():
                         indexed.append(indexing.submit(index_runner.map, index_job, [part]))
+            results.close()  # the pool's processes end here, before the hub and the last parts
             timings["mkdocs"] = time.perf_counter() - t0
             if progress:
                 progress(
