@@ -506,3 +506,25 @@ def test_links_in_finished_html_blocks_become_addresses_as_markdown_links_do(tmp
     with pytest.raises(Abort):
         mkdocs_build(docs, tmp_path / "site2", strict=False)
     assert "browse/year/2019.md: a link to ../../reports/r2.md goes nowhere" in caplog.text
+
+
+def test_report_pages_written_by_their_tasks_are_those_the_kind_yields(seed_build):
+    # The build has each render task write its pages into the docs folder (``Site.docs_dir``);
+    # without a docs folder the kind yields the same pages for the pages stage to write.
+    from pipeline.executor import LocalExecutor
+    from pipeline.pages import report
+    from pipeline.pages.common import Site
+
+    result, docs = seed_build["result"], seed_build["docs"]
+    site = Site(
+        reports=result.reports,
+        problems=result.problems,
+        datasets_dir=seed_build["datasets"],
+        cross=result.cross,
+        executor=LocalExecutor(2),
+    )
+    yielded = dict(report.KIND.outputs(site))
+    assert len(yielded) == 2 * len(result.reports)
+    for rel, content in yielded.items():
+        assert isinstance(content, str) and content, rel
+        assert (docs / rel).read_text(encoding="utf-8") == content, rel
