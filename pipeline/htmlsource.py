@@ -742,7 +742,13 @@ def _readability(root: Tag, stats: _Stats, vocab: _Vocab) -> list[Tag]:
         stat = stats.get(id(tag))
         if stat is None or not stat.chars:
             continue
-        score *= 1 - stat.link_chars / stat.chars
+        # The share of link text counted in Han characters where there are any: the score counts
+        # Han characters, and a link of digits or a URL (a date list, an attachment's address)
+        # would otherwise weigh more than a paragraph of the body.
+        if stat.han:
+            score *= 1 - stat.link_han / stat.han
+        else:
+            score *= 1 - stat.link_chars / stat.chars
         if score > best_score:
             best, best_score = tag, score
     if best is None or best.parent is None or best is root:

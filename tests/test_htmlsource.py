@@ -6,7 +6,7 @@ import html as html_lib
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.htmlsource import HtmlDocument, declared_charset, extract, sanitize_fragment
@@ -521,6 +521,11 @@ FRAGMENTS = st.recursive(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fragment=FRAGMENTS)
+# A short body beside a link of digits: the link's share once counted in all characters, and a
+# four-character block inside the link outscored the body's paragraph.
+@example(
+    fragment="<a>000000000<p>00000000000000000<div>000000000000000000000当前位置：</div></p></a>"
+)
 def test_hostile_fragments_never_leak_markup(fragment: str) -> None:
     page = f"<html><body><div class='TRS_Editor'><p>{MARKER}</p>{fragment}</div></body></html>"
     doc = extract(page)
