@@ -193,13 +193,6 @@ reads the next sources and keeps the results that came back (the cache's entries
 workers run, and a national build never holds every source's bytes, nor every whole report."""
 
 
-def _run_sources(
-    batch: list[tuple[Source, str]],
-) -> list[tuple[str, Report | None, Problem | None]]:
-    """A task of the per-report stages: each source through them (``pipeline.report.run``)."""
-    return [run(item) for item in batch]
-
-
 def run_stages(
     source_dir: Path,
     workers: int = 0,
@@ -247,10 +240,9 @@ def run_stages(
     recorded = recorded_hashes(sources_record(cache_dir)) if cache else {}
     pack = cache.read_pack(LIGHT_PACK) if cache else {}
 
-    def tasks() -> Iterator[list[tuple[Source, str]]]:
-        """The sources not in the cache, ``STAGE_TASK`` to a task, read as the executor has
-        room for them (the reports found in the cache are recorded on the way)."""
-        pending: list[tuple[Source, str]] = []
+    def tasks() -> Iterator[tuple[Source, str]]:
+        """The sources not in the cache, read as the executor has room for them (the reports
+        found in the cache are recorded on the way)."""
         for path, sidecar in usable:
             rid = ids[path.name]
             data = None
@@ -273,20 +265,15 @@ def run_stages(
                     result.cache_hits += 1
                     continue
             data = path.read_bytes() if data is None else data
-            pending.append((Source(name=path.name, data=data, sidecar=sidecar), rid))
-            if len(pending) == STAGE_TASK:
-                yield pending
-                pending = []
-        if pending:
-            yield pending
+            yield Source(name=path.name, data=data, sidecar=sidecar), rid
 
     try:
         # A single small task (a one-report change) runs here, not in a pool started for it.
-        for results in ex.imap(_run_sources, tasks(), ahead=STAGE_AHEAD * ex.workers):
-            for name, report, problem in results:
-                if cache:
-                    cache.put(keys[name], (report, problem))
-                record(name, report, problem)
+        results = ex.imap(run, tasks(), ahead=STAGE_AHEAD * ex.workers, chunksize=STAGE_TASK)
+        for name, report, problem in results:
+            if cache:
+                cache.put(keys[name], (report, problem))
+            record(name, report, problem)
         if cache:
             kept = {keys[name] + LIGHT: outcome for name, outcome in outcomes.items()}
             cache.write_pack(LIGHT_PACK, kept, pack)

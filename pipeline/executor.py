@@ -32,12 +32,17 @@ class Executor:
         raise NotImplementedError
 
     def imap(
-        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        ahead: int,
+        chunksize: int = 1,
+        local_below: int = 2,
     ) -> Iterator[R]:
-        """``map``, lazily: ``items`` are taken as tasks finish, at most ``ahead`` of them sent
-        and not yet returned, and the results come back one at a time in the order of
-        ``items``. The caller works on each result while the next tasks run (and ``items`` may
-        be a generator doing its own share of the work)."""
+        """``map``, lazily: ``items`` are taken as tasks finish (``chunksize`` to a task), at
+        most ``ahead`` tasks sent and not yet returned, and the results come back one at a time
+        in the order of ``items``. The caller works on each result while the next tasks run
+        (and ``items`` may be a generator doing its own share of the work)."""
         for x in items:
             yield fn(x)
 
@@ -75,25 +80,32 @@ class LocalExecutor(Executor):
             gc.unfreeze()
 
     def imap(
-        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        ahead: int,
+        chunksize: int = 1,
+        local_below: int = 2,
     ) -> Iterator[R]:
         it = iter(items)
-        first = list(itertools.islice(it, local_below))
-        if self.workers <= 1 or len(first) < local_below:
-            # One task (a one-report change) is not worth starting processes for.
+        # Fewer than ``local_below`` tasks' worth (a one-report change) is not worth starting
+        # processes for.
+        few = (local_below - 1) * chunksize
+        first = list(itertools.islice(it, few + 1))
+        if self.workers <= 1 or len(first) <= few:
             for x in itertools.chain(first, it):
                 yield fn(x)
             return
         gc.freeze()  # as in ``map``
         pool = ProcessPoolExecutor(max_workers=self.workers)
         try:
-            pending = deque(pool.submit(fn, x) for x in first)
-            for x in it:
+            pending: deque[Future[list[R]]] = deque()
+            for batch in _batches(itertools.chain(first, it), chunksize):
                 while len(pending) >= ahead:
-                    yield pending.popleft().result()
-                pending.append(pool.submit(fn, x))
+                    yield from pending.popleft().result()
+                pending.append(pool.submit(_run_batch, fn, batch))
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         finally:
             # Also when the caller stops early (an error): what was not started is dropped.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -129,16 +141,21 @@ class DaskExecutor(Executor):
         return list(self.client.gather(futures))
 
     def imap(
-        self, fn: Callable[[T], R], items: Iterable[T], ahead: int, local_below: int = 2
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        ahead: int,
+        chunksize: int = 1,
+        local_below: int = 2,
     ) -> Iterator[R]:
         pending: deque[Any] = deque()
         try:
-            for x in items:
+            for batch in _batches(iter(items), chunksize):
                 while len(pending) >= ahead:
-                    yield pending.popleft().result()
-                pending.append(self.client.submit(fn, x, pure=False))
+                    yield from pending.popleft().result()
+                pending.append(self.client.submit(_run_batch, fn, batch, pure=False))
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
@@ -150,6 +167,12 @@ class DaskExecutor(Executor):
 
 def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
     return [fn(x) for x in batch]
+
+
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter), taken as they are asked for."""
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def executor_for(workers: int = 0, scheduler: str | Any | None = None) -> Executor:

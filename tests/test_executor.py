@@ -45,6 +45,8 @@ def test_imap_takes_the_items_as_tasks_finish_and_returns_results_in_their_order
     assert [r for r, _ in [first, *rest]] == [x * x for x in range(40)]
     assert {pid for _, pid in rest} - {os.getpid()}, "no task ran in a worker process"
     assert gc.get_freeze_count() == 0
+    chunked = list(LocalExecutor(2).imap(_square_and_pid, iter(range(50)), ahead=2, chunksize=7))
+    assert [r for r, _ in chunked] == [x * x for x in range(50)]
 
 
 def test_imap_of_one_task_or_one_worker_runs_here_and_an_early_stop_ends_the_pool():
