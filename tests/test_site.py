@@ -492,13 +492,17 @@ def test_links_in_finished_html_blocks_become_addresses_as_markdown_links_do(tmp
     (docs / "reports").mkdir()
     (docs / "reports" / "r1.md").write_text("# 报告一\n", encoding="utf-8")
     (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
-    html = raw_html('<ul><li><a href="../../reports/r1.md#a">一</a></li></ul>')
+    # A link above the docs folder is written from the page's address (a Markdown download).
+    download = '<a href="../../../downloads/r1.md">下载</a>'
+    html = raw_html(f'<ul><li><a href="../../reports/r1.md#a">一</a></li><li>{download}</li></ul>')
     page = f"# 2019\n\n[Markdown](../../reports/r1.md#a)\n\n{html}\n"
     (docs / "browse" / "year" / "2019.md").write_text(page, encoding="utf-8")
     mkdocs_build(docs, tmp_path / "site", strict=False)
     out = (tmp_path / "site" / "browse" / "year" / "2019" / "index.html").read_text("utf-8")
     assert out.count('href="../../../reports/r1/#a"') == 2
-    assert "raw-html" not in out and ".md" not in out.split("<article", 1)[1].split("</article>")[0]
+    article = out.split("<article", 1)[1].split("</article>")[0]
+    assert "raw-html" not in out and ".md" not in article.replace(download, "")
+    assert download in article
 
     (docs / "browse" / "year" / "2019.md").write_text(
         page.replace('r1.md#a">', 'r2.md">'), encoding="utf-8"

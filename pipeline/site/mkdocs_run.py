@@ -130,7 +130,8 @@ def _raw_html_plugin() -> Any:
     """Put back the blocks of finished HTML the page templates carried past Markdown as comments
     (``pipeline.pages.render.raw_html``), their links to pages made addresses relative to the
     page, as MkDocs does for Markdown links (a link to a page that is not in the build fails
-    it, as a strict build does)."""
+    it, as a strict build does). A link that climbs above the docs folder is one written from
+    the page's address already (a report's Markdown download), and is left as it is."""
     from mkdocs.exceptions import PluginError
     from mkdocs.plugins import BasePlugin
 
@@ -139,7 +140,10 @@ def _raw_html_plugin() -> Any:
             here = posixpath.dirname(page.file.src_uri)
 
             def resolve(href: str) -> str:
-                target = files.get_file_from_path(posixpath.normpath(posixpath.join(here, href)))
+                path = posixpath.normpath(posixpath.join(here, href))
+                if path.startswith("../"):
+                    return href  # above the docs folder: written from the page's address
+                target = files.get_file_from_path(path)
                 if target is None:
                     raise PluginError(f"{page.file.src_uri}: a link to {href} goes nowhere")
                 return target.url_relative_to(page.file)
