@@ -532,3 +532,46 @@ def test_report_pages_written_by_their_tasks_are_those_the_kind_yields(seed_buil
     for rel, content in yielded.items():
         assert isinstance(content, str) and content, rel
         assert (docs / rel).read_text(encoding="utf-8") == content, rel
+
+
+def test_one_markdown_converter_a_build_gives_the_html_of_one_a_page(
+    crossyear_build, tmp_path, monkeypatch
+):
+    """A build keeps one Markdown converter, reset before each page (``mkdocs_run.
+    _reuse_markdown_per_build``); every page comes out as with MkDocs' own converter per page."""
+    from mkdocs.structure import pages
+
+    from pipeline.site import mkdocs_run
+
+    docs = crossyear_build["root"] / "docs"
+    mkdocs_run.mkdocs_build(docs, tmp_path / "reused")
+    assert pages.Page.render.reuses_markdown
+    monkeypatch.setattr(pages.Page, "render", pages.Page.render.mkdocs_render)
+    monkeypatch.setattr(mkdocs_run, "_reuse_markdown_per_build", lambda: None)
+    mkdocs_run.mkdocs_build(docs, tmp_path / "fresh")
+    reused, fresh = (sorted((tmp_path / d).rglob("*.html")) for d in ("reused", "fresh"))
+    assert len(reused) == len(fresh) > 50
+    differ = [
+        p.relative_to(tmp_path / "reused").as_posix()
+        for p, q in zip(reused, fresh, strict=True)
+        if p.read_bytes() != q.read_bytes()
+    ]
+    assert differ == []
+
+
+def test_a_page_sees_nothing_of_the_page_converted_before_it(tmp_path):
+    # The kept converter is reset before each page: a reference defined on one page does not
+    # make a link on the next (in MkDocs' order, a.md before b.md).
+    from pipeline.site.mkdocs_run import mkdocs_build
+    from tests.conftest import copy_docs_assets
+
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "a.md").write_text("# A\n\n[甲][x]\n\n[x]: https://example.org/\n", encoding="utf-8")
+    (docs / "b.md").write_text("# B\n\n[乙][x]\n", encoding="utf-8")
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    mkdocs_build(docs, tmp_path / "site", strict=False)
+    a = (tmp_path / "site" / "a" / "index.html").read_text(encoding="utf-8")
+    b = (tmp_path / "site" / "b" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="https://example.org/">甲</a>' in a
+    assert "[乙][x]" in b and "example.org" not in b
