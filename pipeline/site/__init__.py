@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from pipeline.site.extras import (
 )
 from pipeline.site.mkdocs_run import mkdocs_build, page_html
 from pipeline.site.search_index import (
+    IndexJob,
     assemble_indexes,
     index_job,
     part_count,
@@ -113,6 +115,11 @@ class SiteBuild:
 
 
 SHARDS_AHEAD = 4
+
+TAIL_PARTS = 2
+"""Index parts Pagefind writes at once after the shards are built (one beside them): once the
+shards' pool has ended, the parts still waiting (the shards now outpace Pagefind) share both
+cores. Each holds about 0.5 GB while it writes (``search_index.INDEX_PAGES``)."""
 """Shards sent to the executor and not yet built, per worker, at most."""
 
 
@@ -130,8 +137,9 @@ def build_site(
     ``pipeline.site.carry``) are left to be placed when the site is swapped in
     (``SiteBuild.links``).
 
-    The shards are built first; then Pagefind indexes their report pages on one core while the
-    hub is built on the other. ``hub_pages`` is a function that writes hub pages not yet in
+    The shards are built first, part by part; Pagefind indexes each part as its last shard is
+    back, one part at a time beside the shards' pool and ``TAIL_PARTS`` at once after it,
+    beside the hub. ``hub_pages`` is a function that writes hub pages not yet in
     the docs folder, and their paths: it is called once the hub is built, and those pages are
     then built alone (the build finishes ``reports.db`` meanwhile, which the datasets page
     describes; a change of one report had the hub wait 2-4 s for it)."""
@@ -202,6 +210,13 @@ def build_site(
                 shutil.rmtree(batch.out, ignore_errors=True)
             out.batched = len(batch.pages)
         indexed = []
+        # One part at a time beside the shards' pool, ``TAIL_PARTS`` once it has ended.
+        slots = threading.Semaphore(1)
+
+        def index_part(part: IndexJob) -> None:
+            with slots:
+                index_runner.map(index_job, [part])
+
         # Per part: its shards still to build, and those of them that run MkDocs. Those run on
         # one pool for the whole site, part after part, in order (each new process would load
         # and compile Material's templates again); a part is assembled and its index begun as
@@ -220,7 +235,7 @@ def build_site(
             )
         runs = (job for *_, pooled in steps for job in pooled)
         results = executor.imap(build_job, runs, ahead=SHARDS_AHEAD * executor.workers)
-        with ThreadPoolExecutor(1) as indexing, contextlib.closing(results):
+        with ThreadPoolExecutor(TAIL_PARTS) as indexing, contextlib.closing(results):
             for g, built, linking, pooled in steps:
                 members = groups[g]
                 # Shards that only link kept pages are done here (a pool's start costs more).
@@ -233,8 +248,10 @@ def build_site(
                 if parts:
                     part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
                     if not Path(part.out).exists():
-                        indexed.append(indexing.submit(index_runner.map, index_job, [part]))
+                        indexed.append(indexing.submit(index_part, part))
             results.close()  # the pool's processes end here, before the hub and the last parts
+            for _ in range(TAIL_PARTS - 1):
+                slots.release()
             timings["mkdocs"] = time.perf_counter() - t0
             if progress:
                 progress(
