@@ -154,7 +154,7 @@ def test_report_page_links_the_pdf_at_each_figures_page(reports2021: dict[str, R
     report = reports2021["pdf"]
     page = report_page(report, None, "../downloads")
     sha = report.archived.sha256
-    assert f"](../downloads/originals/{sha}.pdf)" in page
+    assert f'href="../../downloads/originals/{sha}.pdf"' in page
     for s in report.statistics:
         assert f"../../downloads/originals/{sha}.pdf#page={s.page}" in page
     assert "#page=" not in report_page(reports2021["txt"], None, "../downloads")
