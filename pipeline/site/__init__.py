@@ -115,12 +115,12 @@ class SiteBuild:
 
 
 SHARDS_AHEAD = 4
+"""Shards sent to the executor and not yet built, per worker, at most."""
 
 TAIL_PARTS = 2
 """Index parts Pagefind writes at once after the shards are built (one beside them): once the
 shards' pool has ended, the parts still waiting (the shards now outpace Pagefind) share both
 cores. Each holds about 0.5 GB while it writes (``search_index.INDEX_PAGES``)."""
-"""Shards sent to the executor and not yet built, per worker, at most."""
 
 
 def build_site(

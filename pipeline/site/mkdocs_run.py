@@ -115,8 +115,6 @@ def _reuse_markdown_per_build() -> None:
     page (``Markdown.reset``, which the extensions with state implement), and gives it each
     page's own processors as MkDocs does (registered under the same names, replacing the last
     page's). The same HTML, checked in the tests; MkDocs 1.6 is the last 1.x (pinned)."""
-    import logging as _logging
-
     import markdown
     from mkdocs.structure import pages
     from mkdocs.structure.toc import get_toc
@@ -151,7 +149,7 @@ def _reuse_markdown_per_build() -> None:
         self.present_anchor_ids = (
             extract_anchors_ext.present_anchor_ids | raw_html_ext.present_anchor_ids
         )
-        if pages.log.getEffectiveLevel() > _logging.DEBUG:
+        if pages.log.getEffectiveLevel() > logging.DEBUG:
             self.links_to_anchors = relative_path_ext.links_to_anchors
 
     render_page.reuses_markdown = True  # type: ignore[attr-defined]
