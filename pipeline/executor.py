@@ -99,13 +99,8 @@ class LocalExecutor(Executor):
         gc.freeze()  # as in ``map``
         pool = ProcessPoolExecutor(max_workers=self.workers)
         try:
-            pending: deque[Future[list[R]]] = deque()
-            for batch in _batches(itertools.chain(first, it), chunksize):
-                while len(pending) >= ahead:
-                    yield from pending.popleft().result()
-                pending.append(pool.submit(_run_batch, fn, batch))
-            while pending:
-                yield from pending.popleft().result()
+            batches = _batches(itertools.chain(first, it), chunksize)
+            yield from _in_order(lambda b: pool.submit(_run_batch, fn, b), batches, ahead)
         finally:
             # Also when the caller stops early (an error): what was not started is dropped.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -148,17 +143,9 @@ class DaskExecutor(Executor):
         chunksize: int = 1,
         local_below: int = 2,
     ) -> Iterator[R]:
-        pending: deque[Any] = deque()
-        try:
-            for batch in _batches(iter(items), chunksize):
-                while len(pending) >= ahead:
-                    yield from pending.popleft().result()
-                pending.append(self.client.submit(_run_batch, fn, batch, pure=False))
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        submit = self.client.submit
+        batches = _batches(iter(items), chunksize)
+        yield from _in_order(lambda b: submit(_run_batch, fn, b, pure=False), batches, ahead)
 
     def close(self) -> None:
         if self._own:
@@ -167,6 +154,25 @@ class DaskExecutor(Executor):
 
 def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
     return [fn(x) for x in batch]
+
+
+def _in_order(
+    submit: Callable[[list[Any]], Any], batches: Iterator[list[Any]], ahead: int
+) -> Iterator[Any]:
+    """The results of ``submit`` (a future, local or Dask) for each batch, one at a time in the
+    order of the batches, with at most ``ahead`` submitted and not yet returned; what was
+    submitted and not returned is cancelled when the caller stops early."""
+    pending: deque[Any] = deque()
+    try:
+        for batch in batches:
+            while len(pending) >= ahead:
+                yield from pending.popleft().result()
+            pending.append(submit(batch))
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:

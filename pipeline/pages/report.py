@@ -344,10 +344,9 @@ def render_pages(task: RenderTask) -> list[tuple[str, str]]:
         return out
     docs = Path(task.docs_dir)
     files = []
-    for (item, _), (page, csv_text) in zip(task.items, out, strict=True):
-        rid = item.report_id
-        files.append((docs / "reports" / f"{rid}.md", page.encode("utf-8")))
-        files.append((docs / "downloads" / "reports" / f"{rid}.csv", csv_text.encode("utf-8")))
+    for (item, _), contents in zip(task.items, out, strict=True):
+        for path, text in zip(_paths(item.report_id), contents, strict=True):
+            files.append((docs / path, text.encode("utf-8")))
     write_files(files)
     return []
 

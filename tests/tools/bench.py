@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -18,6 +19,7 @@ from typing import Any
 
 from pipeline import paths
 from pipeline.build import build_all
+from pipeline.executor import Beside
 from pipeline.site import single_build
 from tests.tools.synth import generate, generate_one
 
@@ -54,36 +56,6 @@ def _summary(kwargs: dict[str, Any]) -> dict[str, Any]:
         "cache_hits": result.cache_hits,
         "peak_rss_mb": _peak_rss_mb(),
     }
-
-
-def _child(kwargs: dict[str, Any], conn: Any) -> None:
-    import traceback
-
-    try:
-        conn.send((True, _summary(kwargs)))
-    except BaseException:  # noqa: BLE001 - sent to the bench, which raises it
-        conn.send((False, traceback.format_exc()))
-    finally:
-        conn.close()
-
-
-def _in_child(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``_summary`` in a forked process of its own, as a build from the command line runs."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(kwargs, child), name="build")
-    proc.start()
-    child.close()
-    try:
-        ok, value = parent.recv()
-    except EOFError:
-        ok, value = False, "the build process ended without a result"
-    proc.join()
-    if not ok:
-        raise RuntimeError(f"build failed (exit code {proc.exitcode}):\n{value}")
-    return value
 
 
 SETTLE_S = 5
@@ -429,11 +401,11 @@ def run(
     )
 
     def timed(label: str) -> dict[str, Any]:
-        # Each build in a process of its own, as ``invoke build`` runs it: in one process, the
-        # one-report change would be measured with the heap the full build left behind.
+        # Each build in a process of its own (``Beside``), as ``invoke build`` runs it: in one
+        # process, the one-report change would be measured with the heap the full build left.
         with MemorySampler() as mem:
             t0 = time.perf_counter()
-            result = _in_child(kwargs)
+            result = Beside(functools.partial(_summary, kwargs), "build").result()
             out[f"{label}_s"] = round(time.perf_counter() - t0, 2)
         out[f"{label}_peak_memory_mb"] = round(mem.peak_mb, 1)
         print(f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB", file=sys.stderr)
