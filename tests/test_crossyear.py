@@ -527,6 +527,56 @@ def test_bigrams_pair_every_han_run_and_keep_other_words():
     assert bigram_query("复议", "岳塘区") == '"复议" AND "岳塘 塘区"'
 
 
+def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(
+    tmp_path, monkeypatch
+):
+    """The texts of the segments copied are added to both full-text indexes every
+    ``INDEX_EVERY`` segments, each under its own row; those of the last, short run when the
+    database is finished."""
+    from pipeline import database
+
+    monkeypatch.setattr(database, "INDEX_EVERY", 3)
+    words = ["岳塘区", "雨湖区", "芙蓉区", "天心区", "开福区", "望城区", "浏阳市"]
+    for n, word in enumerate(words):
+        folder = tmp_path / f"s{n}"
+        folder.mkdir()
+        database.write_segment(folder / "segment.db", {"reports": []}, None)
+        texts = [(f"r{n}{k}", f"报告{n}{k}", "hans", f"{word}第{k}份报告。", None) for k in "ab"]
+        others = {name: [] for name in database.SEGMENT_TABLES[1:]}
+        database.write_segment(folder / database.BASE_DATABASE, others, texts)
+    db = database._Database(tmp_path / "reports.db")
+    try:
+        for n in range(len(words)):
+            db.add_segment(str(tmp_path / f"s{n}" / "segment.db"))
+
+        def found(word: str) -> tuple[set[str], set[str]]:
+            trigram = (
+                "SELECT t.report_id FROM texts_fts JOIN texts AS t "
+                "ON t.rowid = texts_fts.rowid WHERE texts_fts MATCH ?"
+            )
+            pairs = (
+                "SELECT t.report_id FROM texts_bigrams JOIN texts AS t "
+                "ON t.rowid = texts_bigrams.rowid WHERE texts_bigrams MATCH ?"
+            )
+            return (
+                {r[0] for r in db.con.execute(trigram, (word,))},
+                {r[0] for r in db.con.execute(pairs, (bigram_query(word),))},
+            )
+
+        # Six segments indexed in two runs; the seventh waits for the end.
+        assert found("天心区") == ({"r3a", "r3b"}, {"r3a", "r3b"})
+        assert found("望城区") == ({"r5a", "r5b"}, {"r5a", "r5b"})
+        assert found("浏阳市") == (set(), set())
+        db._index()
+        for n, word in enumerate(words):
+            assert found(word) == ({f"r{n}a", f"r{n}b"}, {f"r{n}a", f"r{n}b"}), word
+        every = {f"r{n}{k}" for n in range(len(words)) for k in "ab"}
+        assert found("份报告") == (every, every)
+        assert db.con.execute("SELECT count(*) FROM temp.pending_bigrams").fetchone() == (0,)
+    finally:
+        db.abort()
+
+
 def test_a_database_that_cannot_be_written_fails_naming_it_and_leaves_no_file(tmp_path):
     """The database is written in a process of its own: a row it refuses stops the build with
     the file's name and the reason, without waiting on the rest, and leaves no partial file."""
