@@ -527,9 +527,7 @@ def test_bigrams_pair_every_han_run_and_keep_other_words():
     assert bigram_query("复议", "岳塘区") == '"复议" AND "岳塘 塘区"'
 
 
-def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(
-    tmp_path, monkeypatch
-):
+def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_path, monkeypatch):
     """The texts of the segments copied are added to both full-text indexes every
     ``INDEX_EVERY`` segments, each under its own row; those of the last, short run when the
     database is finished."""
