@@ -983,6 +983,7 @@ def _build_locked(
             t0 = time.perf_counter()
             staged = tuple(f"downloads/{sub}" for sub in STAGED)
             clear_generated_docs(docs_dir, keep=(*pages.KEPT_FOLDERS, *staged))
+            result.timings["pages_clear"] = time.perf_counter() - t0
             salt = environment_fingerprint(
                 codehash.fingerprint(codehash.PAGES), LIBRARIES + SITE_LIBRARIES
             )
@@ -995,6 +996,7 @@ def _build_locked(
                 cross=result.cross,
                 executor=executor,
                 defer_datasets=True,
+                timings=result.timings,
             )
             t = time.perf_counter()
             placed = result.datasets_links.files() if result.datasets_links else {}

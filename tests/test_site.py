@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -575,3 +576,51 @@ def test_a_page_sees_nothing_of_the_page_converted_before_it(tmp_path):
     b = (tmp_path / "site" / "b" / "index.html").read_text(encoding="utf-8")
     assert '<a href="https://example.org/">甲</a>' in a
     assert "[乙][x]" in b and "example.org" not in b
+
+
+def test_files_among_reads_each_folder_once_and_finds_only_files(tmp_path, monkeypatch):
+    from pipeline.pages import files_among
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.md").write_text("a")
+    (tmp_path / "reports" / "b.md").mkdir()  # a folder, not a page
+    (tmp_path / "home.md").write_text("h")
+    rels = ["reports/a.md", "reports/b.md", "reports/gone.md", "home.md", "nowhere/x.md"]
+    read: list[str] = []
+    scandir = os.scandir
+
+    def counted(path):
+        read.append(str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    assert files_among(tmp_path, rels) == {"reports/a.md", "home.md"}
+    assert sorted(read) == sorted([str(tmp_path), f"{tmp_path}/reports", f"{tmp_path}/nowhere"])
+
+
+def test_a_kept_page_whose_file_is_gone_is_written_again(seed_build, tmp_path):
+    """A page whose key is that of the last build is left as it is, unless its file is gone."""
+    from pipeline.pages import write_pages
+
+    result = seed_build["result"]
+
+    def write() -> None:
+        write_pages(
+            tmp_path,
+            result.reports,
+            result.problems,
+            seed_build["datasets"],
+            salt="s",
+            cross=result.cross,
+            defer_datasets=True,
+        )
+
+    write()
+    rel = f"reports/{result.reports[0].report_id}.md"
+    other = tmp_path / f"reports/{result.reports[1].report_id}.md"
+    text = (tmp_path / rel).read_text(encoding="utf-8")
+    (tmp_path / rel).unlink()
+    os.utime(other, ns=(10**9, 10**9))  # a file written again would be stamped now
+    write()
+    assert (tmp_path / rel).read_text(encoding="utf-8") == text
+    assert other.stat().st_mtime_ns == 10**9  # kept, not written again

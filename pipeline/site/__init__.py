@@ -154,6 +154,7 @@ def build_site(
         t0 = time.perf_counter()
         write_hub_pages, coming = hub_pages or (None, ())
         jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming)
+        timings["mkdocs_plan"] = time.perf_counter() - t0
         shards, outs = jobs[1:], [j.out for j in jobs[1:]]
         parts = part_count(dealt)
         todo: list[Job] = []
@@ -204,11 +205,13 @@ def build_site(
             f"{cache_dir}/.batch-{os.getpid()}-{time.time_ns()}",
         )
         if batch is not None:
+            t = time.perf_counter()
             try:
                 executor.map(build_job, [batch])
             finally:
                 shutil.rmtree(batch.out, ignore_errors=True)
             out.batched = len(batch.pages)
+            timings["mkdocs_batch"] = time.perf_counter() - t
         indexed = []
         # One part at a time beside the shards' pool, ``TAIL_PARTS`` once it has ended.
         slots = threading.Semaphore(1)
@@ -239,12 +242,21 @@ def build_site(
             for g, built, linking, pooled in steps:
                 members = groups[g]
                 # Shards that only link kept pages are done here (a pool's start costs more).
+                t = time.perf_counter()
                 for job in linking:
                     build_job(job)
+                t1 = time.perf_counter()
                 for _ in pooled:
                     next(results)
                 todo += built
+                t2 = time.perf_counter()
                 linked += assemble(members, site_dir, hub=False, links=links)
+                for key, seconds in (
+                    ("mkdocs_linking", t1 - t),
+                    ("mkdocs_pool", t2 - t1),
+                    ("mkdocs_assemble", time.perf_counter() - t2),
+                ):
+                    timings[key] = timings.get(key, 0.0) + seconds
                 if parts:
                     part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
                     if not Path(part.out).exists():
