@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -31,7 +32,7 @@ from pipeline import (
 )
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
-from pipeline.database import DatabaseWriter
+from pipeline.database import DatabaseWriter, Standby
 from pipeline.executor import Beside, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
@@ -426,6 +427,7 @@ def write_datasets(
     cache_dir: Path | None = None,
     hashes: Path | None = None,
     defer_database: bool = False,
+    database: Standby | None = None,
 ) -> Pending | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
@@ -437,7 +439,8 @@ def write_datasets(
     With ``defer_database`` (and a ``cache_dir``, whose segments the database reads), the
     database process is left to finish its full-text indexes and returned: the caller goes on
     with the pages meanwhile and closes it (``DatabaseWriter.close``) before anything reads
-    ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return."""
+    ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return. ``database`` is
+    a database process started earlier (``database.Standby``) to write it."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -473,7 +476,7 @@ def write_datasets(
     ]
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
-    db = DatabaseWriter(out_dir / "reports.db")
+    db = DatabaseWriter(out_dir / "reports.db", database)
     pending = Pending(db)
     # The package step's parts, for the benchmark: waiting for segments to be made, putting them
     # together, the archive, the whole files closed.
@@ -935,25 +938,33 @@ def _build_locked(
             f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
         )
         return result
-    result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
-    cross_stage(result, progress)
+    # The database process is started before a report is loaded (``database.Standby``).
+    standby = None if multiprocessing.current_process().daemon else Standby()
+    try:
+        result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
+        cross_stage(result, progress)
 
-    t0 = time.perf_counter()
-    new_data = datasets_dir.with_name(datasets_dir.name + ".new")
-    if new_data.exists():
-        shutil.rmtree(new_data)
-    # With the site, reports.db finishes its full-text indexes in its own process, and the zips
-    # are written in another, while the pages, the site's shards and the hub are made; the
-    # datasets page (their sizes and checksums), written and built after the hub, waits for them.
-    pending = write_datasets(
-        result,
-        source_dir,
-        new_data,
-        executor,
-        package_cache_for(cache_dir),
-        hashes,
-        defer_database=with_site,
-    )
+        t0 = time.perf_counter()
+        new_data = datasets_dir.with_name(datasets_dir.name + ".new")
+        if new_data.exists():
+            shutil.rmtree(new_data)
+        # With the site, reports.db finishes its full-text indexes in its own process, and the
+        # zips are written in another, while the pages, the site's shards and the hub are made;
+        # the datasets page (their sizes and checksums), written and built after the hub, waits
+        # for them.
+        pending = write_datasets(
+            result,
+            source_dir,
+            new_data,
+            executor,
+            package_cache_for(cache_dir),
+            hashes,
+            defer_database=with_site,
+            database=standby,
+        )
+    finally:
+        if standby is not None:
+            standby.stop()  # nothing once a writer took it
     result.timings["package"] = time.perf_counter() - t0
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "

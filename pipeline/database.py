@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import package
-from pipeline.executor import reply
+from pipeline.executor import name_process, reply
 from pipeline.records import Report
 
 _SQL_TYPES = {
@@ -363,11 +363,15 @@ _FAILURES = (sqlite3.Error, ValueError, TypeError, OSError)
 the writer reports with its exit code)."""
 
 
-def _serve(path: str, inbox: Any, outbox: Any) -> None:
+def _serve(inbox: Any, outbox: Any) -> None:
     """The database process: apply each batch of ``DatabaseWriter`` calls until ``None``, then
     close and hash the file; report the error (or ``None``) and the hash (the datasets page gives
     it: computed here, beside the build's other work). After an error it still empties ``inbox`` (so that the
     writer never waits on a full queue) and leaves no file."""
+    name_process("reports.db")
+    path = inbox.get()  # named by the writer that takes the process (None: not needed)
+    if path is None:
+        return
     db: _Database | None = None
     error: str | None = None
     try:
@@ -394,6 +398,46 @@ def _serve(path: str, inbox: Any, outbox: Any) -> None:
     outbox.put((error, digest))
 
 
+class Standby:
+    """A database process started before the build loads its reports, waiting for the
+    ``DatabaseWriter`` that takes it. A process is forked: it starts at once and shares the
+    memory the build had then, page by page, until either writes to a page; a page the build
+    writes afterwards is copied, and the process keeps the old one. Forked once the reports
+    were loaded (as it was), the database process ended up holding a stale copy of most of
+    the build's memory, since making the pages touches every report (their reference counts):
+    forked before, it shares only what the interpreter had at the start."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context()
+        self.inbox = ctx.Queue(maxsize=INBOX)
+        self.outbox = ctx.Queue()
+        # Daemonic: ended with the build, should it stop without taking or stopping it.
+        self.proc = ctx.Process(
+            target=_serve, args=(self.inbox, self.outbox), name="reports.db", daemon=True
+        )
+        self.proc.start()
+        self.taken = False
+
+    def take(self) -> tuple[Any, Any, Any]:
+        """The process and its queues, for one writer."""
+        if self.taken:
+            raise RuntimeError("a database process serves one writer")
+        self.taken = True
+        return self.proc, self.inbox, self.outbox
+
+    def stop(self) -> None:
+        """End the process if no writer took it (a build that stopped before its package)."""
+        if not self.taken:
+            self.taken = True
+            self.inbox.put(None)
+            self.proc.join(timeout=30)
+            if self.proc.is_alive():
+                self.proc.terminate()
+                self.proc.join()
+
+
 class DatabaseWriter:
     """``reports.db`` written as the package is: segments of reports' rows and texts
     (``add_segment``) and the other resources' rows (``add``) as they come, the views and the
@@ -402,17 +446,16 @@ class DatabaseWriter:
     The statements run in a process of their own, fed in batches through a bounded queue: the
     database (SQLite's inserts, two full-text indexes) is about half of the package's time, and
     the other half (CSV, Parquet, JSON documents, the archive) goes on beside it on the other
-    core. One process runs every statement in the same order, so the bytes are the same."""
+    core. One process runs every statement in the same order, so the bytes are the same. It is
+    the ``standby`` process when one is given (started early, ``Standby``), else one started
+    now."""
 
     BATCH = 200
     """Calls sent at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, standby: Standby | None = None) -> None:
         import multiprocessing
 
-        # The platform's default start method, as the build's process pool (fork on Linux: the
-        # process starts at once and shares the build's memory until either writes to it).
-        ctx = multiprocessing.get_context()
         self.path = path
         self.batch: list[tuple[Any, ...]] = []
         self.local: _Database | None = None
@@ -423,14 +466,11 @@ class DatabaseWriter:
             # statements then run here, in the same order.
             self.local = _Database(path)
             return
-        self.inbox = ctx.Queue(maxsize=INBOX)
-        self.outbox = ctx.Queue()
-        self.proc = ctx.Process(
-            target=_serve, args=(str(path), self.inbox, self.outbox), name="reports.db"
-        )
-        self.proc.start()
+        standby = standby or Standby()
+        self.proc, self.inbox, self.outbox = standby.take()
+        self._send(str(path))
 
-    def _send(self, item: list[tuple[Any, ...]] | None) -> None:
+    def _send(self, item: list[tuple[Any, ...]] | str | None) -> None:
         import queue
 
         while True:

@@ -575,6 +575,40 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
         db.abort()
 
 
+def test_a_database_process_started_early_writes_the_database_it_is_later_given(tmp_path):
+    """``Standby``: the process is started first (before the build loads its reports) and
+    told the file by the writer that takes it; one that no writer takes is ended by ``stop``."""
+    from pipeline.database import DatabaseWriter, Standby
+
+    standby = Standby()
+    assert standby.proc.is_alive()
+    db = DatabaseWriter(tmp_path / "reports.db", standby)
+    row = {
+        "issuer_id": "x",
+        "name": "某区人民政府",
+        "variants": "某区人民政府",
+        "issuer_type": "government",
+        "admin_level": "county",
+        "report_count": 1,
+        "years": "2020",
+        "first_year": 2020,
+        "last_year": 2020,
+        "page": "issuers/x.md",
+    }
+    db.add("issuers", [row])
+    db.close()
+    con = sqlite3.connect(tmp_path / "reports.db")
+    assert con.execute("SELECT issuer_id, name FROM issuers").fetchall() == [("x", "某区人民政府")]
+    con.close()
+    assert not standby.proc.is_alive()
+    with pytest.raises(RuntimeError, match="one writer"):
+        standby.take()
+    unused = Standby()
+    unused.stop()
+    assert not unused.proc.is_alive() and unused.proc.exitcode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports.db"]
+
+
 def test_a_database_that_cannot_be_written_fails_naming_it_and_leaves_no_file(tmp_path):
     """The database is written in a process of its own: a row it refuses stops the build with
     the file's name and the reason, without waiting on the rest, and leaves no partial file."""

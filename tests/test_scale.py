@@ -641,3 +641,38 @@ def test_a_part_summary_kept_without_page_counts_is_made_again(tmp_path):
     # The part is not written into its pages: the search page gives it when merging the part.
     assert "part" not in summary["filters"]
     assert json.loads(kept.read_text(encoding="utf-8")) == summary
+
+
+def test_the_database_process_is_started_before_the_reports_are_loaded(
+    corpus, tmp_path, monkeypatch
+):
+    """Forked while the build's memory is small (``database.Standby``), then taken by the
+    package's database writer."""
+    from pipeline import build, database
+
+    events: list[str] = []
+
+    class Recorded(database.Standby):
+        def __init__(self) -> None:
+            super().__init__()
+            events.append("started")
+
+        def take(self):
+            events.append("taken")
+            return super().take()
+
+    stages = build.run_stages
+
+    def recorded_stages(*args, **kwargs):
+        events.append("stages")
+        return stages(*args, **kwargs)
+
+    monkeypatch.setattr(build, "Standby", Recorded)
+    monkeypatch.setattr(build, "run_stages", recorded_stages)
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in sorted(corpus.iterdir())[:4]:
+        shutil.copyfile(p, src / p.name)
+    _build(src, tmp_path / "out", workers=1)
+    assert events == ["started", "stages", "taken"]
+    assert (tmp_path / "out" / "datasets" / "reports.db").stat().st_size > 0

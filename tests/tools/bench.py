@@ -74,10 +74,13 @@ class MemorySampler:
     as the last sample took: a tenth of one core at most."""
 
     peak_mb: float = 0.0
+    peak_by_process: dict[str, float] = field(default_factory=dict)
+    """At the peak: PSS (MB) by process name (``executor.name_process``; several of one name
+    added up)."""
     _stop: threading.Event = field(default_factory=threading.Event)
 
-    def _rss_tree_mb(self) -> float:
-        total = 0
+    def _pss_tree(self) -> dict[int, tuple[str, float]]:
+        """Each process of the tree: its name and PSS (MB)."""
         todo, pids = [os.getpid()], []
         while todo:
             pid = todo.pop()
@@ -87,19 +90,28 @@ class MemorySampler:
                     todo += [int(c) for c in (task / "children").read_text().split()]
             except OSError:
                 continue
+        out = {}
         for pid in pids:
             try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
                 for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                     if line.startswith("Pss:"):
-                        total += int(line.split()[1])
+                        out[pid] = (name, int(line.split()[1]) / 1024)
             except OSError:
                 continue
-        return total / 1024
+        return out
 
     def run(self) -> None:
         while True:
             t0 = time.perf_counter()
-            self.peak_mb = max(self.peak_mb, self._rss_tree_mb())
+            tree = self._pss_tree()
+            total = sum(mb for _, mb in tree.values())
+            if total > self.peak_mb:
+                self.peak_mb = total
+                by_name: dict[str, float] = {}
+                for name, mb in tree.values():
+                    by_name[name] = by_name.get(name, 0.0) + mb
+                self.peak_by_process = {k: round(v, 1) for k, v in sorted(by_name.items())}
             if self._stop.wait(max(0.05, 10 * (time.perf_counter() - t0))):
                 return
 
@@ -408,6 +420,7 @@ def run(
             result = Beside(functools.partial(_summary, kwargs), "build").result()
             out[f"{label}_s"] = round(time.perf_counter() - t0, 2)
         out[f"{label}_peak_memory_mb"] = round(mem.peak_mb, 1)
+        out[f"{label}_peak_by_process_mb"] = mem.peak_by_process
         print(f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB", file=sys.stderr)
         return result
 
