@@ -53,7 +53,7 @@ from pipeline.pages.home import home_charts, home_page
 from pipeline.pages.report import SEARCH_FILTERS, report_csv, report_page, search_filters
 from pipeline.pages.search import search_page
 from pipeline.records import Report
-from pipeline.store import for_task, light_reports, whole
+from pipeline.store import cache_key, for_task, light_reports, whole
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     report.KIND,
@@ -162,6 +162,7 @@ def write_pages(
         salt=salt,
         previous=previous,
         docs_dir=docs_dir,
+        key_of=functools.partial(cache_key, reports),
     )
     timings["pages_previous"] = time.perf_counter() - t
     pages = 0

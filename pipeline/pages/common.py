@@ -110,6 +110,8 @@ class Site:
     docs_dir: Path | None = None
     """The docs folder, where a kind's tasks write their files themselves (``WRITTEN``); None:
     the kind yields the content and the pages stage writes it."""
+    key_of: Callable[[Report], str | None] = lambda r: None
+    """The per-report cache key of a report (``pipeline.store.cache_key``; None: not kept)."""
 
     def __post_init__(self) -> None:
         if self.cross is None:
@@ -121,6 +123,13 @@ class Site:
         for p in paths:
             self.keys[p] = key
         return same
+
+    def made_from(self, r: Report, *more: Any) -> Any:
+        """What the stages made ``r`` from, for a page's key: its per-report cache key (its
+        source's bytes and sidecar and the stages' code, which determine its metadata, figures
+        and own checks) when it has one, else those fields and ``more`` of its own. A repr of
+        the fields took most of the keys' time: 8.9 s for 100,000 report pages."""
+        return self.key_of(r) or (r.metadata, *more)
 
     @cached_property
     def by_id(self) -> dict[str, Report]:

@@ -195,8 +195,7 @@ def issuer_key(issuer: Issuer, site: Site) -> str:
             repr(
                 (
                     rid,
-                    r.metadata,
-                    r.statistics,
+                    site.made_from(r, r.statistics),
                     cross.checks.get(rid, ()),
                     u.previous_share if u else None,
                 )

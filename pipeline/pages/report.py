@@ -296,19 +296,20 @@ def report_csv(r: Report) -> str:
 
 
 def page_key(r: Report, links: ReportLinks, site: Site) -> str:
-    """What a report's page and CSV are made from: the report (its source's hash, id, metadata,
-    checks and duplicates determine the rest, with the code in ``site.salt``) and what it shows
-    of the others (issuer, neighbouring years, copied text)."""
+    """What a report's page and CSV are made from: the report (its source's hash, id, what the
+    stages made it from (``Site.made_from``), checks and duplicates determine the rest, with
+    the code in ``site.salt``) and what it shows of the others (issuer, neighbouring years,
+    copied text)."""
     a = r.archived
     h = hashlib.sha256(site.salt.encode())
     h.update(
         repr((r.report_id, a.sha256, a.source_file, a.size, a.encoding, a.media_type)).encode()
     )
-    h.update(repr((r.metadata, r.checks, r.duplicates, site.downloads)).encode())
+    h.update(repr((site.made_from(r), r.checks, r.duplicates, site.downloads)).encode())
     i = links.issuer
     h.update(repr((i.issuer_id, i.name) if i else None).encode())
     for o in (links.previous, links.following, links.other):
-        h.update(repr((o.report_id, o.metadata) if o else None).encode())
+        h.update(repr((o.report_id, site.made_from(o)) if o else None).encode())
     h.update(repr(links.reuse).encode())
     return h.hexdigest()
 
