@@ -1,5 +1,5 @@
-"""The local process pool: results in the order of the arguments, and workers that leave the
-build's inherited objects to the parent (frozen for the garbage collector)."""
+"""The local process pool: results in the order of the arguments, and workers that start
+without the build's objects (forked from a small server process, not from the build)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,14 @@ def _square_and_pid(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
 
-def _frozen_in_worker(_: int) -> int:
-    return gc.get_freeze_count()
+HELD: list[list[int]] = []
+"""Filled by a test in the build's process only."""
+
+
+def _what_a_worker_holds(_: int) -> tuple[int, str, int]:
+    with open("/proc/self/comm", encoding="utf-8") as f:
+        name = f.read().strip()
+    return len(HELD), name, os.getppid()
 
 
 def test_the_pool_returns_results_in_the_order_of_the_arguments_from_other_processes():
@@ -60,13 +66,20 @@ def test_imap_of_one_task_or_one_worker_runs_here_and_an_early_stop_ends_the_poo
     assert gc.get_freeze_count() == 0
 
 
-def test_forked_workers_find_the_parents_objects_frozen_and_the_parent_is_unfrozen_after():
-    # A full collection in a worker would write to the header of every object it inherited,
-    # making the worker's copy of the parent's memory its own.
-    held = [[i] for i in range(100_000)]  # lists: always tracked by the collector
-    assert gc.get_freeze_count() == 0
-    counts = LocalExecutor(2).map(_frozen_in_worker, range(4))
-    assert all(n >= len(held) for n in counts), counts
+def test_workers_hold_none_of_the_builds_objects_and_are_named():
+    # A worker forked from the build would share its memory and keep a stale copy of each page
+    # the build writes to while it runs: the workers come from the forkserver, which imported
+    # the pipeline's modules and nothing the build made since.
+    HELD[:] = [[i] for i in range(100_000)]
+    try:
+        out = LocalExecutor(2).map(_what_a_worker_holds, range(4))
+        assert {held for held, _, _ in out} == {0}
+        assert {name for _, name, _ in out} == {"build-worker"}
+        assert os.getpid() not in {parent for _, _, parent in out}
+        out = list(LocalExecutor(2).imap(_what_a_worker_holds, range(6), ahead=2))
+        assert {held for held, _, _ in out} == {0}
+    finally:
+        HELD.clear()
     assert gc.get_freeze_count() == 0
 
 
