@@ -20,16 +20,27 @@ if TYPE_CHECKING:
 
 
 def lighten(r: Report) -> Report:
-    """``r`` without what only its own page and the data package need."""
+    """``r`` without what only its own page and the data package need, its own checks among
+    them (a third of a light copy: its page and its rows read them from the whole report,
+    and its cache key stands for them in the keys of what is made from it). A light copy's
+    ``checks`` are those the build adds (``crossreport.with_checks``), which ``with_added``
+    puts after the whole report's own."""
     return replace(
         r,
         archived=replace(r.archived, text="", html_meta={}),
         cleaned=replace(r.cleaned, text="", removed=(), toc=()),
         statistics=tuple(replace(s, evidence="") for s in r.statistics),
         cells=(),
+        checks=(),
         markdown="",
         text_hans=None if r.text_hans is None else "",
     )
+
+
+def with_added(whole: Report, light: Report) -> Report:
+    """The whole report read back for the light copy ``light``, with what the build added to
+    the light copy: its duplicates and, after its own checks, the checks across years."""
+    return replace(whole, duplicates=light.duplicates, checks=whole.checks + light.checks)
 
 
 class Reports(Sequence[Report]):
@@ -108,11 +119,12 @@ class Kept:
     report_id: str
     duplicates: tuple[str, ...]
     checks: tuple[Any, ...]
+    """The checks the build added (its light copy's, ``lighten``)."""
 
     def load(self) -> Report:
         cache = _cache(self.cache_dir, self.fingerprint)
         report = whole_report(cache, self.key, self.source, self.sidecar, self.report_id)
-        return replace(report, duplicates=self.duplicates, checks=self.checks)
+        return replace(report, duplicates=self.duplicates, checks=report.checks + self.checks)
 
 
 def whole_report(

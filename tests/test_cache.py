@@ -246,3 +246,36 @@ def test_a_kept_build_reads_no_source_and_no_entry(tmp_path, monkeypatch):
     third = run_stages(src, workers=1, cache_dir=cache_dir, progress=lambda m: None)
     assert third.cache_hits == 1 and "b.txt" in read and "a.txt" not in read
     assert "122" in third.reports[1].markdown
+
+
+def test_light_copies_hold_only_the_checks_the_build_adds_and_whole_ones_get_both(tmp_path):
+    """A light copy keeps none of a report's own checks (its whole report has them); the
+    checks across years the build adds go on the light copy, and a whole report read back,
+    here or by a task (``Kept``), has its own and then those."""
+    from types import SimpleNamespace
+
+    from pipeline.crossreport import with_checks
+    from pipeline.records import Check
+    from pipeline.store import Kept, for_task, from_task
+    from tests.tools.synth import generate
+
+    src = tmp_path / "src"
+    generate(6, src, seed=7)
+    plain = run_stages(src, workers=1, cache_dir=None, progress=lambda m: None)
+    own = {r.report_id: r.checks for r in plain.reports}
+    ids = list(own)
+    checked = next(i for i, rid in enumerate(ids) if own[rid])  # a report with checks
+    kept = run_stages(src, workers=1, cache_dir=tmp_path / "cache", progress=lambda m: None)
+    assert [r.report_id for r in kept.reports.light] == ids
+    assert all(r.checks == () for r in kept.reports.light)
+    added = Check("Y1_applications_received", "fail", "上年 120，本年 121")
+    reports = with_checks(kept.reports, SimpleNamespace(checks={ids[checked]: [added]}))
+    assert [r.checks for r in reports.light] == [
+        (added,) if i == checked else () for i in range(len(ids))
+    ]
+    assert [r.checks for r in reports] == [
+        (*own[rid], added) if i == checked else own[rid] for i, rid in enumerate(ids)
+    ]
+    item = for_task(reports, reports.light[checked])
+    assert isinstance(item, Kept) and item.checks == (added,)
+    assert from_task(item).checks == (*own[ids[checked]], added)

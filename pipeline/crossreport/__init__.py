@@ -92,9 +92,10 @@ def cross_report(reports: Sequence[Report]) -> CrossReport:
 
 
 def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Report]:
-    """The reports with their year-over-year checks added to their own (light copies too: a
-    whole report read back later gets the checks of its light copy)."""
-    from pipeline.store import Reports
+    """The reports with their year-over-year checks added to their own (to light copies,
+    which hold none of their own: a whole report read back later gets its own and then those of
+    its light copy, ``store.with_added``)."""
+    from pipeline.store import Reports, with_added
 
     def add(r: Report) -> Report:
         found = cross.checks.get(r.report_id)
@@ -104,7 +105,7 @@ def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Repor
         base = reports
         return Reports(
             [add(r) for r in base.light],
-            lambda light: replace(base.load(light), checks=light.checks),
+            lambda light: with_added(base.load(light), light),
             base.key,
             base.cache,
             base.sources,
