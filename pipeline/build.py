@@ -4,6 +4,7 @@ the data package, the site pages and the site. The only module that touches the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -33,7 +34,7 @@ from pipeline import (
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
 from pipeline.database import DatabaseWriter, Standby
-from pipeline.executor import Beside, Executor, LocalExecutor, executor_for
+from pipeline.executor import Beside, Early, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
 from pipeline.records import Problem, Report, Source
@@ -428,6 +429,7 @@ def write_datasets(
     hashes: Path | None = None,
     defer_database: bool = False,
     database: Standby | None = None,
+    early_zips: Early | None = None,
 ) -> Pending | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
@@ -440,7 +442,8 @@ def write_datasets(
     database process is left to finish its full-text indexes and returned: the caller goes on
     with the pages meanwhile and closes it (``DatabaseWriter.close``) before anything reads
     ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return. ``database`` is
-    a database process started earlier (``database.Standby``) to write it."""
+    a database process started earlier (``database.Standby``) to write it, ``early_zips`` one
+    to write the zips in (``executor.Early``)."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -542,24 +545,13 @@ def write_datasets(
         parts["package_close"] = time.perf_counter() - t
         result.timings.update(parts)
 
-        def zips() -> list[tuple[str, str]]:
-            json_docs.close(zip_cache)
-            write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
-            if cache_dir is not None:
-                kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
-                prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS])
-                zip_cache.prune()
-                for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
-                    shutil.rmtree(tmp, ignore_errors=True)
-            # Hashed here for the datasets page (as reports.db is in its process).
-            names = ("report-json.zip", "corpus.zip")
-            return [(str(out_dir / n), package.sha256_file(out_dir / n)) for n in names]
-
+        kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+        zips = functools.partial(write_zips, out_dir, json_docs, zip_cache, placed, cache_dir, kept)
         deferred = defer_database and cache_dir is not None
         if deferred:
             # The zips (reading and writing files, mostly) are written beside the pages, as
             # the database process finishes its indexes.
-            pending.zips = Beside(zips, "zips")
+            pending.zips = Beside(zips, "zips", early_zips)
         else:
             zips()
         report = {
@@ -585,6 +577,30 @@ def write_datasets(
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     return None if db.done else pending
+
+
+def write_zips(
+    out_dir: Path,
+    json_docs: JsonWriter,
+    zip_cache: zipped.MemberCache,
+    placed: dict[str, str],
+    cache_dir: Path | None,
+    kept: list[str],
+) -> list[tuple[str, str]]:
+    """``report-json.zip`` and ``corpus.zip`` (``placed``: the files still to be linked into
+    ``out_dir``, read from where they are kept), then the package's cache pruned to the
+    segment folders ``kept``; returns each zip's path and SHA-256 (hashed here for the datasets
+    page, as ``reports.db`` is in its process). Run beside the pages (``Beside``), in a process
+    forked before the build loaded its reports (``executor.Early``)."""
+    json_docs.close(zip_cache)
+    write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
+    if cache_dir is not None:
+        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS])
+        zip_cache.prune()
+        for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
+            shutil.rmtree(tmp, ignore_errors=True)
+    names = ("report-json.zip", "corpus.zip")
+    return [(str(out_dir / n), package.sha256_file(out_dir / n)) for n in names]
 
 
 DATASET_FOLDERS = ("archive", *segments.FILE_FOLDERS)
@@ -938,8 +954,10 @@ def _build_locked(
             f"[done]     nothing changed since the last build; total {result.timings['total']:.1f}s"
         )
         return result
-    # The database process is started before a report is loaded (``database.Standby``).
+    # The processes beside the build are started before a report is loaded (``Standby``,
+    # ``Early``): forked later, each would keep a stale copy of the build's memory.
     standby = None if multiprocessing.current_process().daemon else Standby()
+    early_zips = Early("zips")
     try:
         result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
         cross_stage(result, progress)
@@ -961,10 +979,12 @@ def _build_locked(
             hashes,
             defer_database=with_site,
             database=standby,
+            early_zips=early_zips,
         )
     finally:
         if standby is not None:
             standby.stop()  # nothing once a writer took it
+        early_zips.stop()  # nothing once the zips were given to it
     result.timings["package"] = time.perf_counter() - t0
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "

@@ -230,19 +230,61 @@ def executor_for(workers: int = 0, scheduler: str | Any | None = None) -> Execut
     return LocalExecutor(workers)
 
 
+class Early:
+    """A process forked now, while the build's memory is small, that waits to run one function
+    given later (``Beside(fn, name, early)``; ``fn`` then travels pickled). Forked once the
+    build holds its reports, the process would share the build's memory page by page and keep
+    every page the build writes to afterwards as it was: the build goes on touching its
+    reports, so the process comes to hold a stale copy of most of it. ``proc`` is None where
+    this process may not fork (as ``Beside``)."""
+
+    def __init__(self, name: str) -> None:
+        import multiprocessing
+
+        self.name = name
+        self.proc: Any = None
+        self.taken = False
+        ctx = multiprocessing.get_context()
+        if ctx.get_start_method() != "fork" or multiprocessing.current_process().daemon:
+            return
+        self.inbox = ctx.Queue()
+        self.outbox = ctx.Queue()
+        # Daemonic: ended with the build, should it stop without giving it a function.
+        self.proc = ctx.Process(
+            target=_early, args=(self.inbox, self.outbox, name), name=name, daemon=True
+        )
+        self.proc.start()
+
+    def stop(self) -> None:
+        """End the process if no function was given to it (a build that stopped before)."""
+        if self.proc is not None and not self.taken:
+            self.taken = True
+            self.inbox.put(None)
+            self.proc.join(timeout=30)
+            if self.proc.is_alive():
+                self.proc.terminate()
+                self.proc.join()
+
+
 class Beside:
     """``fn()`` run beside the build: in a forked process, which holds no share of this
     interpreter's lock (the zips written in a thread slowed the pages made meanwhile by as much
     as they gained), or in a thread where this process may not fork one (a daemonic pool
-    worker, a platform without ``fork``). ``result`` waits and returns what ``fn`` returned
-    (picklable), or raises what it raised."""
+    worker, a platform without ``fork``). With ``early`` (not yet used), in that process,
+    forked earlier; ``fn`` must then be picklable. ``result`` waits and returns what ``fn``
+    returned (picklable), or raises what it raised."""
 
-    def __init__(self, fn: Callable[[], Any], name: str) -> None:
+    def __init__(self, fn: Callable[[], Any], name: str, early: Early | None = None) -> None:
         import multiprocessing
 
         self.name = name
         self.future: Future[Any] | None = None
         self.proc: Any = None
+        if early is not None and early.proc is not None and not early.taken:
+            early.taken = True
+            self.proc, self.outbox = early.proc, early.outbox
+            early.inbox.put(fn)
+            return
         ctx = multiprocessing.get_context()
         if ctx.get_start_method() != "fork" or multiprocessing.current_process().daemon:
             pool = ThreadPoolExecutor(1, thread_name_prefix=name)
@@ -292,6 +334,12 @@ def reply(proc: Any, outbox: Any) -> tuple[bool, Any]:
                 return False, proc.exitcode
     proc.join()
     return True, message
+
+
+def _early(inbox: Any, outbox: Any, name: str) -> None:
+    fn = inbox.get()
+    if fn is not None:
+        _beside(fn, outbox, name)
 
 
 def _beside(fn: Callable[[], Any], outbox: Any, name: str) -> None:

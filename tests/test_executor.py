@@ -124,3 +124,33 @@ def test_work_beside_the_build_runs_in_another_process_and_brings_back_its_resul
     t = time.perf_counter()
     beside.cancel()
     assert time.perf_counter() - t < 10 and not late.exists()
+
+
+def _pid_and(x: int) -> tuple[int, int, int]:
+    if x < 0:
+        raise ValueError("negative")
+    return os.getpid(), 2 * x, len(HELD)
+
+
+def test_an_early_process_runs_the_function_given_later_and_one_not_given_any_ends():
+    import functools
+
+    import pytest
+
+    from pipeline.executor import Beside, Early
+
+    early = Early("zips")
+    pid = early.proc.pid
+    HELD[:] = [[i] for i in range(1000)]  # made after the fork: not in the early process
+    try:
+        assert Beside(functools.partial(_pid_and, 21), "zips", early).result() == (pid, 42, 0)
+    finally:
+        HELD.clear()
+    assert early.taken and not early.proc.is_alive()
+    # Once taken, a Beside forks its own process; an error comes back named.
+    failing = Early("zips")
+    with pytest.raises(RuntimeError, match="zips: ValueError: negative"):
+        Beside(functools.partial(_pid_and, -1), "zips", failing).result()
+    unused = Early("zips")
+    unused.stop()
+    assert not unused.proc.is_alive() and unused.proc.exitcode == 0
