@@ -353,7 +353,7 @@ INBOX = 1 << 16
 """Batches of calls the database process may have waiting. Most are one segment's file name
 (a few bytes), so the build never waits for the database while it has other work: it goes on
 to the archive, the zips and the pages while the database copies and indexes. The bound is
-above any corpus's number of segments: at 100,000 reports (1,654 segments, ~63 ms each in the
+above the segments of 4 million reports (64 a segment): at 100,000 reports (1,654 segments, ~63 ms each in the
 database) a bound of 512 had a one-report rebuild put the package together at the database's
 pace, 75.8 s where the same work alone takes 17 s (and a bound of 8 had a 10,000 one waiting
 some 20 s). Batches of rows are 200 calls at most, and come only at the end."""
