@@ -676,3 +676,18 @@ def test_the_database_process_is_started_before_the_reports_are_loaded(
     _build(src, tmp_path / "out", workers=1)
     assert events == ["started", "stages", "taken"]
     assert (tmp_path / "out" / "datasets" / "reports.db").stat().st_size > 0
+
+
+def test_the_tails_second_index_part_is_taken_only_while_the_build_is_small(monkeypatch):
+    """After the shards' pool, two Pagefind parts at once (about 0.5 GB each) only while the
+    build itself holds less than ``TAIL_SECOND_BELOW``."""
+    import pipeline.site as site
+
+    held = site.resident_bytes()
+    with open("/proc/self/status", encoding="ascii") as f:
+        vm_rss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+    assert abs(held - vm_rss) < 0.1 * vm_rss
+    monkeypatch.setattr(site, "TAIL_SECOND_BELOW", held + (1 << 30))
+    assert site.tail_parts() == site.TAIL_PARTS == 2
+    monkeypatch.setattr(site, "TAIL_SECOND_BELOW", held // 2)
+    assert site.tail_parts() == 1
