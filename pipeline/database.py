@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import package
-from pipeline.executor import name_process, reply
+from pipeline.executor import end_waiting, name_process, reply
 from pipeline.records import Report
 
 _SQL_TYPES = {
@@ -431,11 +431,7 @@ class Standby:
         """End the process if no writer took it (a build that stopped before its package)."""
         if not self.taken:
             self.taken = True
-            self.inbox.put(None)
-            self.proc.join(timeout=30)
-            if self.proc.is_alive():
-                self.proc.terminate()
-                self.proc.join()
+            end_waiting(self.proc, self.inbox)
 
 
 class DatabaseWriter:

@@ -259,11 +259,7 @@ class Early:
         """End the process if no function was given to it (a build that stopped before)."""
         if self.proc is not None and not self.taken:
             self.taken = True
-            self.inbox.put(None)
-            self.proc.join(timeout=30)
-            if self.proc.is_alive():
-                self.proc.terminate()
-                self.proc.join()
+            end_waiting(self.proc, self.inbox)
 
 
 class Beside:
@@ -334,6 +330,16 @@ def reply(proc: Any, outbox: Any) -> tuple[bool, Any]:
                 return False, proc.exitcode
     proc.join()
     return True, message
+
+
+def end_waiting(proc: Any, inbox: Any) -> None:
+    """End a process started early that waits on ``inbox`` for its work (``Early``,
+    ``database.Standby``) and was never given any: told to stop, else terminated."""
+    inbox.put(None)
+    proc.join(timeout=30)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
 
 
 def _early(inbox: Any, outbox: Any, name: str) -> None:
