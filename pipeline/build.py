@@ -908,7 +908,11 @@ def build_all(
     One build at a time writes an output area: a second one waits ``wait`` seconds for the lock
     (``pipeline.lock``) and then stops, naming the first. With ``scheduler`` (a Dask scheduler's
     address, or a ``distributed.Client``) the per-report stages and the site's shards run on
-    that cluster; the site's shards are cached beside ``cache_dir`` (``site_cache_for``)."""
+    that cluster; the site's shards are cached beside ``cache_dir`` (``site_cache_for``).
+
+    The pools' workers start as ``multiprocessing``'s ``forkserver`` starts them
+    (``executor.pool_context``): each imports the caller's main module, so a script that calls
+    this must do so under ``if __name__ == "__main__":`` (``invoke build`` does)."""
     with BuildLock(datasets_dir.parent, wait=wait), executor_for(workers, scheduler) as executor:
         return _build_locked(
             source_dir,
