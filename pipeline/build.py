@@ -33,7 +33,7 @@ from pipeline import (
 )
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
-from pipeline.database import DatabaseWriter, Standby
+from pipeline.database import FULLTEXT, DatabaseWriter, Standby
 from pipeline.executor import Beside, Early, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
@@ -479,7 +479,9 @@ def write_datasets(
     ]
     writer = package.PackageWriter(out_dir)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
-    db = DatabaseWriter(out_dir / "reports.db", database)
+    # Its texts and full-text indexes are kept beside the segments from one build to the next.
+    fulltext = root / FULLTEXT if cache_dir is not None else None
+    db = DatabaseWriter(out_dir / "reports.db", database, fulltext)
     pending = Pending(db)
     # The package step's parts, for the benchmark: waiting for segments to be made, putting them
     # together, the archive, the whole files closed.
@@ -595,7 +597,7 @@ def write_zips(
     json_docs.close(zip_cache)
     write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
     if cache_dir is not None:
-        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS])
+        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT])
         zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)

@@ -530,7 +530,8 @@ def test_bigrams_pair_every_han_run_and_keep_other_words():
 def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_path, monkeypatch):
     """The texts of the segments copied are added to both full-text indexes every
     ``INDEX_EVERY`` segments, each under its own row; those of the last, short run when the
-    database is finished."""
+    database is finished. (They are indexed in the store, ``FullText``, and copied into
+    ``reports.db`` at the end.)"""
     from pipeline import database
 
     monkeypatch.setattr(database, "INDEX_EVERY", 3)
@@ -549,11 +550,11 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
 
         def found(word: str) -> tuple[set[str], set[str]]:
             trigram = (
-                "SELECT t.report_id FROM texts_fts JOIN texts AS t "
+                "SELECT t.report_id FROM ft.texts_fts JOIN ft.texts AS t "
                 "ON t.rowid = texts_fts.rowid WHERE texts_fts MATCH ?"
             )
             pairs = (
-                "SELECT t.report_id FROM texts_bigrams JOIN texts AS t "
+                "SELECT t.report_id FROM ft.texts_bigrams JOIN ft.texts AS t "
                 "ON t.rowid = texts_bigrams.rowid WHERE texts_bigrams MATCH ?"
             )
             return (
@@ -565,7 +566,7 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
         assert found("天心区") == ({"r3a", "r3b"}, {"r3a", "r3b"})
         assert found("望城区") == ({"r5a", "r5b"}, {"r5a", "r5b"})
         assert found("浏阳市") == (set(), set())
-        db._index()
+        db.fulltext._index()
         for n, word in enumerate(words):
             assert found(word) == ({f"r{n}a", f"r{n}b"}, {f"r{n}a", f"r{n}b"}), word
         every = {f"r{n}{k}" for n in range(len(words)) for k in "ab"}

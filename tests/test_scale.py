@@ -84,6 +84,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     nothing."""
     import pipeline.segments
     from pipeline.build import ARCHIVE_DIR, DATASET_LINKS, ZIP_MEMBERS
+    from pipeline.database import FULLTEXT
     from pipeline.segments import BASE_PREFIX
 
     monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
@@ -95,7 +96,12 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     build_into(src, tmp_path / "out", workers=2, cache=cache)
 
     def segments_of(bases: bool = False) -> set[str]:
-        names = {p.name for p in kept.iterdir()} - {ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS}
+        names = {p.name for p in kept.iterdir()} - {
+            ZIP_MEMBERS,
+            ARCHIVE_DIR,
+            DATASET_LINKS,
+            FULLTEXT,
+        }
         return {n for n in names if n.startswith(BASE_PREFIX) == bases}
 
     first = segments_of()

@@ -282,7 +282,7 @@ def build_site(
                 ):
                     timings[key] = timings.get(key, 0.0) + seconds
                 if parts:
-                    part = part_job(g, dealt, outs, site_dir, cache_dir / "search")
+                    part = part_job(g, dealt, outs, site_dir, cache_dir / "search", parts)
                     if not Path(part.out).exists():
                         indexed.append(indexing.submit(index_part, part))
             results.close()  # the pool's processes end here, before the hub and the last parts

@@ -208,15 +208,19 @@ def part_count(shard_pages: list[list[str]]) -> int:
 
 
 def part_job(
-    g: int, shard_pages: list[list[str]], shard_outs: list[str], site_dir: Path, cache_dir: Path
+    g: int,
+    shard_pages: list[list[str]],
+    shard_outs: list[str],
+    site_dir: Path,
+    cache_dir: Path,
+    groups: int,
 ) -> IndexJob:
-    """The job of index part ``g``, keyed by what Pagefind reads of its pages
-    (``search_digest``, written beside each built shard) and Pagefind's version: its shards
-    must be built, and nothing else (the pages are read from their outputs)."""
+    """The job of index part ``g`` of ``groups`` (``part_count``), keyed by what Pagefind reads
+    of its pages (``search_digest``, written beside each built shard) and Pagefind's version:
+    its shards must be built, and nothing else (the pages are read from their outputs)."""
     from pipeline.cache import library_versions
 
     version = str(library_versions(("pagefind",)))
-    groups = part_count(shard_pages)
     members = [i for i in range(len(shard_pages)) if i % groups == g]
     h = hashlib.sha256(f"{version}\0{Path(__file__).read_bytes()!r}\0{g}".encode())
     digests: dict[str, str] = {}
@@ -266,7 +270,9 @@ def plan_indexes(
         key = "idx-" + h.hexdigest()[:28]
         sources = tuple(found[rel] for rel in pages)
         return [IndexJob(key, pages, str(site_dir), str(cache_dir / key), sources=sources)]
-    jobs = [part_job(g, shard_pages, shard_outs, site_dir, cache_dir) for g in range(groups)]
+    jobs = [
+        part_job(g, shard_pages, shard_outs, site_dir, cache_dir, groups) for g in range(groups)
+    ]
     if groups > 1:
         jobs.insert(0, stub_job(cache_dir))
     return jobs
