@@ -58,22 +58,33 @@ def sync_links(pairs: list[tuple[str, str]], folders: list[str]) -> dict[str, in
     """Make the flat ``folders`` hold exactly the destinations of ``pairs`` (source,
     destination), each a link to its source: a destination that already is one (the same
     file: device and inode) is left, any other is replaced, and files of the folders that are
-    no destination are removed. Two ``stat`` calls per file where a link is unchanged, against
-    a link and a folder entry written anew (and removed later) for every file. Returns the
-    files removed and linked."""
+    no destination are removed. One ``stat`` call per file where a link is unchanged (its
+    source's: a destination's inode comes with the folder's listing, its device with the
+    folder's), against a link and a folder entry written anew (and removed later) for every
+    file. Returns the files removed and linked."""
     wanted = {dest for _, dest in pairs}
     removed = linked = 0
+    present: dict[str, tuple[int, int]] = {}
     for folder in folders:
         if os.path.isdir(folder):
+            device = os.stat(folder).st_dev
             for entry in os.scandir(folder):
-                if entry.path not in wanted and not entry.is_dir(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.path in wanted:
+                    present[entry.path] = (device, entry.inode())
+                else:
                     os.unlink(entry.path)
                     removed += 1
     made: set[str] = set()
     for src, dest in pairs:
         try:
-            have, want = os.stat(dest), os.stat(src)
-            if (have.st_dev, have.st_ino) == (want.st_dev, want.st_ino):
+            have = present.get(dest)
+            if have is None:  # outside the folders listed
+                st = os.stat(dest)
+                have = (st.st_dev, st.st_ino)
+            want = os.stat(src)
+            if have == (want.st_dev, want.st_ino):
                 continue
             os.unlink(dest)
         except FileNotFoundError:
