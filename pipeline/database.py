@@ -260,9 +260,9 @@ def _read_varint(data: bytes, i: int) -> tuple[int, int]:
 def index_segments(structure: bytes) -> list[tuple[int, int, int]]:
     """The segments (id, first page, last page) an FTS5 structure record lists: a 4-byte cookie,
     the number of levels, of segments and the write counter, then each level's merge count,
-    segment count and segments. Raises ValueError on any other layout (the second version a
-    later SQLite writes once rows are deleted from a contentless table is refused: see
-    ``FullText``)."""
+    segment count and segments. Raises ValueError on any other layout, such as the second
+    version SQLite 3.43 on writes for a table made with ``contentless_delete=1`` (these are
+    not; see ``FullText``)."""
     try:
         if structure[4:8] == b"\xff\x00\x00\x01":
             raise ValueError("FTS5 structure record of the second version")
@@ -594,9 +594,10 @@ class FullText:
 
 class _Database:
     """The statements that write ``reports.db``, in the one order that gives the same bytes
-    every time: tables, then rows and texts as they come (the texts added to both full-text
-    indexes ``INDEX_EVERY`` segments at a time), then (``close``) the views and the foreign-key
-    check. Written to a temporary file beside ``path`` and renamed at the end."""
+    every time: tables, then rows as they come (each segment's texts go to the store,
+    ``FullText``, at ``fulltext`` or, without one, beside ``path`` for this build only), then
+    (``close``) the texts and both full-text indexes copied from the store, the views and the
+    foreign-key check. Written to a temporary file beside ``path`` and renamed at the end."""
 
     def __init__(self, path: Path, fulltext: Path | None = None) -> None:
         _, self.schemas = package.schemas()
