@@ -572,6 +572,7 @@ def write_datasets(
             db.finish()
         else:
             db.close()
+            _database_timings(result, db)
     except BaseException:
         pending.abort()
         raise
@@ -579,6 +580,23 @@ def write_datasets(
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     return None if db.done else pending
+
+
+def _database_timings(result: BuildResult, db: DatabaseWriter) -> str:
+    """The database's own timings into ``result.timings`` (``database_texts``, ``_merge``,
+    ``_copy``, ``_hash``), and what it did with its full-text store, said in words."""
+    summary = db.summary or {}
+    result.timings.update(summary.get("timings", {}))
+    t = result.timings
+    store = (
+        f"full-text store kept, {summary.get('changed', 0)} texts changed"
+        if summary.get("kept")
+        else "full-text store made from nothing"
+    )
+    return (
+        f"{store}: texts {t.get('database_texts', 0):.1f}s, merged "
+        f"{t.get('database_merge', 0):.1f}s, copied {t.get('database_copy', 0):.1f}s"
+    )
 
 
 def write_zips(
@@ -1009,7 +1027,8 @@ def _build_locked(
             result.timings["database_wait"] = time.perf_counter() - t
             progress(
                 f"[package]  reports.db and zips finished "
-                f"({result.timings['database_wait']:.1f}s waited)"
+                f"({result.timings['database_wait']:.1f}s waited; "
+                f"{_database_timings(result, pending.db)})"
             )
         pages.write_datasets_page(docs_dir, result.reports, new_data)
         stage_late_downloads(new_data, docs_dir)

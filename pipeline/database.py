@@ -38,6 +38,7 @@ import hashlib
 import operator
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -636,6 +637,8 @@ class _Database:
         # The texts and their indexes are made in the store (``FullText``) and copied at the end.
         self.fulltext = FullText(con, fulltext or path.with_name(path.name + ".fulltext"))
         self.own_store = fulltext is None  # a store of this build only, removed at the end
+        self.timings: dict[str, float] = {"database_texts": 0.0}
+        """Seconds spent on the texts as segments came, merging and copying (``summary``)."""
         con.execute("BEGIN")
 
     def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -656,8 +659,10 @@ class _Database:
             con.execute(
                 f"INSERT INTO main.{_quote(name)} ({cols}) SELECT {cols} FROM {source}.{_quote(name)}"
             )
+        t = time.perf_counter()
         self.fulltext.add("base")
         con.execute("COMMIT")
+        self.timings["database_texts"] += time.perf_counter() - t
         con.execute("DETACH DATABASE segment")
         con.execute("DETACH DATABASE base")
         con.execute("BEGIN")
@@ -673,9 +678,13 @@ class _Database:
         con = self.con
         try:
             con.execute("COMMIT")
+            t = time.perf_counter()
             self.fulltext.finish()
+            self.timings["database_merge"] = time.perf_counter() - t
+            t = time.perf_counter()
             con.execute("BEGIN")
             self.fulltext.copy_into_main()
+            self.timings["database_copy"] = time.perf_counter() - t
             for name, sql in VIEWS.items():
                 con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
             problems = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -693,6 +702,15 @@ class _Database:
         self.tmp.unlink(missing_ok=True)
         if self.own_store:
             self.fulltext.path.unlink(missing_ok=True)
+
+    def summary(self) -> dict[str, Any]:
+        """What the build reports of it: whether the full-text store was the last build's, the
+        texts it changed there, and the seconds of each part."""
+        return {
+            "kept": self.fulltext.kept and not self.own_store,
+            "changed": len(self.fulltext.changed),
+            "timings": dict(self.timings),
+        }
 
 
 INBOX = 1 << 16
@@ -734,15 +752,18 @@ def _serve(inbox: Any, outbox: Any) -> None:
         except _FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
             db.abort()
-    digest = None
+    digest = summary = None
     if error is None and db is not None:
         try:
             db.close()
+            t = time.perf_counter()
             digest = package.sha256_file(Path(path))  # here, beside the build's work
+            db.timings["database_hash"] = time.perf_counter() - t
+            summary = db.summary()
         except _FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
             Path(path + ".tmp").unlink(missing_ok=True)
-    outbox.put((error, digest))
+    outbox.put((error, digest, summary))
 
 
 class Standby:
@@ -805,6 +826,8 @@ class DatabaseWriter:
         self.batch: list[tuple[Any, ...]] = []
         self.local: _Database | None = None
         self.done = False
+        self.summary: dict[str, Any] | None = None
+        """Once closed: ``_Database.summary`` (None when the database failed)."""
         self.finished = False
         if multiprocessing.current_process().daemon:
             # A daemonic process (a pool's worker running a build) may not start one: the
@@ -871,16 +894,18 @@ class DatabaseWriter:
         self.done = True
         if self.local is not None:
             self.local.close()
+            self.summary = self.local.summary()
             return
         self.finish()
         came, message = reply(self.proc, self.outbox)
-        error, digest = (
-            message if came else (f"the database process stopped (exit code {message})", None)
+        error, digest, summary = (
+            message if came else (f"the database process stopped (exit code {message})", None, None)
         )
         if error is not None:
             raise RuntimeError(f"{self.path.name}: {error}")
         if digest is not None:
             package.remember_sha256(self.path, digest)
+        self.summary = summary
 
     def abort(self) -> None:
         """Stop without a database (a failed build): the process ends, no file is left."""

@@ -116,8 +116,11 @@ def test_a_kept_store_indexes_only_the_changed_text_and_gives_the_bytes_of_a_fre
     new = _corpus({"r3b": "复议机关改为橘子洲街道。"})
     second, db = _build(tmp_path / "second", new, store)
     assert db.fulltext.kept and db.fulltext.changed == [8]  # r3b: the 8th text
+    summary = db.summary()  # what the build says of it
+    assert summary["kept"] and summary["changed"] == 1
+    assert set(summary["timings"]) == {"database_texts", "database_merge", "database_copy"}
     fresh, fresh_db = _build(tmp_path / "fresh2", new, None)
-    assert not fresh_db.fulltext.kept
+    assert not fresh_db.fulltext.kept and not fresh_db.summary()["kept"]
     assert second.read_bytes() == fresh.read_bytes()
     assert _found(second, "天心区") == ({"r3a"}, {"r3a"})
     assert _found(second, "橘子洲") == ({"r3b"}, {"r3b"})
