@@ -3,6 +3,7 @@ structured data, feed, charts, the datasets page's code, and byte-identical rebu
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import json
@@ -386,6 +387,42 @@ def test_sitemap_lists_pages_with_relative_addresses(seed_build):
     for loc in locs:
         assert not _is_external(loc) and not loc.startswith("/")
         assert _target(site, "/sitemap.xml", loc).exists(), loc
+
+
+def test_a_sitemap_above_the_protocols_limit_becomes_an_index_of_sitemaps(tmp_path, monkeypatch):
+    """The sitemaps.org protocol allows 50,000 addresses a file; a national site has more:
+    ``sitemap.xml`` is then an index of numbered sitemaps, each within the limit, listing every
+    page once, in order (the limit set to 3 here)."""
+    from pipeline.pages import feeds
+
+    monkeypatch.setattr(feeds, "SITEMAP_MAX", 3)
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    files = ["index.html", "a&b/index.html", "assets/x.js", "downloads/y/index.html"]
+    files += [f"reports/r{k}/index.html" for k in range(6)]
+    feeds.write_sitemap(tmp_path, files)
+    index = ET.fromstring((tmp_path / "sitemap.xml").read_bytes())
+    assert index.tag == f"{ns}sitemapindex"
+    parts = [e.text for e in index.iter(f"{ns}loc")]
+    assert parts == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]
+    listed = []
+    for name in parts:
+        urlset = ET.fromstring((tmp_path / name).read_bytes())
+        assert urlset.tag == f"{ns}urlset"
+        locs = [e.text for e in urlset.iter(f"{ns}loc")]
+        assert 1 <= len(locs) <= 3
+        listed += locs
+    assert listed == ["./", "a%26b/"] + [f"reports/r{k}/" for k in range(6)]
+    assert (
+        gzip.decompress((tmp_path / "sitemap.xml.gz").read_bytes())
+        == (tmp_path / "sitemap.xml").read_bytes()
+    )
+    # Within the limit: one sitemap, no parts.
+    monkeypatch.setattr(feeds, "SITEMAP_MAX", 8)
+    (tmp_path / "sitemap-1.xml").unlink()
+    feeds.write_sitemap(tmp_path, files)
+    urlset = ET.fromstring((tmp_path / "sitemap.xml").read_bytes())
+    assert [e.text for e in urlset.iter(f"{ns}loc")] == listed
+    assert not (tmp_path / "sitemap-1.xml").exists()
 
 
 # --------------------------------------------------------------------------- home page and search assets

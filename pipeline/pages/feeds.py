@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from pipeline.fileio import files_under
 from pipeline.pages.common import (
@@ -70,20 +71,49 @@ SITEMAP_SKIP = ("pagefind", "downloads", "assets")
 """Top-level folders of the site that hold no pages."""
 
 
+SITEMAP_MAX = 50_000
+"""Addresses one sitemap file may list (the sitemaps.org protocol; at most 50 MB too, some 4 MB
+here). A national site lists more: ``sitemap.xml`` is then an index of ``sitemap-1.xml``,
+``sitemap-2.xml``, … of at most this many each."""
+
+_SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _sitemap_xml(root: str, item: str, locs: Sequence[str]) -> bytes:
+    """A sitemap (``urlset`` of ``url``) or sitemap index (``sitemapindex`` of ``sitemap``)
+    listing ``locs`` (already percent-encoded, so nothing in them needs escaping but ``&``),
+    an element a line."""
+    lines = [f"<{item}><loc>{escape(loc)}</loc></{item}>" for loc in locs]
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{_SITEMAP_NS}">\n'
+    return (head + "\n".join(lines) + ("\n" if lines else "") + f"</{root}>\n").encode()
+
+
 def write_sitemap(site_dir: Path, files: Iterable[str] | None = None) -> None:
     """``sitemap.xml`` listing every page by its address relative to the site's root, so that it
-    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``).
-    ``files`` are the site's files (paths relative to it) when the caller knows them already
-    (the sharded build, which linked them); else the folder is walked."""
+    stays right wherever the site is hosted (mkdocs writes an empty one without ``site_url``),
+    or above ``SITEMAP_MAX`` pages the index of the sitemaps that do. ``files`` are the site's
+    files (paths relative to it) when the caller knows them already (the sharded build, which
+    linked them); else the folder is walked."""
     if files is None:
         files = files_under(site_dir, skip=SITEMAP_SKIP)
-    locs = [
-        "./" if rel == "index.html" else quote(rel[: -len("index.html")])
-        for rel in files
-        if (rel == "index.html" or rel.endswith("/index.html"))
-        and rel.split("/", 1)[0] not in SITEMAP_SKIP
-    ]
-    xml = render("sitemap.xml.j2", locs=sorted(locs, key=lambda u: (u != "./", u))).encode()
+    locs = sorted(
+        (
+            "./" if rel == "index.html" else quote(rel[: -len("index.html")])
+            for rel in files
+            if (rel == "index.html" or rel.endswith("/index.html"))
+            and rel.split("/", 1)[0] not in SITEMAP_SKIP
+        ),
+        key=lambda u: (u != "./", u),
+    )
+    if len(locs) <= SITEMAP_MAX:
+        xml = _sitemap_xml("urlset", "url", locs)
+    else:
+        names = []
+        for k, start in enumerate(range(0, len(locs), SITEMAP_MAX), 1):
+            names.append(f"sitemap-{k}.xml")
+            part = locs[start : start + SITEMAP_MAX]
+            (site_dir / names[-1]).write_bytes(_sitemap_xml("urlset", "url", part))
+        xml = _sitemap_xml("sitemapindex", "sitemap", names)
     (site_dir / "sitemap.xml").write_bytes(xml)
     (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))
 
