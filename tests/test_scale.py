@@ -475,6 +475,48 @@ def test_planning_reads_again_only_the_pages_written_since(tmp_path):
     assert changed == [next(p for p in again if "reports/r07.md" in p)]
 
 
+def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp_path, monkeypatch):
+    """The datasets page is planned after the rest (``coming``, then ``late``): given the full
+    plan's ``memo``, the late plan neither walks the docs folder nor reads the pages' facts
+    again, finds the downloads written in between, and plans the job it plans without."""
+    from pipeline.site import shards
+
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "reports").mkdir()
+    for i in range(12):
+        (docs / "reports" / f"r{i:02d}.md").write_text(f"# 报告 {i:02d}\n\n正文。\n", "utf-8")
+    (docs / "index.md").write_text("# 首页\n\n[数据](datasets.md)\n", encoding="utf-8")
+    cache = tmp_path / "cache" / "pages"
+    memo: dict = {}
+    shards.plan(docs, cache, coming=("datasets.md",), memo=memo)
+    (docs / "downloads").mkdir()
+    (docs / "downloads" / "reports.db").write_bytes(b"db")
+    (docs / "datasets.md").write_text(
+        "# 数据\n\n[reports.db](downloads/reports.db)\n[首页](index.md)\n", encoding="utf-8"
+    )
+    facts = cache.with_name(shards.FACTS_FILE)
+    kept_facts = facts.read_bytes()
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the docs folder walked again")
+
+    with monkeypatch.context() as m:
+        m.setattr(shards, "files_under", no_walk)
+        facts.write_text("{}", encoding="utf-8")  # what the late plan would read: not read
+        (late,), _ = shards.plan(docs, cache, coming=("datasets.md",), late=True, memo=memo)
+    # Written from what the full plan found, and the datasets page's facts added.
+    assert set(json.loads(facts.read_text(encoding="utf-8"))) >= {
+        "index.md",
+        "datasets.md",
+        *(f"reports/r{i:02d}.md" for i in range(12)),
+    }
+    facts.write_bytes(kept_facts)
+    (alone,), _ = shards.plan(docs, cache, coming=("datasets.md",), late=True)
+    assert late.pages == ("datasets.md",) and "downloads/reports.db" in late.stubs
+    assert (late.key, late.stubs, late.page_keys) == (alone.key, alone.stubs, alone.page_keys)
+
+
 def test_planning_tells_which_shards_changed_in_what_search_reads(tmp_path):
     """A shard is marked ``searched`` when one of its report pages changed inside the part of
     the page Pagefind indexes, not when only what it leaves out (data-pagefind-ignore) or what

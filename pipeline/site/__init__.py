@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import pages
 from pipeline.executor import Executor, LocalExecutor
@@ -177,7 +178,8 @@ def build_site(
     try:
         t0 = time.perf_counter()
         write_hub_pages, coming = hub_pages or (None, ())
-        jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming)
+        planned: dict[str, Any] = {}  # what the late plan takes from the full one
+        jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming, memo=planned)
         timings["mkdocs_plan"] = time.perf_counter() - t0
         shards, outs = jobs[1:], [j.out for j in jobs[1:]]
         parts = part_count(dealt)
@@ -202,7 +204,10 @@ def build_site(
             pages_linked = assemble(jobs[:1], site_dir, links=links)
             if write_hub_pages is not None:
                 write_hub_pages()
-                late.append(plan(docs_dir, cache_dir / "pages", coming=coming, late=True)[0][0])
+                jobs_late, _ = plan(
+                    docs_dir, cache_dir / "pages", coming=coming, late=True, memo=planned
+                )
+                late.append(jobs_late[0])
                 if not Path(late[0].out).exists():
                     executor.map(build_job, late)
                 rels = [page_html(rel) for rel in late[0].pages]
