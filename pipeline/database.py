@@ -160,6 +160,16 @@ def text_row(r: Report) -> tuple[str, str, str, str, str | None]:
     )
 
 
+def text_digest(row: tuple[Any, ...]) -> tuple[str, bytes]:
+    """A ``text_row``'s id and the SHA-256 of the rest (title, script, text, original text):
+    what the full-text store compares (``FullText``) instead of the texts themselves."""
+    h = hashlib.sha256()
+    for value in row[1:]:
+        data = b"\x00" if value is None else b"\x01" + value.encode()
+        h.update(len(data).to_bytes(8, "big") + data)
+    return row[0], h.digest()
+
+
 def bigram_row(row: tuple[Any, ...]) -> tuple[str, str, str]:
     """A ``text_row``'s id, title and text as ``texts_bigrams`` indexes them."""
     return (row[0], bigrams(row[1]), bigrams(row[3]))
@@ -177,9 +187,9 @@ def write_segment(
     texts: Sequence[tuple[Any, ...]] | None,
 ) -> None:
     """Part of a segment's share of ``reports.db`` as a database of its own: its rows of the
-    tables of ``SEGMENT_TABLES`` in ``rows`` and, unless None, its ``texts`` rows and their
-    character pairs (``bigrams``), so that the database process copies them with one statement
-    each (``_Database.add_segment``)."""
+    tables of ``SEGMENT_TABLES`` in ``rows`` and, unless None, its ``texts`` rows, their
+    character pairs (``bigrams``) and their ``digests`` (``text_digest``), so that the database
+    process copies them with one statement each (``_Database.add_segment``)."""
     _, schemas = package.schemas()
     con = sqlite3.connect(path, isolation_level=None)
     try:
@@ -201,6 +211,11 @@ def write_segment(
                 "text TEXT NOT NULL) WITHOUT ROWID"
             )
             con.executemany("INSERT INTO bigrams VALUES (?, ?, ?)", map(bigram_row, texts))
+            con.execute(
+                "CREATE TABLE digests (report_id TEXT PRIMARY KEY, digest BLOB NOT NULL) "
+                "WITHOUT ROWID"
+            )
+            con.executemany("INSERT INTO digests VALUES (?, ?)", map(text_digest, texts))
         con.execute("COMMIT")
     finally:
         con.close()
@@ -378,6 +393,11 @@ class FullText:
             "CREATE TABLE ft.texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
             "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT)"
         )
+        # Each text's id and digest by its rowid: what a build compares, without reading texts.
+        con.execute(
+            "CREATE TABLE ft.rows (rowid INTEGER PRIMARY KEY, report_id TEXT NOT NULL, "
+            "digest BLOB NOT NULL)"
+        )
         con.execute(
             'CREATE VIRTUAL TABLE ft.texts_fts USING fts5(title, text, content="texts", '
             "content_rowid=rowid, tokenize='trigram')"
@@ -407,24 +427,24 @@ class FullText:
         if not self.kept:
             self._add_new(base)
             return
-        ids = [r[0] for r in con.execute(f"SELECT report_id FROM {base}.texts ORDER BY report_id")]
+        ids = [r[0] for r in con.execute(f"SELECT report_id FROM {base}.digests ORDER BY 1")]
         first = self.count
         self.count += len(ids)
         held = con.execute(
-            "SELECT report_id FROM ft.texts WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+            "SELECT report_id FROM ft.rows WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
             (first, self.count),
         )
         if [r[0] for r in held] != ids:
             self._anew(base)
             return
-        # The store's rows of the segment by their rowids, each joined to the segment's own (a
-        # join left to SQLite's choice went over the whole store for each segment).
+        # The digests compared, not the texts: a one-report change read every text of the
+        # store and of the segments (some 2 GB at 100,000 reports) while the package was put
+        # together, which then waited on the disk. The store's rows by their rowids, each
+        # joined to the segment's own (a join left to SQLite went over the whole store).
         changed = con.execute(
-            f"SELECT s.rowid, s.title, s.text FROM ft.texts AS s CROSS JOIN {base}.texts AS b "
-            "ON b.report_id = s.report_id WHERE s.rowid > ? AND s.rowid <= ? "
-            "AND (s.title IS NOT b.title OR s.script IS NOT b.script "
-            "OR s.text IS NOT b.text OR s.text_original IS NOT b.text_original) "
-            "ORDER BY s.rowid",
+            f"SELECT r.rowid, s.title, s.text FROM ft.rows AS r CROSS JOIN {base}.digests AS d "
+            "ON d.report_id = r.report_id JOIN ft.texts AS s ON s.rowid = r.rowid "
+            "WHERE r.rowid > ? AND r.rowid <= ? AND r.digest IS NOT d.digest ORDER BY r.rowid",
             (first, self.count),
         ).fetchall()
         for rowid, title, text in changed:
@@ -442,6 +462,11 @@ class FullText:
                 "UPDATE ft.texts SET (title, script, text, text_original) = "
                 f"(SELECT title, script, text, text_original FROM {base}.texts AS b "
                 "WHERE b.report_id = ft.texts.report_id) WHERE rowid = ?",
+                (rowid,),
+            )
+            con.execute(
+                f"UPDATE ft.rows SET digest = (SELECT digest FROM {base}.digests AS d "
+                "WHERE d.report_id = ft.rows.report_id) WHERE rowid = ?",
                 (rowid,),
             )
             con.execute(
@@ -463,6 +488,11 @@ class FullText:
             "INSERT INTO ft.texts (report_id, title, script, text, text_original) "
             f"SELECT report_id, title, script, text, text_original FROM {base}.texts "
             "ORDER BY report_id"
+        )
+        con.execute(
+            "INSERT INTO ft.rows (rowid, report_id, digest) "
+            f"SELECT t.rowid, d.report_id, d.digest FROM {base}.digests AS d "
+            "CROSS JOIN ft.texts AS t ON t.report_id = d.report_id ORDER BY t.rowid"
         )
         con.execute(
             "INSERT INTO temp.pending_bigrams (report_id, title, text) "
@@ -518,7 +548,7 @@ class FullText:
         mark the store whole. Outside a transaction."""
         con = self.con
         con.execute("BEGIN")
-        if self.kept and self.count != con.execute("SELECT count(*) FROM ft.texts").fetchone()[0]:
+        if self.kept and self.count != con.execute("SELECT count(*) FROM ft.rows").fetchone()[0]:
             self._anew()  # reports were removed at the end
         if not self.kept:
             self._index()
