@@ -29,6 +29,10 @@ _TABLE_ROW = re.compile(r"^\|.*\|$")
 # link made of a URL (``![…](…)``) would make it an image, fetched from the source's host.
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]|!])")
 _MD_BLOCK_START = re.compile(r"^(\s*)(?:([#+-])|(\d+)([.)]))")
+# A line opening a fenced block (``~~~``: backticks are escaped already) or underlining the line
+# above as a heading (``===``); ``~`` and ``=`` are not among the characters Markdown lets a
+# backslash escape, so the first one is written as a character reference.
+_MD_LINE_START = re.compile(r"^(\s*)([~=])(?=\2*\s*$|~~)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
@@ -40,7 +44,7 @@ def escape(text: str) -> str:
         ),
         text,
     )
-    return text
+    return _MD_LINE_START.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};", text)
 
 
 def _escape_with_links(text: str) -> str:

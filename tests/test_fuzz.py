@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import markdown as md
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.archive import SourceError
@@ -161,6 +161,9 @@ _BLOCKS = st.one_of(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_BLOCKS, max_size=12))
+@example(  # text "~~~" around raw blocks: once a fenced code block holding them
+    blocks=[escape("~~~"), str(raw_html("<p></p>")), str(raw_html("<p></p>")), escape("~~~")]
+)
 def test_raw_blocks_joined_give_the_same_html(blocks):
     """Pages join runs of raw HTML blocks into one (``join_raw_blocks``): whatever surrounds
     them (text, headings, lists, ``markdown="1"`` blocks), the HTML Markdown makes is the same,
@@ -172,6 +175,19 @@ def test_raw_blocks_joined_give_the_same_html(blocks):
         return re.sub(r">\n\n+<", ">\n<", made)
 
     assert html(join_raw_blocks(page)) == html(page)
+
+
+def test_text_lines_that_would_open_a_fence_or_underline_a_heading_stay_text():
+    """A report's line of ``~~~`` opened a fenced code block (two of them made code of all
+    between), and a line of ``===`` made the line above a heading: escaped text renders as the
+    text, whatever surrounds it."""
+    for line in ("~~~", "~~~python", "  ~~~~~~ 分隔 ~~~", "=====", "=="):
+        page = f"正文一\n{escape(line)}\n\n正文二\n\n{escape(line)}\n\n正文三"
+        out = md.markdown(page, extensions=SITE_EXTENSIONS)
+        assert "<pre" not in out and "<code" not in out and "<h1" not in out, line
+        text = re.sub(r"<[^>]+>", "", out).replace("&#126;", "~").replace("&#61;", "=")
+        assert text.count(line.strip()) == 2 and "正文三" in text, line
+    assert escape("标题 = 值 ~ 注") == "标题 = 值 ~ 注"  # elsewhere in a line: as it is
 
 
 def test_a_run_of_raw_blocks_becomes_one():
