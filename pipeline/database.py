@@ -240,6 +240,23 @@ HASHSIZE = 16 << 20
 (1 MiB by default, about one segment's texts)."""
 
 
+def _create_indexes(con: sqlite3.Connection, schema: str) -> None:
+    """Both full-text indexes over the ``texts`` of ``schema`` (``""``: the main database,
+    ``"ft."``: the store), with their settings: made the same way in each, so that one's
+    index is the other's."""
+    con.execute(
+        f'CREATE VIRTUAL TABLE {schema}texts_fts USING fts5(title, text, content="texts", '
+        "content_rowid=rowid, tokenize='trigram')"
+    )
+    con.execute(
+        f"CREATE VIRTUAL TABLE {schema}texts_bigrams USING fts5(title, text, content='', "
+        "tokenize='ascii')"
+    )
+    for fts in FTS_TABLES:
+        con.execute(f"INSERT INTO {schema}{fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
+        con.execute(f"INSERT INTO {schema}{fts} ({fts}, rank) VALUES ('hashsize', {HASHSIZE})")
+
+
 FULLTEXT = "fulltext.db"
 """Beside the package's segments: the texts and both full-text indexes as the last build left
 them (``FullText``)."""
@@ -398,17 +415,7 @@ class FullText:
             "CREATE TABLE ft.rows (rowid INTEGER PRIMARY KEY, report_id TEXT NOT NULL, "
             "digest BLOB NOT NULL)"
         )
-        con.execute(
-            'CREATE VIRTUAL TABLE ft.texts_fts USING fts5(title, text, content="texts", '
-            "content_rowid=rowid, tokenize='trigram')"
-        )
-        con.execute(
-            "CREATE VIRTUAL TABLE ft.texts_bigrams USING fts5(title, text, content='', "
-            "tokenize='ascii')"
-        )
-        for fts in FTS_TABLES:
-            con.execute(f"INSERT INTO ft.{fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
-            con.execute(f"INSERT INTO ft.{fts} ({fts}, rank) VALUES ('hashsize', {HASHSIZE})")
+        _create_indexes(con, "ft.")
         con.execute("COMMIT")
 
     def _structure(self, fts: str) -> bytes:
@@ -652,17 +659,7 @@ class _Database:
             "\n  title TEXT NOT NULL,\n  script TEXT NOT NULL,\n  text TEXT NOT NULL,"
             "\n  text_original TEXT\n)"
         )
-        con.execute(
-            'CREATE VIRTUAL TABLE texts_fts USING fts5(title, text, content="texts", '
-            "content_rowid=rowid, tokenize='trigram')"
-        )
-        con.execute(
-            "CREATE VIRTUAL TABLE texts_bigrams USING fts5(title, text, content='', "
-            "tokenize='ascii')"
-        )
-        for fts in FTS_TABLES:
-            con.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
-            con.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('hashsize', {HASHSIZE})")
+        _create_indexes(con, "")
         con.execute("COMMIT")
         # The texts and their indexes are made in the store (``FullText``) and copied at the end.
         self.fulltext = FullText(con, fulltext or path.with_name(path.name + ".fulltext"))

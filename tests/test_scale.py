@@ -453,17 +453,24 @@ def _index_chunks(site: Path) -> list[str]:
     )
 
 
+def _report_docs(tmp_path: Path, n: int, home: str) -> Path:
+    """A docs folder with the site's assets, ``n`` short report pages and the home page
+    ``home``."""
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    (docs / "reports").mkdir()
+    for i in range(n):
+        (docs / "reports" / f"r{i:02d}.md").write_text(f"# 报告 {i:02d}\n\n正文。\n", "utf-8")
+    (docs / "index.md").write_text(home, encoding="utf-8")
+    return docs
+
+
 def test_planning_reads_again_only_the_pages_written_since(tmp_path):
     """Planning keeps each page's hash and links beside the cache, and reads again a page whose
     size, times or inode changed: an edit of the same length still changes its shard's key."""
     from pipeline.site.shards import FACTS_FILE, plan
 
-    docs = tmp_path / "docs"
-    copy_docs_assets(docs)
-    (docs / "reports").mkdir()
-    for i in range(40):
-        (docs / "reports" / f"r{i:02d}.md").write_text(f"# 报告 {i:02d}\n\n正文。\n", "utf-8")
-    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    docs = _report_docs(tmp_path, 40, "# 首页\n")
     cache = tmp_path / "cache" / "pages"
     first = {j.pages: j.key for j in plan(docs, cache)[0]}
     assert (cache.with_name(FACTS_FILE)).is_file()
@@ -481,12 +488,7 @@ def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp
     again, finds the downloads written in between, and plans the job it plans without."""
     from pipeline.site import shards
 
-    docs = tmp_path / "docs"
-    copy_docs_assets(docs)
-    (docs / "reports").mkdir()
-    for i in range(12):
-        (docs / "reports" / f"r{i:02d}.md").write_text(f"# 报告 {i:02d}\n\n正文。\n", "utf-8")
-    (docs / "index.md").write_text("# 首页\n\n[数据](datasets.md)\n", encoding="utf-8")
+    docs = _report_docs(tmp_path, 12, "# 首页\n\n[数据](datasets.md)\n")
     cache = tmp_path / "cache" / "pages"
     memo: dict = {}
     shards.plan(docs, cache, coming=("datasets.md",), memo=memo)
