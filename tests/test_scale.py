@@ -586,6 +586,25 @@ def test_a_small_change_of_several_shards_is_one_batch_of_their_unkept_pages(tmp
     assert len(batch_job(many[:-1], str(tmp_path / "batch")).pages) == BATCH_PAGES
 
 
+def test_a_build_is_given_only_the_stubs_its_pages_made_anew_link_to(tmp_path):
+    from pipeline.site.mkdocs_run import nav_pages
+    from pipeline.site.shards import needed_stubs
+
+    docs = tmp_path / "docs"
+    (docs / "browse" / "year").mkdir(parents=True)
+    (docs / "browse" / "year" / "2020.md").write_text(
+        '# 2020\n\n- [甲](../../reports/a.md)\n- <a href="../../issuers/i1.md">乙</a>\n',
+        encoding="utf-8",
+    )
+    available = {f"reports/{x}.md" for x in "abcdef"} | {"issuers/i1.md", "issuers/i2.md"}
+    available |= set(nav_pages())
+    # A hub whose one browse page changed is given what that page links to and the navigation,
+    # not the other reports every other browse page lists.
+    got = needed_stubs(docs, ["browse/year/2020.md", "assets/logo.svg"], available)
+    assert got == sorted({"reports/a.md", "issuers/i1.md", *nav_pages()})
+    assert needed_stubs(docs, [], available) == sorted(nav_pages())
+
+
 def test_shards_are_even_whatever_the_ids():
     from pipeline.site.shards import shard_count, shard_of
 

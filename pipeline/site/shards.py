@@ -108,8 +108,10 @@ def build_job(job: Job) -> str:
             link_files([(docs / rel, shard_docs / rel) for rel in todo])
             shard_docs.mkdir(exist_ok=True)
             # The kept pages are stubs, as the pages of other shards are: a page's HTML is the
-            # same whichever pages are built with it (checked in the tests).
-            stubs = sorted({*job.stubs, *reused})
+            # same whichever pages are built with it (checked in the tests). Only what the pages
+            # made here link to is given (the hub's browse pages link to every report: 100,000
+            # stubs for MkDocs to make files of when a few browse pages changed).
+            stubs = needed_stubs(docs, todo, {*job.stubs, *reused})
             mkdocs_build(shard_docs, site, stubs=stubs, pages_only=job.pages_only)
         link_files([(f"{job.kept}/{keys[rel]}", f"{site}/{page_html(rel)}") for rel in reused])
         if keys:
@@ -128,6 +130,16 @@ def build_job(job: Job) -> str:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return job.key
+
+
+def needed_stubs(docs: Path, pages: Iterable[str], available: Iterable[str]) -> list[str]:
+    """Of ``available`` (the pages and files a build may link to outside its own), those that
+    ``pages`` link to, and the pages of the navigation (which every page links to)."""
+    wanted = set(nav_pages())
+    for rel in pages:
+        if rel.endswith(".md"):
+            wanted |= link_targets(rel, (docs / rel).read_text(encoding="utf-8"))
+    return sorted(wanted.intersection(available))
 
 
 def unkept(job: Job) -> list[str]:
