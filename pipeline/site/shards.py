@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import codehash, paths
+from pipeline import codehash, fileio, paths
 from pipeline.fileio import files_under, link_files, link_or_copy
 from pipeline.site.carry import Links, unit_of
 from pipeline.site.digest import search_digest, write_digests
@@ -310,7 +310,8 @@ KEPT_PAGES = "page-html"
 
 
 FACTS_FILE = "page-facts.json"
-"""Beside the cached shards: each page's size, times and inode when it was last read, with the
+"""Beside the cached shards: each page's size, modification time and inode when it was last read
+(``fileio.stamp``), with the
 hash of its bytes and the pages it links to, so that planning reads only pages written since;
 for a report page also ``search_digest`` of its Markdown (the report without what Pagefind
 leaves out: a guess at whether its index entry changed)."""
@@ -320,11 +321,12 @@ def _facts(
     docs_dir: Path, rel: str, known: dict[str, list], seen: dict[str, list]
 ) -> tuple[str, list[str]]:
     """The SHA-256 (hex) of the page ``rel`` and the paths it links to: from ``known`` when the
-    file's size, modification and change times and inode are those recorded, else read (and
+    file's size, modification time and inode are those recorded (``fileio.stamp``), else read (and
     its links and search guess found again only when its bytes changed)."""
     path = f"{docs_dir}/{rel}"
-    st = os.stat(path)
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    # Not the change time: linking a page into a build's docs folder changes it, so the first
+    # plan after a full build would read every page again (at 100,000 reports 20 s more).
+    stamp = fileio.stamp(os.stat(path))
     old = known.get(rel)
     if old and old[0] == stamp:
         seen[rel] = old
