@@ -477,7 +477,7 @@ def write_datasets(
         (f"{seg.folder}/{JSON_DIR}" if cache_dir and segments.keyed(seg) else None, seg.ids)
         for seg in plan
     ]
-    writer = package.PackageWriter(out_dir)
+    writer = package.PackageWriter(out_dir, root / PARQUET_BLOCKS)
     # Where analysts already work: SQLite (datasette) and a JSON document per report.
     # Its texts and full-text indexes are kept beside the segments from one build to the next.
     fulltext = root / FULLTEXT if cache_dir is not None else None
@@ -520,7 +520,8 @@ def write_datasets(
                     lambda name, seg=seg: segments.read_csv(seg, name),
                     lambda name, seg=seg: segments.read_arrow(seg, name),
                     segments.RESOURCES,
-                    segments.counts(seg),
+                    lambda seg=seg: segments.counts(seg),
+                    Path(seg.folder).name if segments.keyed(seg) else None,
                 )
                 db.add_segment(Path(seg.folder) / segments.DATABASE)
                 files = [
@@ -615,7 +616,7 @@ def write_zips(
     json_docs.close(zip_cache)
     write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
     if cache_dir is not None:
-        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT])
+        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT, PARQUET_BLOCKS])
         zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)
@@ -636,6 +637,10 @@ def dataset_unit(rel: str) -> str | None:
     top, _, rest = rel.partition("/")
     return top if top in DATASET_FOLDERS and rest else None
 
+
+PARQUET_BLOCKS = "parquet-blocks"
+"""In the package's cache: the per-report resources' Parquet a block of segments at a time
+(``package.PackageWriter``), joined into each build's files."""
 
 ARCHIVE_DIR = "archive"
 """In the package's cache: every archived source, by its SHA-256, linked into each build's

@@ -6,17 +6,21 @@ import csv
 import hashlib
 import io
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from pipeline import parquetjoin
 from pipeline.paths import DATA_DIR
 from pipeline.records import Report
 
@@ -263,6 +267,38 @@ PARTITIONED = ("statistics", "template_cells")
 ROW_GROUP = 100_000
 """Rows a streamed table holds before writing them as one Parquet row group."""
 
+PER_REPORT = ("reports", "statistics", "template_cells", "checks")
+"""The resources whose rows are each one report's: given a segment at a time (``add_segment``)
+and kept as Parquet a block of segments at a time."""
+
+BLOCK = 16
+"""Segments in a block, on average. A block's rows of each per-report resource are one row
+group, kept as a small Parquet file (and one per year for the partitioned resources) under a
+hash of its segments; the whole files are those row groups joined (``parquetjoin``): a
+one-report change encodes one block again, not the whole table."""
+
+MAX_BLOCK = 4 * BLOCK
+"""No block holds more segments."""
+
+
+def ends_block(last_id: str) -> bool:
+    """Whether a block ends with the segment whose last report is ``last_id``: by a hash of the
+    id, so that adding or removing reports moves no other block's boundaries."""
+    digest = hashlib.sha256(f"block\0{last_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % BLOCK == 0
+
+
+def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        use_dictionary=True,
+        write_statistics=True,
+        store_schema=False,
+        data_page_version="2.0",
+    )
+
 
 def _arrow_schema(schema: ResourceSchema) -> pa.Schema:
     return pa.schema([pa.field(f.name, _ARROW_TYPES[f.type], nullable=True) for f in schema.fields])
@@ -300,26 +336,32 @@ def partition_name(year: Any) -> str:
     return "__HIVE_DEFAULT_PARTITION__" if year is None else str(year)
 
 
-class _Table:
-    """One resource written as it comes: CSV lines at once, Parquet a row group at a time."""
+def _write_parquet(path: Path, schema: pa.Schema, table: pa.Table | None = None) -> None:
+    """One Parquet file: ``table`` as one row group, or no rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = _parquet_writer(path, schema)
+    if table is not None and table.num_rows:
+        writer.write_table(table, row_group_size=table.num_rows)
+    writer.close()
 
-    def __init__(self, csv_path: Path | None, parquet_path: Path, schema: ResourceSchema) -> None:
+
+class _Table:
+    """One resource written as it comes: CSV lines at once, Parquet (when ``parquet_path`` is
+    given) a row group at a time."""
+
+    def __init__(
+        self, csv_path: Path | None, parquet_path: Path | None, schema: ResourceSchema
+    ) -> None:
         self.schema = schema
         self.names = [f.name for f in schema.fields]
         self.csv = None
         if csv_path is not None:
             self.csv = csv_path.open("wb")
             self.csv.write((",".join(self.names) + "\n").encode("utf-8"))
-        parquet_path.parent.mkdir(parents=True, exist_ok=True)
-        self.parquet = pq.ParquetWriter(
-            parquet_path,
-            _arrow_schema(schema),
-            compression="zstd",
-            use_dictionary=True,
-            write_statistics=True,
-            store_schema=False,
-            data_page_version="2.0",
-        )
+        self.parquet = None
+        if parquet_path is not None:
+            parquet_path.parent.mkdir(parents=True, exist_ok=True)
+            self.parquet = _parquet_writer(parquet_path, _arrow_schema(schema))
         self.buffer: list[pa.Table] = []
         self.buffered = 0
 
@@ -344,53 +386,69 @@ class _Table:
             self.flush()
 
     def flush(self) -> None:
-        if self.buffer:
+        if self.buffer and self.parquet is not None:
             table = pa.concat_tables(self.buffer).combine_chunks()
             self.parquet.write_table(table, row_group_size=max(table.num_rows, 1))
-            self.buffer = []
-            self.buffered = 0
+        self.buffer = []
+        self.buffered = 0
 
     def close(self) -> None:
         self.flush()
-        self.parquet.close()
+        if self.parquet is not None:
+            self.parquet.close()
         if self.csv is not None:
             self.csv.close()
+
+
+def _part_schema(schema: ResourceSchema) -> pa.Schema:
+    """A partitioned resource's schema in its ``year=`` files (without the year)."""
+    return pa.schema(
+        [
+            pa.field(f.name, _ARROW_TYPES[f.type], nullable=True)
+            for f in schema.fields
+            if f.name != "year"
+        ]
+    )
+
+
+class _Segment(NamedTuple):
+    key: str | None
+    arrow_of: Callable[[str], pa.Table]
+    counts_of: Callable[[], Sequence[tuple[int | None, dict[str, int]]]]
 
 
 class PackageWriter:
     """The data package written a run of reports at a time, so no table is ever held whole:
     ``add_segment`` the segments of reports (``pipeline.segments``) in the order of their ids
     (rows are then in primary-key order, as ``sort_rows`` would put them), ``add_archive`` the
-    archive rows and ``add_rows`` those of the other resources, then ``close``."""
+    archive rows and ``add_rows`` those of the other resources, then ``close``.
 
-    def __init__(self, out_dir: Path) -> None:
+    The per-report resources' Parquet is kept in ``blocks`` (a folder of the package's cache, or
+    a temporary one), a block of segments at a time (``BLOCK``) under a hash of the segments'
+    keys; a block whose segments all have keys and whose folder is there is not made again.
+    ``close`` joins the blocks' files into the package's and removes the blocks' folders this
+    build did not use."""
+
+    def __init__(self, out_dir: Path, blocks: Path | None = None) -> None:
         _, self.schemas = schemas()
         self.out_dir = out_dir
         _HASHED.clear()  # what an earlier build hashed is not this one's
         self.tables = {
-            name: _Table(out_dir / f"{name}.csv", out_dir / f"{name}.parquet", self.schemas[name])
+            name: _Table(
+                out_dir / f"{name}.csv",
+                None if name in PER_REPORT else out_dir / f"{name}.parquet",
+                self.schemas[name],
+            )
             for name in RESOURCES
         }
-        self.parts: dict[tuple[str, str], _Table] = {}
+        self.own_blocks = blocks is None
+        self.blocks = blocks or Path(tempfile.mkdtemp(prefix=".blocks-", dir=out_dir.parent))
+        self.blocks.mkdir(parents=True, exist_ok=True)
+        self.block: list[_Segment] = []
+        self.made: list[tuple[str, list[str]]] = []
+        """Each block's folder and its files, in order."""
+        self.blocks_made = 0
         self.last_id = ""
-
-    def _part(self, name: str, year: str) -> _Table:
-        key = (name, year)
-        if key not in self.parts:
-            schema = self.schemas[name]
-            fields = tuple(f for f in schema.fields if f.name != "year")
-            part_schema = ResourceSchema(
-                name,
-                schema.title,
-                schema.title_zh,
-                schema.description,
-                fields,
-                schema.primary_key,
-                schema.foreign_keys,
-            )
-            folder = self.out_dir / "parquet" / name / f"year={year}"
-            self.parts[key] = _Table(None, folder / "part-0.parquet", part_schema)
-        return self.parts[key]
 
     def add_segment(
         self,
@@ -399,31 +457,108 @@ class PackageWriter:
         csv_of: Callable[[str], bytes],
         arrow_of: Callable[[str], pa.Table],
         names: Sequence[str],
-        counts: Sequence[tuple[int | None, dict[str, int]]],
+        counts: Callable[[], Sequence[tuple[int | None, dict[str, int]]]],
+        key: str | None = None,
     ) -> None:
-        """The rows of the reports ``first_id`` … ``last_id``, for each resource in ``names``:
-        its CSV lines (``csv_of``) and Arrow table (``arrow_of``). ``counts`` gives each
-        report's year and its number of rows of each resource, in the tables' order (the
-        partitions by year are cut by them)."""
+        """The rows of the reports ``first_id`` … ``last_id``, for each resource in ``names``
+        (``PER_REPORT``): its CSV lines (``csv_of``) and Arrow table (``arrow_of``, read only
+        when its block is made). ``counts`` gives each report's year and its number of rows of
+        each resource, in the tables' order (the partitions by year are cut by them). ``key``
+        names what the segment is made from (its folder in the package's cache), None if
+        nothing does."""
         if first_id <= self.last_id or last_id < first_id:
             raise ValueError("segments must be added in the order of their reports' ids")
+        if tuple(names) != PER_REPORT:
+            raise ValueError(f"a segment gives the rows of {PER_REPORT}, not {tuple(names)}")
         self.last_id = last_id
         for name in names:
             self.tables[name].add_csv(csv_of(name))
-            table = arrow_of(name)
-            self.tables[name].add_arrow(table)
+        self.block.append(_Segment(key, arrow_of, counts))
+        if ends_block(last_id) or len(self.block) >= MAX_BLOCK:
+            self._end_block()
+
+    def _end_block(self) -> None:
+        block, self.block = self.block, []
+        if not block:
+            return
+        keys = [seg.key for seg in block]
+        if all(keys):
+            name = hashlib.sha256("\0".join(keys).encode()).hexdigest()[:32]  # type: ignore[arg-type]
+        else:  # made again every build
+            name = f"build-{len(self.made)}"
+            shutil.rmtree(self.blocks / name, ignore_errors=True)
+        folder = self.blocks / name
+        if not folder.is_dir():
+            self._make_block(block, folder)
+            self.blocks_made += 1
+        self.made.append((name, sorted(os.listdir(folder))))
+
+    def _make_block(self, block: Sequence[_Segment], folder: Path) -> None:
+        """The block's rows of each per-report resource as one Parquet file (none when it has
+        none), and of the partitioned ones one more file per year, written beside and renamed
+        (a block's folder is whole or absent)."""
+        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        counts = [seg.counts_of() for seg in block] if set(PARTITIONED) & set(PER_REPORT) else []
+        for name in PER_REPORT:
+            schema = self.schemas[name]
+            tables = [seg.arrow_of(name) for seg in block]
+            table = pa.concat_tables(tables).combine_chunks()
+            if table.num_rows:
+                _write_parquet(tmp / f"{name}.parquet", _arrow_schema(schema), table)
             if name not in PARTITIONED or not table.num_rows:
                 continue
-            if "year" in table.column_names:
-                table = table.drop_columns(["year"])
-            offset = 0
-            for year, n in counts:
-                rows = n.get(name, 0)
-                if rows:
-                    self._part(name, partition_name(year)).add_arrow(table.slice(offset, rows))
-                offset += rows
-            if offset != table.num_rows:
-                raise ValueError(f"{name}: {table.num_rows} rows, counted {offset}")
+            years: dict[str, list[pa.Table]] = {}
+            for seg_table, seg_counts in zip(tables, counts, strict=True):
+                if "year" in seg_table.column_names:
+                    seg_table = seg_table.drop_columns(["year"])
+                offset = 0
+                for year, n in seg_counts:
+                    rows = n.get(name, 0)
+                    if rows:
+                        years.setdefault(partition_name(year), []).append(
+                            seg_table.slice(offset, rows)
+                        )
+                    offset += rows
+                if offset != seg_table.num_rows:
+                    raise ValueError(f"{name}: {seg_table.num_rows} rows, counted {offset}")
+            for year, parts in years.items():
+                _write_parquet(
+                    tmp / f"{name}.year={year}.parquet",
+                    _part_schema(schema),
+                    pa.concat_tables(parts).combine_chunks(),
+                )
+        tmp.rename(folder)
+
+    def _join_blocks(self) -> None:
+        """The per-report resources' Parquet files, whole and by year: the blocks' joined."""
+        self._end_block()
+        for name in PER_REPORT:
+            schema = self.schemas[name]
+            whole = [
+                f"{self.blocks}/{b}/{name}.parquet"
+                for b, files in self.made
+                if f"{name}.parquet" in files
+            ]
+            out = self.out_dir / f"{name}.parquet"
+            if whole:
+                parquetjoin.join(whole, out)
+            else:
+                _write_parquet(out, _arrow_schema(schema))
+            if name not in PARTITIONED:
+                continue
+            by_year: dict[str, list[str]] = {}
+            prefix = f"{name}.year="
+            for b, files in self.made:
+                for f in files:
+                    if f.startswith(prefix):
+                        year = f[len(prefix) : -len(".parquet")]
+                        by_year.setdefault(year, []).append(f"{self.blocks}/{b}/{f}")
+            for year in sorted(by_year):
+                folder = self.out_dir / "parquet" / name / f"year={year}"
+                folder.mkdir(parents=True, exist_ok=True)
+                parquetjoin.join(by_year[year], folder / "part-0.parquet")
 
     def add_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows of a resource that is not one report's (issuers, series, …); returns them sorted."""
@@ -435,7 +570,15 @@ class PackageWriter:
         return self.add_rows("archive", rows)
 
     def close(self) -> None:
-        for table in [*self.tables.values(), *(self.parts[k] for k in sorted(self.parts))]:
+        self._join_blocks()
+        for table in self.tables.values():
             table.close()
+        if self.own_blocks:
+            shutil.rmtree(self.blocks, ignore_errors=True)
+        else:  # the blocks this build did not use
+            used = {b for b, _ in self.made}
+            for entry in os.listdir(self.blocks):
+                if entry not in used:
+                    shutil.rmtree(self.blocks / entry, ignore_errors=True)
         text = json.dumps(descriptor(self.out_dir), ensure_ascii=False, indent=2, sort_keys=False)
         (self.out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")

@@ -60,7 +60,7 @@ SEGMENT = 64
 MAX_SEGMENT = 4 * SEGMENT
 """No segment holds more (a run of ids none of which ends a segment is cut here)."""
 
-RESOURCES = ("reports", "statistics", "template_cells", "checks")
+RESOURCES = package.PER_REPORT
 """The resources whose rows are each one report's."""
 
 FILE_FOLDERS = ("texts", "markdown", JSON_DIR)

@@ -83,18 +83,24 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     change remakes exactly the segments holding a report whose files changed (the report, and
     those whose issuer or copied-text rows it moved), and the package equals one built from
     nothing."""
+    import pipeline.package
     import pipeline.segments
-    from pipeline.build import ARCHIVE_DIR, DATASET_LINKS, ZIP_MEMBERS
+    from pipeline.build import ARCHIVE_DIR, DATASET_LINKS, PARQUET_BLOCKS, ZIP_MEMBERS
     from pipeline.database import FULLTEXT
     from pipeline.segments import BASE_PREFIX
 
     monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
     monkeypatch.setattr(pipeline.segments, "MAX_SEGMENT", 8)
+    monkeypatch.setattr(pipeline.package, "BLOCK", 2)
+    monkeypatch.setattr(pipeline.package, "MAX_BLOCK", 3)
     src = tmp_path / "src"
     shutil.copytree(corpus, src)
     cache = tmp_path / "cache"
     kept = cache.with_name("cache-package")
     build_into(src, tmp_path / "out", workers=2, cache=cache)
+
+    def reports_in(segment: str) -> set[str]:
+        return {p.name.removesuffix(".json") for p in (kept / segment / "json").iterdir()}
 
     def segments_of(bases: bool = False) -> set[str]:
         names = {p.name for p in kept.iterdir()} - {
@@ -102,10 +108,23 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
             ARCHIVE_DIR,
             DATASET_LINKS,
             FULLTEXT,
+            PARQUET_BLOCKS,
         }
         return {n for n in names if n.startswith(BASE_PREFIX) == bases}
 
+    def blocks_of(segments: set[str]) -> list[list[str]]:
+        """The package's blocks of segments (folder names), in order."""
+        by_first = sorted((min(reports_in(s)), max(reports_in(s)), s) for s in segments)
+        out: list[list[str]] = [[]]
+        for _, last, s in by_first:
+            out[-1].append(s)
+            if pipeline.package.ends_block(last) or len(out[-1]) >= pipeline.package.MAX_BLOCK:
+                out.append([])
+        return [b for b in out if b]
+
     first = segments_of()
+    first_blocks = set(os.listdir(kept / PARQUET_BLOCKS))
+    assert len(blocks_of(first)) == len(first_blocks) > 3
     first_bases = segments_of(bases=True)
     before = _tree(tmp_path / "out" / "datasets")
     ids = sorted(
@@ -133,9 +152,6 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     assert len(now) == len(first)  # the cache keeps what the last build used
     made = now - first
 
-    def reports_in(segment: str) -> set[str]:
-        return {p.name.removesuffix(".json") for p in (kept / segment / "json").iterdir()}
-
     changed = {
         Path(k).name.split(".")[0]
         for k in before.keys() | after.keys()
@@ -144,6 +160,14 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     assert len(changed) > 3 and 2 <= len(made) < len(now)
     assert changed <= set().union(*(reports_in(s) for s in made))
     assert all(reports_in(s) & changed for s in made)
+    # The Parquet of the per-report resources is kept a block of segments at a time: the
+    # blocks holding a remade segment are made again, the others are kept (and only what the
+    # last build used is).
+    blocks = blocks_of(now)
+    now_blocks = set(os.listdir(kept / PARQUET_BLOCKS))
+    touched = [b for b in blocks if set(b) & made]
+    assert len(blocks) == len(now_blocks) == len(first_blocks)
+    assert len(now_blocks - first_blocks) == len(touched) < len(blocks)
     # The base of a segment (what its reports alone give) is made again only where a report's
     # own outputs changed (or a report came or went), not where reports only had their issuer
     # or copied-text fields moved.
