@@ -721,6 +721,34 @@ def test_recorded_source_hashes_give_the_same_fingerprint_and_see_a_change(corpu
     assert input_fingerprint(src, docs, True, hashes) == input_fingerprint(src, docs, True) != plain
 
 
+def test_the_record_of_source_hashes_is_read_once_while_it_is_the_same_file(
+    corpus, tmp_path, monkeypatch
+):
+    """The build's steps that look at the recorded hashes (the fingerprint, the stages, the
+    archive) read the record once; a record written again (by another build) is read again."""
+    import pipeline.build
+    from pipeline.build import input_fingerprint, recorded_hashes
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    docs = tmp_path / "docs"
+    copy_docs_assets(docs)
+    hashes = tmp_path / "hashes.json"
+    input_fingerprint(src, docs, False, hashes)
+    reads = []
+    loads = json.loads
+    monkeypatch.setattr(pipeline.build.json, "loads", lambda s: reads.append(1) or loads(s))
+    recorded = recorded_hashes(hashes)
+    assert recorded == loads(hashes.read_text(encoding="utf-8")) and len(recorded) > 40
+    assert recorded_hashes(hashes) is recorded and not reads  # as the fingerprint wrote it
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"a.html": [1, 2, 3, "00"]}), encoding="utf-8")
+    other.replace(hashes)
+    assert recorded_hashes(hashes) == {"a.html": [1, 2, 3, "00"]} and len(reads) == 1
+    assert recorded_hashes(hashes) == {"a.html": [1, 2, 3, "00"]} and len(reads) == 1
+    assert recorded_hashes(tmp_path / "none.json") == {}
+
+
 def test_a_part_summary_kept_without_page_counts_is_made_again(tmp_path):
     """A part's summary kept in the cache by an earlier version (its words as a list, without
     the number of pages holding each) is read again from the part's index, not trusted."""
