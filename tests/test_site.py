@@ -193,6 +193,39 @@ def test_large_groups_are_split_by_year(seed_build):
             assert "/".join(parts) in known, (rel, target)
 
 
+def test_a_browse_list_is_kept_only_while_what_it_shows_of_its_reports_is_the_same(seed_build):
+    """A list page is kept by a hash of what it shows; a change of anything a report's line
+    shows (title, issuer, date, script) changes exactly the lists holding that report."""
+    from dataclasses import replace
+
+    reports = sorted(seed_build["result"].reports, key=lambda r: r.report_id)
+
+    def inputs(reps):
+        seen = {}
+
+        def keep(path, what):
+            seen[path] = repr(what)
+            return False
+
+        return pages.browse_pages(reps, keep=keep), seen
+
+    made, before = inputs(reports)
+    r = reports[0]
+    m = r.metadata
+    listing = {path for path in before if f"reports/{r.report_id}.md" in made[path]}
+    assert listing and listing != set(before)
+    for change in (
+        {"title": f"{m.display_title}（修订）"},
+        {"issuer": "另一个机关"},
+        {"published_date": "2001-02-03"},
+        {"script": "hant" if m.script != "hant" else "hans"},
+    ):
+        _, after = inputs([replace(r, metadata=replace(m, **change)), *reports[1:]])
+        assert {p for p in before if before[p] != after[p]} == listing, change
+    _, again = inputs(list(reports))
+    assert again == before
+
+
 # --------------------------------------------------------------------------- links and privacy
 
 
