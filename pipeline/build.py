@@ -519,7 +519,7 @@ def write_datasets(
                 writer.add_segment(
                     seg.ids[0],
                     seg.ids[-1],
-                    lambda name, seg=seg: segments.read_csv(seg, name),
+                    lambda name, seg=seg: segments.csv_path(seg, name),
                     lambda name, seg=seg: segments.read_arrow(seg, name),
                     segments.RESOURCES,
                     lambda seg=seg: segments.counts(seg),

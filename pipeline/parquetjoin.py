@@ -241,9 +241,14 @@ def _moved_chunk(chunk: Struct, by: int, path: Path | str) -> Struct:
     return out
 
 
+def append_file(path: Path | str, dest: Any) -> None:
+    """The whole file ``path`` appended to the unbuffered file ``dest`` (``_copy``)."""
+    _copy(path, 0, os.path.getsize(path), dest)
+
+
 def _copy(path: Path | str, start: int, length: int, dest: Any) -> None:
-    """``length`` bytes of ``path`` from ``start`` appended to the unbuffered file ``dest``,
-    by the kernel where it can."""
+    """``length`` bytes of ``path`` from ``start`` appended to the unbuffered file ``dest``
+    (a raw file, or a buffered one flushed), by the kernel where it can."""
     with open(path, "rb", buffering=0) as src:
         src.seek(start)
         try:

@@ -302,9 +302,10 @@ def counts(segment: Segment) -> list[tuple[int | None, dict[str, int]]]:
     return [(year, n) for year, n in data]
 
 
-def read_csv(segment: Segment, name: str) -> bytes:
-    """The segment's CSV lines of ``name`` (UTF-8), copied into the package's file as they are."""
-    return (Path(segment.folder) / f"{name}.csv").read_bytes()
+def csv_path(segment: Segment, name: str) -> str:
+    """The file of the segment's CSV lines of ``name`` (UTF-8), copied into the package's file
+    as they are."""
+    return f"{segment.folder}/{name}.csv"
 
 
 def read_arrow(segment: Segment, name: str) -> pa.Table:
