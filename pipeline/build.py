@@ -699,28 +699,42 @@ def write_archive(
         write_files(files)
         files.clear()
 
+    # The kept files' sizes and inodes, each looked up once (at 100,000 sources every call
+    # counts): a kept file whose size is right is linked, and its inode names its folder's group.
+    inode_of: dict[str, int] = {}
+
+    def have(path: str) -> int:
+        """The size of the kept file at ``path`` (-1: none), its inode remembered."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return -1
+        inode_of[path] = st.st_ino
+        return st.st_size
+
     for name in names:
         data: bytes | None = None
         sha, size = known.get(name, ("", -1))
-        kept = store / sha[:2] / sha
-        if not sha or _size(kept) != size:
+        kept = f"{store}/{sha[:2]}/{sha}"
+        if not sha or have(kept) != size:
             data = read(name)
             sha, size = hashlib.sha256(data).hexdigest(), len(data)
-            kept = store / sha[:2] / sha
+            kept = f"{store}/{sha[:2]}/{sha}"
         names_by_sha.setdefault(sha, []).append(name)
         if sha in first:
             continue
-        have = _size(kept) if data is not None else size
-        if have != size:
-            if have >= 0:  # not whole: replaced, never written into (it may be linked)
-                tmp = kept.with_name(f".{sha}.{os.getpid()}.tmp")
-                tmp.write_bytes(data)
+        found = have(kept) if data is not None else size
+        if found != size:
+            inode_of.pop(kept, None)  # a new file
+            if found >= 0:  # not whole: replaced, never written into (it may be linked)
+                tmp = Path(f"{store}/{sha[:2]}/.{sha}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)  # type: ignore[arg-type]
                 tmp.replace(kept)
             else:  # absent (one cut short by a stopped build has the wrong size: above)
-                files.append((kept, data))
+                files.append((Path(kept), data))  # type: ignore[arg-type]
             if len(files) >= 200:
                 flush()
-        pairs.append((str(kept), f"{out_dir}/archive/{sha[:2]}/{sha}"))
+        pairs.append((kept, f"{out_dir}/archive/{sha[:2]}/{sha}"))
         media = None
         if sha not in meta_by_sha:
             media = readers.media_type_of(name, read(name) if data is None else data)
@@ -738,13 +752,16 @@ def write_archive(
             # is replaced by a new file, which the published archive must link again.
             h = hashlib.sha256()
             for src, rel in sorted(group, key=lambda pair: pair[1]):
-                h.update(f"{rel}\0{os.stat(src).st_ino}\n".encode())
+                ino = inode_of.get(src) or os.stat(src).st_ino
+                h.update(f"{rel}\0{ino}\n".encode())
             links.add(f"archive/{bucket}:{h.hexdigest()[:32]}", group)
     if store.is_dir():  # what no build archives any more
-        for sub in store.iterdir():
-            for path in sub.iterdir() if sub.is_dir() else ():
-                if path.name not in first:
-                    path.unlink(missing_ok=True)
+        for sub in os.scandir(store):
+            if sub.is_dir():
+                for entry in os.scandir(sub.path):
+                    if entry.name not in first:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(entry.path)
     rows = []
     for sha, same in sorted(names_by_sha.items()):
         size, guessed = first[sha]
@@ -774,14 +791,6 @@ def write_archive(
             }
         )
     return rows
-
-
-def _size(path: Path) -> int:
-    """The size of the file at ``path`` (-1: none)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return -1
 
 
 DATASETS_README = """# datasets/
