@@ -67,24 +67,30 @@ def build_series(reports: Sequence[Report]) -> list[SeriesRow]:
     total: dict[tuple, float] = defaultdict(float)
     used: dict[tuple, int] = defaultdict(int)
     excluded: dict[tuple, int] = defaultdict(int)
+    # Each report is added to its own group (year, level, province); the three kinds of
+    # totals are then made from the groups' (a quarter of the work of adding every report to
+    # all four: at 100,000 reports some 3 million figures).
     for r in reports:
         if r.metadata.year is None:
             continue
-        keys = _keys(r)
-        for k in keys:
-            size[k] += 1
+        group = _keys(r)[0]
+        size[group] += 1
         seen: set[str] = set()
         for s in r.statistics:
             if s.scope is not None or s.indicator in seen:
                 continue
             seen.add(s.indicator)
-            good = not s.check_failed and s.qualifier == "exact"
-            for k in keys:
-                if good:
-                    total[(*k, s.indicator)] += s.value
-                    used[(*k, s.indicator)] += 1
-                else:
-                    excluded[(*k, s.indicator)] += 1
+            key = (*group, s.indicator)
+            if not s.check_failed and s.qualifier == "exact":
+                total[key] += s.value
+                used[key] += 1
+            else:
+                excluded[key] += 1
+    for counts in (size, total, used, excluded):
+        for key, value in list(counts.items()):
+            year, level, province, *indicator = key
+            for wider in ((year, level, ALL), (year, ALL, province), (year, ALL, ALL)):
+                counts[(*wider, *indicator)] += value
     rows = []
     for key in sorted(set(used) | set(excluded)):
         year, level, province, code = key
