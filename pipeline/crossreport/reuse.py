@@ -181,30 +181,37 @@ def measure(
         best[i[head]] = j[head]
     other_of = held(best[k_owner], k_sentence)
 
+    # The sentences found elsewhere, report by report: only those are visited (a loop over
+    # every sentence of the corpus was most of this stage's time).
     out: dict[str, Reuse] = {}
     pairs: list[Pair] = []
     bounds = np.r_[0, np.cumsum(total)]
+    at_prev, at_other = np.flatnonzero(same >= 0), np.flatnonzero(other_of >= 0)
+    prev_cut = np.searchsorted(at_prev, bounds).tolist()
+    other_cut = np.searchsorted(at_other, bounds).tolist()
+    prev_mine, prev_theirs = kept[at_prev].tolist(), same[at_prev].tolist()
+    other_mine, other_theirs = kept[at_other].tolist(), other_of[at_other].tolist()
+    counted, best_of = total.tolist(), best.tolist()
     for i, rid in enumerate(ids):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        elements = kept[lo:hi]
+        sentences = counted[i]
         prev_id = previous.get(rid)
         prev_share = None
         repeated: list[str] = []
         if prev_id is not None:
-            for e, f in zip(elements.tolist(), same[lo:hi].tolist(), strict=True):
-                if f >= 0:
-                    repeated.append(anchors[e])
-                    pairs.append(Pair(rid, prev_id, anchors[e], anchors[f], "same_body"))
-            prev_share = _share(len(repeated), hi - lo) if hi > lo else None
+            lo, hi = prev_cut[i], prev_cut[i + 1]
+            for e, f in zip(prev_mine[lo:hi], prev_theirs[lo:hi], strict=True):
+                repeated.append(anchors[e])
+                pairs.append(Pair(rid, prev_id, anchors[e], anchors[f], "same_body"))
+            prev_share = _share(len(repeated), sentences) if sentences else None
         other_id, other_share = None, None
-        if best[i] >= 0:
-            other_id = ids[best[i]]
+        if best_of[i] >= 0:
+            other_id = ids[best_of[i]]
+            lo, hi = other_cut[i], other_cut[i + 1]
             found = [
                 (anchors[e], anchors[f])
-                for e, f in zip(elements.tolist(), other_of[lo:hi].tolist(), strict=True)
-                if f >= 0
+                for e, f in zip(other_mine[lo:hi], other_theirs[lo:hi], strict=True)
             ]
-            other_share = _share(len(found), hi - lo)
+            other_share = _share(len(found), sentences)
             pairs.extend(Pair(rid, other_id, a, b, "other_body") for a, b in found)
-        out[rid] = Reuse(hi - lo, prev_id, prev_share, other_id, other_share, tuple(repeated))
+        out[rid] = Reuse(sentences, prev_id, prev_share, other_id, other_share, tuple(repeated))
     return out, pairs
