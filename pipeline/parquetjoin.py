@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -266,20 +266,28 @@ def _copy(path: Path | str, start: int, length: int, dest: Any) -> None:
                 length -= len(data)
 
 
-def join(parts: Sequence[Path | str], out: Path | str) -> None:
+Footer = tuple[Struct, int]
+"""A file's footer as ``footer`` reads it, and where it starts."""
+
+
+def join(
+    parts: Sequence[Path | str], out: Path | str, footers: Mapping[str, Footer] | None = None
+) -> None:
     """Write ``out``: the row groups of ``parts`` (Parquet files of one schema, at least one) in
     order, their bytes copied. The footer is the first part's with every part's row groups and
     the sum of their rows; the parts must agree on everything else in their footers (schema,
-    metadata, writer)."""
+    metadata, writer). ``footers`` may give parts' footers read before (by the path given),
+    which are then not read again."""
     if not parts:
         raise ValueError("no Parquet files to join")
+    footers = footers or {}
     first: Struct | None = None
     groups: list[Any] = []
     rows = 0
     with open(out, "wb", buffering=0) as dest:
         dest.write(MAGIC)
         for part in parts:
-            meta, end = footer(part)
+            meta, end = footers.get(str(part)) or footer(part)
             own = {fid: value for fid, _, value in meta if fid not in (3, 4)}
             if first is None:
                 first = meta

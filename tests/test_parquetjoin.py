@@ -99,3 +99,19 @@ def test_files_that_cannot_be_joined_are_refused(tmp_path):
         parquetjoin.join([str(broken)], tmp_path / "out.parquet")
     with pytest.raises(ValueError, match="no Parquet files"):
         parquetjoin.join([], tmp_path / "out.parquet")
+
+
+def test_footers_read_before_are_not_read_again(tmp_path, monkeypatch):
+    tables = [_table(0, 30), _table(30, 7)]
+    parts = [_write(tmp_path / f"p{i}.parquet", t) for i, t in enumerate(tables)]
+    footers = {p: parquetjoin.footer(p) for p in parts}
+    parquetjoin.join(parts, tmp_path / "read.parquet")
+
+    def not_again(path):
+        raise AssertionError(f"{path} read again")
+
+    monkeypatch.setattr(parquetjoin, "footer", not_again)
+    parquetjoin.join(parts, tmp_path / "given.parquet", footers)
+    assert (tmp_path / "given.parquet").read_bytes() == (tmp_path / "read.parquet").read_bytes()
+    with pytest.raises(AssertionError, match="read again"):
+        parquetjoin.join(parts, tmp_path / "half.parquet", {parts[0]: footers[parts[0]]})
