@@ -273,8 +273,10 @@ PER_REPORT = ("reports", "statistics", "template_cells", "checks")
 """The resources whose rows are each one report's: given a segment at a time (``add_segment``)
 and kept as Parquet a block of segments at a time."""
 
-BLOCK = 64
-"""Segments in a block, on average (about 4,000 reports). A block's rows of each per-report resource are one row
+BLOCK = 16
+"""Segments in a block, on average (about 1,000 reports; a one-report change at 100,000 moved
+the rows of 9 segments in 4 blocks of 64, whose 256 segments' rows were read and encoded again
+in 37 s, mostly reading them from the disk). A block's rows of each per-report resource are one row
 group, kept as a small Parquet file (and one per year for the partitioned resources) under a
 hash of its segments; the whole files are those row groups joined (``parquetjoin``): a
 one-report change encodes one block again, not the whole table."""
@@ -285,7 +287,7 @@ MAX_BLOCK = 4 * BLOCK
 BLOCK_FOOTERS = "footers.pickle"
 """In a block's folder: the footers of its Parquet files, read when the block was made
 (``parquetjoin.footer``), so that joining does not read and parse them again (at 100,000
-reports some 900 files)."""
+reports some 3,400 files)."""
 
 
 def ends_block(last_id: str) -> bool:
