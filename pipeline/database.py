@@ -225,8 +225,8 @@ FTS_TABLES = ("texts_fts", "texts_bigrams")
 AUTOMERGE = 16
 """FTS5's ``automerge`` while the texts are added: each segment of reports adds a b-tree to
 both indexes, and with FTS5's default (4) their entries were merged again every few segments;
-with 16 fewer times, and ``close`` merges each index into one b-tree (``optimize``). Measured
-at 10,000 reports: 20.0 s of CPU before, 15.4 s with both (the file 0.5 % larger)."""
+with 16 fewer times, and ``close`` merges each block's index into one b-tree (``optimize``).
+Measured at 10,000 reports: 20.0 s of CPU before, 15.4 s with both (the file 0.5 % larger)."""
 
 INDEX_EVERY = 8
 """Segments whose texts are added to the full-text indexes in one transaction: FTS5 writes a
@@ -240,29 +240,38 @@ HASHSIZE = 16 << 20
 (1 MiB by default, about one segment's texts)."""
 
 
-def _create_indexes(con: sqlite3.Connection, schema: str) -> None:
+def _create_indexes(con: sqlite3.Connection, schema: str, suffix: str = "") -> None:
     """Both full-text indexes over the ``texts`` of ``schema`` (``""``: the main database,
-    ``"ft."``: the store), with their settings: made the same way in each, so that one's
-    index is the other's."""
+    ``"ft."``: the store, where each block's are named with its ``suffix``), with their
+    settings: made the same way in each, so that one's index is the other's."""
     con.execute(
-        f'CREATE VIRTUAL TABLE {schema}texts_fts USING fts5(title, text, content="texts", '
+        f'CREATE VIRTUAL TABLE {schema}texts_fts{suffix} USING fts5(title, text, content="texts", '
         "content_rowid=rowid, tokenize='trigram')"
     )
     con.execute(
-        f"CREATE VIRTUAL TABLE {schema}texts_bigrams USING fts5(title, text, content='', "
+        f"CREATE VIRTUAL TABLE {schema}texts_bigrams{suffix} USING fts5(title, text, content='', "
         "tokenize='ascii')"
     )
     for fts in FTS_TABLES:
-        con.execute(f"INSERT INTO {schema}{fts} ({fts}, rank) VALUES ('automerge', {AUTOMERGE})")
-        con.execute(f"INSERT INTO {schema}{fts} ({fts}, rank) VALUES ('hashsize', {HASHSIZE})")
+        table = f"{schema}{fts}{suffix}"
+        con.execute(f"INSERT INTO {table} ({fts}{suffix}, rank) VALUES ('automerge', {AUTOMERGE})")
+        con.execute(f"INSERT INTO {table} ({fts}{suffix}, rank) VALUES ('hashsize', {HASHSIZE})")
 
 
 FULLTEXT = "fulltext.db"
 """Beside the package's segments: the texts and both full-text indexes as the last build left
 them (``FullText``)."""
 
+BLOCK_SEGMENTS = 64
+"""Segments of the package whose texts make one b-tree of each full-text index (``FullText``):
+some 4,000 texts, 26 b-trees at 100,000 reports. A changed text has its block's b-trees merged
+again, not the whole index: at 100,000 reports merging each index into one b-tree took some
+21 s of a one-report change. A query reads one b-tree a block."""
+
 _STRUCTURE_ROWID = 10
 """FTS5's row of ``<index>_data`` holding the index's structure: its segments (b-trees)."""
+_AVERAGES_ROWID = 1
+"""FTS5's row of ``<index>_data`` holding the number of rows and each column's tokens."""
 _SEGMENT_SHIFT = 37
 """A row of ``<index>_data`` holding a page of a segment has the segment's id times 2**37 in its
 id (the page number and doclist-index bits below)."""
@@ -318,10 +327,28 @@ def index_segments(structure: bytes) -> list[tuple[int, int, int]]:
     return segments
 
 
-def canonical_structure(first: int, last: int) -> bytes:
-    """The structure record of an index of one segment, id 1, on the first level, as a build from
-    nothing would write it whatever came before: no cookie, no write counter."""
-    return bytes(4) + b"".join(map(_varint, (1, 1, 0, 0, 1, 1, first, last)))
+def canonical_structure(*pages: tuple[int, int]) -> bytes:
+    """The structure record of an index of the b-trees whose (first, last) pages are ``pages``,
+    ids 1, 2, … on the first level, as a build from nothing writes it whatever came before: no
+    cookie, no write counter."""
+    n = len(pages)
+    ints = [1, n, 0, 0, n] + [v for segid, (a, b) in enumerate(pages, 1) for v in (segid, a, b)]
+    return bytes(4) + b"".join(map(_varint, ints))
+
+
+def sum_averages(records: Sequence[bytes]) -> bytes:
+    """FTS5's averages records (the number of rows, then each column's tokens, as varints) of
+    several b-trees added up: the record of one index holding them all."""
+    totals: list[int] = []
+    for record in records:
+        values, i = [], 0
+        while i < len(record):
+            value, i = _read_varint(record, i)
+            values.append(value)
+        if totals and len(values) != len(totals):
+            raise ValueError("FTS5 averages records of different lengths")
+        totals = [a + b for a, b in zip(totals, values, strict=True)] if totals else values
+    return b"".join(map(_varint, totals))
 
 
 class FullText:
@@ -331,22 +358,28 @@ class FullText:
     instead of indexing every text again (at 100,000 reports some 110 s of the database's
     130 s of CPU).
 
+    In the store, each block of ``BLOCK_SEGMENTS`` segments has both indexes of its own
+    (``texts_fts_<n>``, ``texts_bigrams_<n>``), each merged into one b-tree (``optimize``);
+    ``reports.db``'s index is their b-trees side by side, one a block, copied in order: a
+    changed text has its block's b-trees merged again, not the whole index.
+
     ``reports.db`` must still be the same bytes as a build from nothing. The texts keep their
     rowids (their place in the build's order): the store is used only when the reports come in
-    the same order as it holds them; otherwise (a report added or removed) it is made again from
-    nothing. A changed text is deleted from both indexes and added again, and both indexes are
-    then merged into one b-tree (``optimize``). What FTS5 wrote then depends only on the texts,
-    except in two places, both rewritten in the copy: the new b-tree's id (the lowest one not in
-    use) and the structure record (a cookie and a write counter that count every change). And
-    a b-tree written from memory is laid out otherwise than one written by a merge: an index
-    made from nothing whose texts fit in one b-tree has one text written again before it is
-    merged, so that every copy is of a merged b-tree.
+    the same order and blocks as it holds them; otherwise (a report added or removed) it is
+    made again from nothing. A changed text is deleted from its block's indexes and added
+    again, and these are then merged into one b-tree. What FTS5 wrote then depends only on the
+    block's texts, except in three places, all rewritten in the copy: each b-tree's id (the
+    lowest one not in use), the structure record (a cookie and a write counter that count
+    every change) and the averages record (written here as the sum of the blocks'). And a
+    b-tree written from memory is laid out otherwise than one written by a merge: a block made
+    from nothing whose texts fit in one b-tree has one text written again before it is merged,
+    so that every copy is of a merged b-tree.
 
     The store holds a ``state`` table: the version of this file and of SQLite it was made with,
     and whether it is whole (it is marked not whole before any change, so a build stopped
-    part-way leaves a store that the next build makes again). Where the structure record is not
-    one ``index_segments`` reads, the store is made from nothing on every build and copied as
-    it is (a build from nothing writes the same bytes each time)."""
+    part-way leaves a store that the next build makes again). Where a structure record is not
+    one ``index_segments`` reads, the store is made from nothing on every build and
+    ``reports.db``'s indexes are written from its texts, as FTS5 writes them."""
 
     def __init__(self, con: sqlite3.Connection, path: Path) -> None:
         self.con = con
@@ -358,12 +391,20 @@ class FullText:
         """The segments' databases added, in order (read again if the store is made anew)."""
         self.count = 0
         """Texts added by this build."""
+        self.firsts: dict[int, int] = {}
+        """Each block's first rowid, as this build found them."""
+        self.held: dict[int, int] = {}
+        """Each block's first rowid, as the kept store holds them."""
         self.changed: list[int] = []
         """Rowids of the texts this build changed in a store it kept."""
+        self.changed_blocks: set[int] = set()
+        """Their blocks."""
         self.indexed = 0
         """The last ``texts`` rowid in both full-text indexes (a store made anew)."""
         self.unindexed = 0
         """Segments added since (a store made anew)."""
+        # For ``_index_in_main`` (a function is added while no statement is open).
+        con.create_function("bigrams", 1, bigrams, deterministic=True)
         self.kept = self._open()
         """Whether the store is the last build's, being updated (else made anew)."""
         con.execute("PRAGMA temp_store = MEMORY")
@@ -380,9 +421,12 @@ class FullText:
                 self._no_journal()
                 state = dict(con.execute("SELECT key, value FROM ft.state"))
                 if state.get("stamp") == self.stamp and state.get("whole") == "1":
-                    for fts in FTS_TABLES:
-                        index_segments(self._structure(fts))
+                    held = dict(con.execute("SELECT block, first FROM ft.blocks"))
+                    for block in held:
+                        for fts in FTS_TABLES:
+                            index_segments(self._structure(f"{fts}_{block}"))
                     con.execute("UPDATE ft.state SET value = '0' WHERE key = 'whole'")
+                    self.held = held
                     return True
             except (sqlite3.Error, ValueError, TypeError):
                 pass
@@ -415,24 +459,34 @@ class FullText:
             "CREATE TABLE ft.rows (rowid INTEGER PRIMARY KEY, report_id TEXT NOT NULL, "
             "digest BLOB NOT NULL)"
         )
-        _create_indexes(con, "ft.")
+        # Each block of segments (its indexes ``<index>_<block>``) by its first text's rowid.
+        con.execute("CREATE TABLE ft.blocks (block INTEGER PRIMARY KEY, first INTEGER NOT NULL)")
         con.execute("COMMIT")
 
-    def _structure(self, fts: str) -> bytes:
+    def _structure(self, table: str) -> bytes:
         row = self.con.execute(
-            f"SELECT block FROM ft.{fts}_data WHERE id = ?", (_STRUCTURE_ROWID,)
+            f"SELECT block FROM ft.{table}_data WHERE id = ?", (_STRUCTURE_ROWID,)
         ).fetchone()
         if row is None or not isinstance(row[0], bytes):
-            raise ValueError(f"{fts}: no structure record")
+            raise ValueError(f"{table}: no structure record")
         return row[0]
+
+    def _block(self) -> int:
+        """The block of the segment added last; its first rowid noted when it begins it."""
+        position = len(self.bases) - 1
+        block = position // BLOCK_SEGMENTS
+        if position % BLOCK_SEGMENTS == 0:
+            self.firsts[block] = self.count + 1
+        return block
 
     def add(self, base: str) -> None:
         """The texts of the segment attached as ``base`` (``write_segment``: its ``texts`` and
         ``bigrams``), the next in order. Inside a transaction, left open."""
         con = self.con
         self.bases.append(next(r[2] for r in con.execute("PRAGMA database_list") if r[1] == base))
+        block = self._block()
         if not self.kept:
-            self._add_new(base)
+            self._add_new(base, block)
             return
         ids = [r[0] for r in con.execute(f"SELECT report_id FROM {base}.digests ORDER BY 1")]
         first = self.count
@@ -441,7 +495,7 @@ class FullText:
             "SELECT report_id FROM ft.rows WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
             (first, self.count),
         )
-        if [r[0] for r in held] != ids:
+        if [r[0] for r in held] != ids or self.held.get(block) != self.firsts[block]:
             self._anew(base)
             return
         # The digests compared, not the texts: a one-report change read every text of the
@@ -454,15 +508,14 @@ class FullText:
             "WHERE r.rowid > ? AND r.rowid <= ? AND r.digest IS NOT d.digest ORDER BY r.rowid",
             (first, self.count),
         ).fetchall()
+        fts, pairs = (f"{name}_{block}" for name in FTS_TABLES)
         for rowid, title, text in changed:
             con.execute(
-                "INSERT INTO ft.texts_fts (texts_fts, rowid, title, text) "
-                "VALUES ('delete', ?, ?, ?)",
+                f"INSERT INTO ft.{fts} ({fts}, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                 (rowid, title, text),
             )
             con.execute(
-                "INSERT INTO ft.texts_bigrams (texts_bigrams, rowid, title, text) "
-                "VALUES ('delete', ?, ?, ?)",
+                f"INSERT INTO ft.{pairs} ({pairs}, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                 (rowid, bigrams(title), bigrams(text)),
             )
             con.execute(
@@ -477,25 +530,32 @@ class FullText:
                 (rowid,),
             )
             con.execute(
-                "INSERT INTO ft.texts_fts (rowid, title, text) "
+                f"INSERT INTO ft.{fts} (rowid, title, text) "
                 "SELECT rowid, title, text FROM ft.texts WHERE rowid = ?",
                 (rowid,),
             )
             con.execute(
-                "INSERT INTO ft.texts_bigrams (rowid, title, text) "
+                f"INSERT INTO ft.{pairs} (rowid, title, text) "
                 f"SELECT s.rowid, b.title, b.text FROM {base}.bigrams AS b "
                 "JOIN ft.texts AS s ON s.report_id = b.report_id WHERE s.rowid = ?",
                 (rowid,),
             )
             self.changed.append(rowid)
+            self.changed_blocks.add(block)
 
-    def _add_new(self, base: str) -> None:
+    def _add_new(self, base: str, block: int) -> None:
         con = self.con
-        con.execute(
+        if block not in self.held:  # the block's first segment: its indexes
+            if self.unindexed:  # the texts waiting are the last block's
+                self._index(block - 1)
+            con.execute("INSERT INTO ft.blocks VALUES (?, ?)", (block, self.firsts[block]))
+            _create_indexes(con, "ft.", f"_{block}")
+            self.held[block] = self.firsts[block]
+        self.count += con.execute(
             "INSERT INTO ft.texts (report_id, title, script, text, text_original) "
             f"SELECT report_id, title, script, text, text_original FROM {base}.texts "
             "ORDER BY report_id"
-        )
+        ).rowcount
         con.execute(
             "INSERT INTO ft.rows (rowid, report_id, digest) "
             f"SELECT t.rowid, d.report_id, d.digest FROM {base}.digests AS d "
@@ -507,19 +567,25 @@ class FullText:
         )
         self.unindexed += 1
         if self.unindexed >= INDEX_EVERY:
-            self._index()
+            self._index(block)
 
-    def _index(self) -> None:
-        """Add the texts copied since the last call to both full-text indexes, in one
-        transaction (FTS5 writes what it holds as a new b-tree when a transaction ends)."""
+    def _index(self, block: int | None = None) -> None:
+        """Add the texts copied since the last call to both full-text indexes of ``block``
+        (the last one by default), in one transaction (FTS5 writes what it holds as a new
+        b-tree when a transaction ends)."""
         con = self.con
+        if block is None:
+            block = max(self.held, default=0)
+        if block not in self.held:
+            return  # no segment at all
+        fts, pairs = (f"{name}_{block}" for name in FTS_TABLES)
         con.execute(
-            "INSERT INTO ft.texts_fts (rowid, title, text) "
+            f"INSERT INTO ft.{fts} (rowid, title, text) "
             "SELECT rowid, title, text FROM ft.texts WHERE rowid > ? ORDER BY rowid",
             (self.indexed,),
         )
         con.execute(
-            "INSERT INTO ft.texts_bigrams (rowid, title, text) "
+            f"INSERT INTO ft.{pairs} (rowid, title, text) "
             "SELECT t.rowid, b.title, b.text FROM temp.pending_bigrams AS b "
             "JOIN ft.texts AS t ON t.report_id = b.report_id AND t.rowid > ? ORDER BY t.rowid",
             (self.indexed,),
@@ -538,62 +604,72 @@ class FullText:
         self.path.unlink()
         self._create()
         self.kept, self.count, self.changed = False, 0, []
+        self.changed_blocks, self.held, self.firsts = set(), {}, {}
+        bases, self.bases = self.bases, []
         con.execute("BEGIN")
-        for path in self.bases[:-1] if attached else self.bases:
+        for path in bases[:-1] if attached else bases:
             con.execute("COMMIT")
             con.execute("ATTACH DATABASE ? AS earlier", (path,))
             con.execute("BEGIN")
-            self._add_new("earlier")
+            self.bases.append(path)
+            self._add_new("earlier", self._block())
             con.execute("COMMIT")
             con.execute("DETACH DATABASE earlier")
             con.execute("BEGIN")
         if attached:
-            self._add_new(attached)
+            self.bases.append(bases[-1])
+            self._add_new(attached, self._block())
 
     def finish(self) -> None:
-        """Index what is left, merge each index into one b-tree (when anything changed), and
+        """Index what is left, merge each changed block's indexes into one b-tree each, and
         mark the store whole. Outside a transaction."""
         con = self.con
         con.execute("BEGIN")
-        if self.kept and self.count != con.execute("SELECT count(*) FROM ft.rows").fetchone()[0]:
+        if self.kept and (
+            self.count != con.execute("SELECT count(*) FROM ft.rows").fetchone()[0]
+            or self.held != self.firsts
+        ):
             self._anew()  # reports were removed at the end
         if not self.kept:
             self._index()
         con.execute("COMMIT")
-        if not self.kept or self.changed:
+        for block in sorted(self.changed_blocks if self.kept else self.held):
             for fts in FTS_TABLES:
+                table = f"{fts}_{block}"
                 try:
-                    segments = index_segments(self._structure(fts))
+                    segments = index_segments(self._structure(table))
                 except ValueError:
                     segments = []
                 if len(segments) == 1 and not self.kept:
                     # A b-tree written from memory: one text written again, in a transaction
                     # of its own, so that the index is merged (see the class).
-                    self._rewrite_first(fts)
-                con.execute(f"INSERT INTO ft.{fts} ({fts}) VALUES ('optimize')")
+                    self._rewrite_first(fts, block)
+                con.execute(f"INSERT INTO ft.{table} ({table}) VALUES ('optimize')")
         con.execute("UPDATE ft.state SET value = '1' WHERE key = 'whole'")
 
-    def _rewrite_first(self, fts: str) -> None:
+    def _rewrite_first(self, fts: str, block: int) -> None:
         con = self.con
+        table = f"{fts}_{block}"
         rowid, title, text = con.execute(
-            "SELECT rowid, title, text FROM ft.texts ORDER BY rowid LIMIT 1"
+            "SELECT rowid, title, text FROM ft.texts WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+            (self.held[block],),
         ).fetchone()
         if fts == "texts_bigrams":
             title, text = bigrams(title), bigrams(text)
         con.execute("BEGIN")
         con.execute(
-            f"INSERT INTO ft.{fts} ({fts}, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+            f"INSERT INTO ft.{table} ({table}, rowid, title, text) VALUES ('delete', ?, ?, ?)",
             (rowid, title, text),
         )
         con.execute(
-            f"INSERT INTO ft.{fts} (rowid, title, text) VALUES (?, ?, ?)", (rowid, title, text)
+            f"INSERT INTO ft.{table} (rowid, title, text) VALUES (?, ?, ?)", (rowid, title, text)
         )
         con.execute("COMMIT")
 
     def copy_into_main(self) -> None:
         """The texts and both indexes into ``reports.db`` (its tables made empty as FTS5 made
-        them), each index's one b-tree under id 1 with the structure record a build from
-        nothing writes. Inside a transaction."""
+        them): each block's one b-tree under the next id, 1, 2, …, with the structure and
+        averages records a build from nothing writes. Inside a transaction."""
         con = self.con
         con.execute(
             "INSERT INTO main.texts (rowid, report_id, title, script, text, text_original) "
@@ -601,33 +677,57 @@ class FullText:
             "ORDER BY rowid"
         )
         for fts in FTS_TABLES:
-            structure = self._structure(fts)
+            trees: list[tuple[str, tuple[int, int, int]]] = []
+            averages: list[bytes] = []
             try:
-                segments = index_segments(structure)
+                for block in sorted(self.held):
+                    table = f"{fts}_{block}"
+                    segments = index_segments(self._structure(table))
+                    if len(segments) > 1:
+                        raise ValueError(f"{table}: not merged")
+                    trees += [(table, segments[0])] if segments else []
+                    row = con.execute(
+                        f"SELECT block FROM ft.{table}_data WHERE id = ?", (_AVERAGES_ROWID,)
+                    ).fetchone()
+                    averages += [row[0]] if row else []
+                if not trees:
+                    continue  # no text: the index as FTS5 made it
+                structure = canonical_structure(*((first, last) for _, (_, first, last) in trees))
+                totals = sum_averages(averages)
             except ValueError:
-                segments = []
-            shift = 0
-            if len(segments) == 1:
-                segid, first, last = segments[0]
-                shift = (segid - 1) << _SEGMENT_SHIFT
-                structure = canonical_structure(first, last)
+                self._index_in_main(fts)
+                continue
             con.execute(f"DELETE FROM main.{fts}_data")
             con.execute(
-                f"INSERT INTO main.{fts}_data (id, block) "
-                f"SELECT CASE WHEN id >= {1 << _SEGMENT_SHIFT} THEN id - ? ELSE id END, "
-                f"CASE WHEN id = {_STRUCTURE_ROWID} THEN ? ELSE block END "
-                f"FROM ft.{fts}_data ORDER BY id",
-                (shift, structure),
+                f"INSERT INTO main.{fts}_data (id, block) VALUES (?, ?), (?, ?)",
+                (_AVERAGES_ROWID, totals, _STRUCTURE_ROWID, structure),
             )
-            con.execute(
-                f"INSERT INTO main.{fts}_idx (segid, term, pgno) "
-                f"SELECT CASE WHEN ? THEN 1 ELSE segid END, term, pgno FROM ft.{fts}_idx "
-                "ORDER BY segid, term",
-                (len(segments) == 1,),
-            )
-            con.execute(
-                f"INSERT INTO main.{fts}_docsize SELECT * FROM ft.{fts}_docsize ORDER BY id"
-            )
+            for new, (table, (segid, _, _)) in enumerate(trees, 1):
+                con.execute(
+                    f"INSERT INTO main.{fts}_data (id, block) SELECT id - ?, block "
+                    f"FROM ft.{table}_data WHERE id >= {1 << _SEGMENT_SHIFT} ORDER BY id",
+                    ((segid - new) << _SEGMENT_SHIFT,),
+                )
+                con.execute(
+                    f"INSERT INTO main.{fts}_idx (segid, term, pgno) "
+                    f"SELECT ?, term, pgno FROM ft.{table}_idx ORDER BY term",
+                    (new,),
+                )
+                con.execute(
+                    f"INSERT INTO main.{fts}_docsize SELECT * FROM ft.{table}_docsize ORDER BY id"
+                )
+
+    def _index_in_main(self, fts: str) -> None:
+        """``fts`` of ``reports.db`` written from its texts as FTS5 writes it, and merged: where
+        the store's b-trees cannot be read (a structure record ``index_segments`` refuses)."""
+        con = self.con
+        pairs = fts == "texts_bigrams"
+        con.execute(
+            f"INSERT INTO main.{fts} (rowid, title, text) SELECT rowid, "
+            + ("bigrams(title), bigrams(text)" if pairs else "title, text")
+            + " FROM main.texts ORDER BY rowid"
+        )
+        con.execute(f"INSERT INTO main.{fts} ({fts}) VALUES ('optimize')")
 
 
 class _Database:

@@ -550,12 +550,12 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
 
         def found(word: str) -> tuple[set[str], set[str]]:
             trigram = (
-                "SELECT t.report_id FROM ft.texts_fts JOIN ft.texts AS t "
-                "ON t.rowid = texts_fts.rowid WHERE texts_fts MATCH ?"
+                "SELECT t.report_id FROM ft.texts_fts_0 JOIN ft.texts AS t "
+                "ON t.rowid = texts_fts_0.rowid WHERE texts_fts_0 MATCH ?"
             )
             pairs = (
-                "SELECT t.report_id FROM ft.texts_bigrams JOIN ft.texts AS t "
-                "ON t.rowid = texts_bigrams.rowid WHERE texts_bigrams MATCH ?"
+                "SELECT t.report_id FROM ft.texts_bigrams_0 JOIN ft.texts AS t "
+                "ON t.rowid = texts_bigrams_0.rowid WHERE texts_bigrams_0 MATCH ?"
             )
             return (
                 {r[0] for r in db.con.execute(trigram, (word,))},

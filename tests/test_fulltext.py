@@ -82,6 +82,19 @@ def _found(path: Path, word: str) -> tuple[set[str], set[str]]:
     try:
         for fts in database.FTS_TABLES:  # the copied indexes are whole and readable
             con.execute(f"INSERT INTO {fts} ({fts}) VALUES ('integrity-check')")
+        # Their rows and tokens (what ``bm25`` ranks by) are those of one index of every text.
+        con.create_function("bigrams", 1, database.bigrams)
+        con.execute("ATTACH DATABASE ':memory:' AS one")
+        con.execute("CREATE VIRTUAL TABLE one.t USING fts5(title, text, tokenize='trigram')")
+        con.execute("CREATE VIRTUAL TABLE one.b USING fts5(title, text, tokenize='ascii')")
+        con.execute("INSERT INTO one.t SELECT title, text FROM texts")
+        con.execute("INSERT INTO one.b SELECT bigrams(title), bigrams(text) FROM texts")
+        for fts, one in zip(database.FTS_TABLES, ("t", "b"), strict=True):
+            averages = "SELECT block FROM {}_data WHERE id = 1"
+            assert (
+                con.execute(averages.format(fts)).fetchone()
+                == con.execute(averages.format(f"one.{one}")).fetchone()
+            )
         trigram = (
             "SELECT t.report_id FROM texts_fts JOIN texts AS t "
             "ON t.rowid = texts_fts.rowid WHERE texts_fts MATCH ?"
@@ -98,14 +111,16 @@ def _found(path: Path, word: str) -> tuple[set[str], set[str]]:
         con.close()
 
 
-@pytest.mark.parametrize("every", [len(WORDS), 2])
+@pytest.mark.parametrize(("every", "blocks"), [(len(WORDS), 64), (2, 64), (2, 2), (1, 4)])
 def test_a_kept_store_indexes_only_the_changed_text_and_gives_the_bytes_of_a_fresh_build(
-    tmp_path, monkeypatch, every
+    tmp_path, monkeypatch, every, blocks
 ):
     """With every text in one index run (the index one b-tree written from memory) and in
-    several (b-trees merged): a store kept from the last build takes the changed text alone,
-    and ``reports.db`` is the bytes of a build from nothing of the new texts."""
+    several (b-trees merged), in one block and in several: a store kept from the last build
+    takes the changed text alone, merges its block's b-trees alone, and ``reports.db`` is the
+    bytes of a build from nothing of the new texts, with a b-tree a block."""
     monkeypatch.setattr(database, "INDEX_EVERY", every)
+    monkeypatch.setattr(database, "BLOCK_SEGMENTS", blocks)
     store = tmp_path / "cache" / database.FULLTEXT
     store.parent.mkdir()
     first, db = _build(tmp_path / "first", _corpus(), store)
@@ -116,6 +131,13 @@ def test_a_kept_store_indexes_only_the_changed_text_and_gives_the_bytes_of_a_fre
     new = _corpus({"r3b": "复议机关改为橘子洲街道。"})
     second, db = _build(tmp_path / "second", new, store)
     assert db.fulltext.kept and db.fulltext.changed == [8]  # r3b: the 8th text
+    assert db.fulltext.changed_blocks == {3 // blocks}  # in the 4th segment
+    con = sqlite3.connect(second)
+    for fts in database.FTS_TABLES:  # a b-tree a block, ids 1, 2, …
+        (structure,) = con.execute(f"SELECT block FROM {fts}_data WHERE id = 10").fetchone()
+        trees = database.index_segments(structure)
+        assert [t[0] for t in trees] == list(range(1, -(-len(WORDS) // blocks) + 1))
+    con.close()
     summary = db.summary()  # what the build says of it
     assert summary["kept"] and summary["changed"] == 1
     assert set(summary["timings"]) == {"database_texts", "database_merge", "database_copy"}
@@ -133,14 +155,18 @@ def test_a_kept_store_indexes_only_the_changed_text_and_gives_the_bytes_of_a_fre
     assert third.read_bytes() == fresh.read_bytes()
 
 
-@pytest.mark.parametrize("how", ["added", "removed", "stopped", "other sqlite"])
-def test_a_store_that_does_not_fit_is_made_again_from_nothing(tmp_path, how):
+@pytest.mark.parametrize("blocks", [64, 2])
+@pytest.mark.parametrize("how", ["added", "removed", "stopped", "other sqlite", "blocks"])
+def test_a_store_that_does_not_fit_is_made_again_from_nothing(tmp_path, monkeypatch, how, blocks):
     """Reports added (every later text's rowid moves: the segments before are read again) or
     removed at the end, a store left by a build stopped part-way, or one made by another
     version of SQLite: the store is made again, and the file is still the bytes of a build
     from nothing."""
+    monkeypatch.setattr(database, "BLOCK_SEGMENTS", blocks)
     store = tmp_path / database.FULLTEXT
     _build(tmp_path / "first", _corpus(extra=2 if how == "removed" else 0, at=8), store)
+    if how == "blocks":  # the same texts in the same order, in blocks of another size
+        monkeypatch.setattr(database, "BLOCK_SEGMENTS", 3)
     if how == "stopped":
         con = sqlite3.connect(store)
         con.execute("UPDATE state SET value = '0' WHERE key = 'whole'")
@@ -196,7 +222,16 @@ def test_structure_records_are_read_and_written_as_fts5_does(tmp_path):
     con.execute("INSERT INTO t (t) VALUES ('optimize')")
     ((segid, first, last),) = database.index_segments(structure())
     assert segid == 4 and first == 1 and last >= first
-    assert database.index_segments(database.canonical_structure(1, 300)) == [(1, 1, 300)]
+    assert database.index_segments(database.canonical_structure((1, 300))) == [(1, 1, 300)]
+    assert database.index_segments(database.canonical_structure((1, 3), (1, 200))) == [
+        (1, 1, 3),
+        (2, 1, 200),
+    ]
+    two = database._varint(2) + database._varint(300) + database._varint(2**30)
+    three = database._varint(3) + database._varint(5) + database._varint(7)
+    assert database.sum_averages([two, three]) == b"".join(
+        map(database._varint, (5, 305, 2**30 + 7))
+    )
     for value in (0, 1, 127, 128, 300, 16383, 16384, 2**40):
         assert database._read_varint(database._varint(value), 0) == (
             value,
