@@ -111,17 +111,41 @@ def read_sidecar(path: Path) -> dict[str, str]:
     return out
 
 
-def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
-    """The source files (sorted by name) and problems with names that cannot be used."""
-    files: list[Path] = []
+@dataclass(frozen=True)
+class Listing:
+    """A source folder as one look at it found it: its usable files and the sidecars beside
+    them (name → ``os.stat_result``, sorted by name), and the problems with entries that cannot
+    be used. A build looks once (``list_sources``) and every step that needs the sources' names
+    or stamps reads this: at 100,000 sources, three listings and four ``stat`` calls a file
+    took some 3 s of a one-report change."""
+
+    folder: Path
+    files: dict[str, os.stat_result]
+    sidecars: dict[str, os.stat_result]
+    problems: list[Problem]
+
+    def paths(self) -> list[Path]:
+        return [self.folder / name for name in self.files]
+
+
+def list_sources(source_dir: Path) -> Listing:
+    """The source folder's files and sidecars, each with one ``stat``."""
+    files: dict[str, os.stat_result] = {}
+    sidecars: dict[str, os.stat_result] = {}
     problems: list[Problem] = []
     if not source_dir.is_dir():
-        return files, [Problem(str(source_dir), "discover", "the source folder does not exist")]
-    # The folder's listing tells links and folders apart without a call per file (a national
-    # corpus is 100,000 files, and a build looks three times).
+        problem = Problem(str(source_dir), "discover", "the source folder does not exist")
+        return Listing(source_dir, files, sidecars, [problem])
+    # The folder's listing tells links and folders apart without a call per file.
     for p in sorted(os.scandir(source_dir), key=lambda p: p.name):
         name = p.name
-        if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.lower() == "readme.md":
+        if name.startswith("."):
+            continue
+        if name.endswith(SIDECAR_SUFFIX):
+            with contextlib.suppress(OSError):  # a link to nothing: no sidecar
+                sidecars[name] = p.stat()
+            continue
+        if name.lower() == "readme.md":
             continue
         if p.is_symlink():
             problems.append(Problem(name, "discover", "symbolic links are not followed"))
@@ -144,14 +168,23 @@ def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
                 )
             )
             continue
-        files.append(source_dir / name)
-    return files, problems
+        try:
+            files[name] = p.stat()
+        except OSError as exc:  # removed since the folder was read
+            problems.append(Problem(name, "discover", f"the file cannot be read: {exc.strerror}"))
+    return Listing(source_dir, files, sidecars, problems)
 
 
-def _load(path: Path) -> tuple[dict[str, str] | None, list[Problem]]:
+def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """The source files (sorted by name) and problems with names that cannot be used."""
+    listing = list_sources(source_dir)
+    return listing.paths(), listing.problems
+
+
+def _load(path: Path, listing: Listing) -> tuple[dict[str, str] | None, list[Problem]]:
     """A source's sidecar (None when the file cannot be used), read before its bytes."""
     problems: list[Problem] = []
-    size = path.stat().st_size
+    size = listing.files[path.name].st_size
     if size > MAX_BYTES:
         return None, [
             Problem(
@@ -160,7 +193,7 @@ def _load(path: Path) -> tuple[dict[str, str] | None, list[Problem]]:
         ]
     sidecar: dict[str, str] = {}
     side = path.with_name(path.name + SIDECAR_SUFFIX)
-    if side.exists():
+    if side.name in listing.sidecars:
         try:
             sidecar = read_sidecar(side)
         except ValueError as exc:
@@ -204,18 +237,20 @@ def run_stages(
     cache_dir: Path | None = None,
     progress: Progress = _say,
     executor: Executor | None = None,
+    listing: Listing | None = None,
 ) -> BuildResult:
-    """Every per-report stage over a folder of sources; duplicates folded, problems collected.
-    The reports not in the cache run on ``executor`` (default: a local pool of ``workers``),
-    ``STAGE_TASK`` to a task. With a cache, ``result.reports`` keeps light copies in memory
-    and reads each whole report back from the cache when asked (``pipeline.store``)."""
+    """Every per-report stage over a folder of sources (as ``listing`` found it, when given);
+    duplicates folded, problems collected. The reports not in the cache run on ``executor``
+    (default: a local pool of ``workers``), ``STAGE_TASK`` to a task. With a cache,
+    ``result.reports`` keeps light copies in memory and reads each whole report back from the
+    cache when asked (``pipeline.store``)."""
     result = BuildResult()
     t0 = time.perf_counter()
-    files, problems = discover(source_dir)
-    result.problems.extend(problems)
+    listing = listing or list_sources(source_dir)
+    result.problems.extend(listing.problems)
     usable: list[tuple[Path, dict[str, str]]] = []
-    for path in files:
-        sidecar, probs = _load(path)
+    for path in listing.paths():
+        sidecar, probs = _load(path, listing)
         result.problems.extend(probs)
         if sidecar is not None:
             usable.append((path, sidecar))
@@ -253,7 +288,7 @@ def run_stages(
             data = None
             if cache:
                 old = recorded.get(path.name)
-                if old and old[:3] == stamp(path.stat()):
+                if old and old[:3] == stamp(listing.files[path.name]):
                     digest = old[3]
                 else:
                     data = path.read_bytes()
@@ -433,6 +468,7 @@ def write_datasets(
     defer_database: bool = False,
     database: Standby | None = None,
     early_zips: Early | None = None,
+    listing: Listing | None = None,
 ) -> Pending | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
@@ -446,7 +482,8 @@ def write_datasets(
     with the pages meanwhile and closes it (``DatabaseWriter.close``) before anything reads
     ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return. ``database`` is
     a database process started earlier (``database.Standby``) to write it, ``early_zips`` one
-    to write the zips in (``executor.Early``)."""
+    to write the zips in (``executor.Early``); ``listing`` the source folder as the build found
+    it (``list_sources``)."""
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -540,7 +577,9 @@ def write_datasets(
         finally:
             results.close()
         t = time.perf_counter()
-        rows = write_archive(light, sources, out_dir, root / ARCHIVE_DIR, hashes, links)
+        rows = write_archive(
+            light, sources, out_dir, root / ARCHIVE_DIR, hashes, links, listing=listing
+        )
         db.add("archive", writer.add_archive(rows))
         parts["package_archive"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -657,6 +696,7 @@ def write_archive(
     store: Path,
     hashes: Path | None = None,
     links: Links | None = None,
+    listing: Listing | None = None,
 ) -> list[dict[str, Any]]:
     """Archive every source's bytes, published or not (nothing brought is ever lost), into
     ``out_dir/archive/``; returns the ``archive`` rows.
@@ -678,14 +718,14 @@ def write_archive(
         folder = sources
         names = []
         recorded = recorded_hashes(hashes)
-        for p in discover(folder)[0]:
-            st = p.stat()
+        listing = listing if listing is not None else list_sources(folder)
+        for name, st in listing.files.items():
             if st.st_size > MAX_BYTES:
                 continue
-            names.append(p.name)
-            old = recorded.get(p.name)
+            names.append(name)
+            old = recorded.get(name)
             if old and old[:3] == stamp(st):
-                known[p.name] = (old[3], st.st_size)
+                known[name] = (old[3], st.st_size)
         names.sort()
         read = lambda name: (folder / name).read_bytes()  # noqa: E731
     else:
@@ -904,7 +944,11 @@ what it returns)."""
 
 
 def input_fingerprint(
-    source_dir: Path, docs_dir: Path, with_site: bool, hashes: Path | None = None
+    source_dir: Path,
+    docs_dir: Path,
+    with_site: bool,
+    hashes: Path | None = None,
+    listing: Listing | None = None,
 ) -> str:
     """Everything a build's output depends on: the sources, the code, the versions of Python and
     the libraries, and the site's setup.
@@ -915,17 +959,18 @@ def input_fingerprint(
     libraries = LIBRARIES + SITE_LIBRARIES if with_site else LIBRARIES
     h = hashlib.sha256(environment_fingerprint(codehash.whole(), libraries).encode())
     h.update(b"site" if with_site else b"data")
-    files, _ = discover(source_dir)
-    sidecars = sorted(source_dir.glob("*" + SIDECAR_SUFFIX)) if source_dir.is_dir() else []
+    listing = listing or list_sources(source_dir)
     known = recorded_hashes(hashes)
     seen: dict[str, list] = {}
-    for p in [*files, *sidecars]:
-        st = p.stat()
+    for name, st in [*listing.files.items(), *listing.sidecars.items()]:
         now = stamp(st)
-        old = known.get(p.name)
-        digest = old[3] if old and old[:3] == now else hashlib.sha256(p.read_bytes()).hexdigest()
-        seen[p.name] = [*now, digest]
-        h.update(f"{p.name}\0{st.st_size}\0".encode())
+        old = known.get(name)
+        if old and old[:3] == now:
+            digest = old[3]
+        else:
+            digest = hashlib.sha256((source_dir / name).read_bytes()).hexdigest()
+        seen[name] = [*now, digest]
+        h.update(f"{name}\0{st.st_size}\0".encode())
         h.update(bytes.fromhex(digest))
     if hashes is not None and seen != known:
         hashes.parent.mkdir(parents=True, exist_ok=True)
@@ -1012,7 +1057,8 @@ def _build_locked(
     # Nothing changed (same sources, code and site setup as the build that wrote the outputs):
     # stop before loading a single report; the problems are those of that build.
     hashes = sources_record(cache_dir)
-    stamp = input_fingerprint(source_dir, docs_dir, with_site, hashes)
+    listing = list_sources(source_dir)  # the one look at the sources a build takes
+    stamp = input_fingerprint(source_dir, docs_dir, with_site, hashes, listing)
     stamps = [datasets_dir / ".fingerprint"] + ([site_dir / ".fingerprint"] if with_site else [])
     previous = datasets_dir / "build_report.json"
     if previous.exists() and all(p.exists() and p.read_text() == stamp for p in stamps):
@@ -1028,7 +1074,9 @@ def _build_locked(
     standby = None if multiprocessing.current_process().daemon else Standby()
     early_zips = Early("zips")
     try:
-        result = run_stages(source_dir, executor.workers, cache_dir, progress, executor)
+        result = run_stages(
+            source_dir, executor.workers, cache_dir, progress, executor, listing=listing
+        )
         _settled()
         cross_stage(result, progress)
         _settled()
@@ -1051,6 +1099,7 @@ def _build_locked(
             defer_database=with_site,
             database=standby,
             early_zips=early_zips,
+            listing=listing,
         )
     finally:
         if standby is not None:

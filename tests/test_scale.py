@@ -853,3 +853,33 @@ def test_the_builds_long_lived_objects_are_left_out_of_collection_until_it_ends(
     with pytest.raises(RuntimeError, match="stopped"):
         build_into(corpus, tmp_path / "again", workers=1)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_build_looks_at_the_source_folder_once(corpus, tmp_path, monkeypatch):
+    """The fingerprint, the stages and the archive read one listing of the source folder, each
+    file stat'ed once by it (at 100,000 sources three listings and four stats a file took some
+    3 s of a one-report change); a sidecar pointing nowhere is no sidecar, not a failure."""
+    import pipeline.build
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    (src / "gone.html.meta.yml").symlink_to(tmp_path / "nowhere.yml")
+    looks: list[Path] = []
+    scans: list[str] = []
+    listing = pipeline.build.list_sources
+    scandir = os.scandir
+    monkeypatch.setattr(
+        pipeline.build, "list_sources", lambda folder: looks.append(folder) or listing(folder)
+    )
+    monkeypatch.setattr(
+        pipeline.build.os,
+        "scandir",
+        lambda path=".": (scans.append(str(path)) if str(path) == str(src) else None)
+        or scandir(path),
+    )
+    result = _build(src, tmp_path / "out", 1, cache=tmp_path / "cache")
+    assert looks == [src] and scans == [str(src)]
+    assert len(result.reports) == 48 and not [p for p in result.problems if p.severity == "error"]
+    found = listing(src)
+    assert list(found.files) == sorted(found.files) and len(found.files) == 48
+    assert "gone.html.meta.yml" not in found.sidecars
