@@ -54,29 +54,55 @@ def _item(r: Report, prefix: str) -> dict[str, Any]:
     }
 
 
+def _token(r: Report) -> str:
+    """Everything ``_item`` shows of a report but the prefix of its link, for a page's ``keep``
+    hash."""
+    m = r.metadata
+    return (
+        f"{r.report_id}\0{m.display_title}\0{m.script}\0{bool(m.title)}"
+        f"\0{m.issuer}\0{m.published_date}"
+    )
+
+
+class _Facts:
+    """What the lists need of each report, found once for all of them: the reports in the
+    lists' order (``by_title``: a list grouped from them is in that order too), the token of
+    what each one's line shows and its tier. Each report is in four lists (year, region, level,
+    type): at 100,000 reports, sorting each list and finding these again for each line was most
+    of the browse pages' time."""
+
+    def __init__(self, reports: Iterable[Report]) -> None:
+        self.ordered = by_title(reports)
+        self.token = {id(r): _token(r) for r in self.ordered}
+        self.tier = {id(r): tier(r) for r in self.ordered}
+
+
 class _Line:
     """A report in a list, made into what its line shows (``_item``) only on a page that is
     rendered: at 100,000 reports most pages are kept, and their 400,000 lines were the most of
     the browse pages' time."""
 
-    __slots__ = ("prefix", "report")
+    __slots__ = ("prefix", "report", "token")
 
-    def __init__(self, report: Report, prefix: str) -> None:
+    def __init__(self, report: Report, prefix: str, token: str) -> None:
         self.report = report
         self.prefix = prefix
-
-    def token(self) -> str:
-        """Everything ``_item`` shows of the report, for the page's ``keep`` hash."""
-        r = self.report
-        m = r.metadata
-        return (
-            f"{self.prefix}\0{r.report_id}\0{m.display_title}\0{m.script}\0{bool(m.title)}"
-            f"\0{m.issuer}\0{m.published_date}"
-        )
+        self.token = token
 
 
-def _groups(groups: Iterable[tuple[str, list[Report]]], prefix: str) -> Groups:
-    return [(label, [_Line(r, prefix) for r in by_title(reps)]) for label, reps in groups]
+def _groups(
+    groups: Iterable[tuple[str, list[Report]]], prefix: str, facts: _Facts | None = None
+) -> Groups:
+    """The groups' reports as lines; with ``facts``, the reports come in ``facts.ordered``'s
+    order (else they are sorted here)."""
+    if facts is None:
+        facts = _Facts(r for _, reps in groups for r in reps)
+        return [
+            (label, [_Line(r, prefix, facts.token[id(r)]) for r in by_title(reps)])
+            for label, reps in groups
+        ]
+    token = facts.token
+    return [(label, [_Line(r, prefix, token[id(r)]) for r in reps]) for label, reps in groups]
 
 
 def _shown(groups: Groups) -> Groups:
@@ -88,8 +114,8 @@ def _digest(groups: Groups) -> str:
     """A hash of everything the lists of ``groups`` show."""
     h = hashlib.sha256()
     for label, lines in groups:
-        h.update(f"\1{label}\2".encode())
-        h.update("\3".join(line.token() for line in lines).encode())
+        h.update(f"\1{label}\2{lines[0].prefix if lines else ''}\2".encode())
+        h.update("\3".join([line.token for line in lines]).encode())
     return h.hexdigest()
 
 
@@ -175,6 +201,7 @@ def _split_page(
     depth: int,
     list_max: int,
     keep: Keep | None = None,
+    facts: _Facts | None = None,
 ) -> None:
     """A browse page for ``reports`` at ``base`` (``…/index.md``): grouped by year, or, when
     there are too many, a table of years linking to one page per year grouped by province."""
@@ -186,7 +213,7 @@ def _split_page(
             pages,
             f"{base}/index.md",
             ("group_page", title, back),
-            _groups(((f"{y} 年度", by_year[y]) for y in years), prefix),
+            _groups(((f"{y} 年度", by_year[y]) for y in years), prefix, facts),
             keep,
         )
         return
@@ -197,33 +224,38 @@ def _split_page(
             pages,
             f"{base}/{slug(y)}.md",
             ("group_year_page", title, y),
-            _groups(_by_province_groups(by_year[y]), prefix),
+            _groups(_by_province_groups(by_year[y]), prefix, facts),
             keep,
         )
 
 
 def _province_pages(
-    prov: str, reports: list[Report], keep: Keep | None = None
+    prov: str, reports: list[Report], keep: Keep | None = None, facts: _Facts | None = None
 ) -> dict[str, str | bytes]:
+    facts = facts or _Facts(reports)
+    tier_of = facts.tier
     pages: dict[str, str | bytes] = {}
     base = f"browse/region/{slug(prov)}"
     prefix = "../../../reports/"
-    own = [r for r in reports if tier(r) == "province"]
+    own = [r for r in reports if tier_of[id(r)] == "province"]
     by_pref = group(
-        [r for r in reports if tier(r) != "province"], lambda r: r.metadata.region.prefecture or ""
+        [r for r in reports if tier_of[id(r)] != "province"],
+        lambda r: r.metadata.region.prefecture or "",
     )
     rows = []
     for pref in sorted(by_pref, key=lambda p: (p == "", p)):
         label = pref or "直辖区县"
-        n_county = sum(tier(r) == "county" for r in by_pref[pref])
+        n_county = sum(tier_of[id(r)] == "county" for r in by_pref[pref])
         rows.append((label, f"{slug(label)}.md", len(by_pref[pref]), n_county))
-        _prefecture_pages(pages, f"{base}/{slug(label)}.md", prov, label, by_pref[pref], keep)
+        _prefecture_pages(
+            pages, f"{base}/{slug(label)}.md", prov, label, by_pref[pref], keep, facts
+        )
     own_label = f"{prov}省级机关" if prov != "未知" else "地区未知"
     _paged(
         pages,
         f"{base}/index.md",
         ("province_page", prov, len(reports), rows),
-        _groups([(own_label, own)] if own else [], prefix),
+        _groups([(own_label, own)] if own else [], prefix, facts),
         keep,
     )
     return pages
@@ -236,18 +268,21 @@ def _prefecture_pages(
     pref: str,
     reports: list[Report],
     keep: Keep | None = None,
+    facts: _Facts | None = None,
 ) -> None:
     """A prefecture's page: its own bodies, then each county's (continued on numbered pages
-    when long; the county index links to the page where each county starts)."""
+    when long; the county index links to the page where each county starts). With ``facts``,
+    ``reports`` come in their order."""
+    facts = facts or _Facts(reports)
     prefix = "../../../reports/"
-    own = [r for r in reports if tier(r) != "county"]
+    own = [r for r in reports if facts.tier[id(r)] != "county"]
     by_county = group(
-        [r for r in reports if tier(r) == "county"],
+        [r for r in reports if facts.tier[id(r)] == "county"],
         lambda r: r.metadata.region.county or "区县未知",
     )
-    groups = _groups([(f"{pref}本级", own)] if own else [], prefix)
+    groups = _groups([(f"{pref}本级", own)] if own else [], prefix, facts)
     counties = sorted(by_county.items())
-    groups += _groups(counties, prefix)
+    groups += _groups(counties, prefix, facts)
     # Where each county's list starts: (county, page, anchor, count).
     name = path.rpartition("/")[2]
     starts: dict[str, str] = {}
@@ -276,7 +311,8 @@ def browse_pages(
     The lists of reports are ``KEPT`` where ``keep`` keeps them (the tables of counts above
     them are small and always made)."""
     pages: dict[str, str | bytes] = {}
-    reps = list(reports)
+    facts = _Facts(reports)
+    reps = facts.ordered
     by_year = group(reps, year)
     by_prov = group(reps, lambda r: r.metadata.region.province or "未知")
     by_level = group(reps, level)
@@ -295,14 +331,14 @@ def browse_pages(
             pages,
             f"browse/year/{slug(y)}.md",
             ("year_page", y, len(by_year[y])),
-            _groups(_by_province_groups(by_year[y]), "../../reports/"),
+            _groups(_by_province_groups(by_year[y]), "../../reports/", facts),
             keep,
         )
 
     # Regions: province → prefecture → county.
     rows = []
     for prov in provinces:
-        tiers = Counter(tier(r) for r in by_prov[prov])
+        tiers = Counter(facts.tier[id(r)] for r in by_prov[prov])
         rows.append(
             (
                 prov,
@@ -313,7 +349,7 @@ def browse_pages(
                 tiers["county"],
             )
         )
-        pages.update(_province_pages(prov, by_prov[prov], keep))
+        pages.update(_province_pages(prov, by_prov[prov], keep, facts))
     pages["browse/regions.md"] = str(macro(TEMPLATE, "regions_page")(rows))
 
     # Levels and document types: grouped by year (split by year when large).
@@ -332,6 +368,7 @@ def browse_pages(
             3,
             list_max,
             keep,
+            facts,
         )
     pages["browse/types.md"] = str(
         macro(TEMPLATE, "types_page")(
@@ -348,6 +385,7 @@ def browse_pages(
             3,
             list_max,
             keep,
+            facts,
         )
 
     pages["browse/index.md"] = str(
