@@ -874,8 +874,9 @@ def test_a_build_looks_at_the_source_folder_once(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(
         pipeline.build.os,
         "scandir",
-        lambda path=".": (scans.append(str(path)) if str(path) == str(src) else None)
-        or scandir(path),
+        lambda path=".": (
+            (scans.append(str(path)) if str(path) == str(src) else None) or scandir(path)
+        ),
     )
     result = _build(src, tmp_path / "out", 1, cache=tmp_path / "cache")
     assert looks == [src] and scans == [str(src)]
