@@ -284,10 +284,11 @@ one-report change encodes one block again, not the whole table."""
 MAX_BLOCK = 4 * BLOCK
 """No block holds more segments."""
 
-BLOCK_FOOTERS = "footers.pickle"
-"""In a block's folder: the footers of its Parquet files, read when the block was made
-(``parquetjoin.footer``), so that joining does not read and parse them again (at 100,000
-reports some 3,400 files)."""
+BLOCK_FOOTERS = "footers-checked.pickle"
+"""In a block's folder: the footers of its Parquet files, read (and checked joinable) when the
+block was made (``parquetjoin.footer``), so that joining does not read, parse and check them
+again (at 100,000 reports some 3,400 files). A block made before footers were checked when
+read has them under another name: they are read again."""
 
 
 def ends_block(last_id: str) -> bool:

@@ -205,7 +205,27 @@ def footer(path: Path | str) -> tuple[Struct, int]:
     meta = read_struct(data)
     if write_struct(meta) != data:
         raise ValueError(f"{path}: its footer is not written back byte for byte")
+    _check_joinable(meta, path)
     return meta, start
+
+
+def _check_joinable(meta: Struct, path: Path | str) -> None:
+    """Refuse a footer whose chunks have what a join cannot move (page indexes, encryption,
+    bloom filters): checked once, when the footer is read (``join`` then moves the chunks'
+    offsets alone)."""
+    found = _field(meta, _META_ROW_GROUPS)
+    for group in found[2][1] if found else []:
+        columns = _field(group, _GROUP_COLUMNS)
+        for chunk in columns[2][1] if columns else []:
+            for fid, _, value in chunk:
+                if fid in _CHUNK_REFUSED:
+                    raise ValueError(f"{path}: has a {_CHUNK_REFUSED[fid]}, which is not joined")
+                if fid == _CHUNK_META:
+                    for cfid, _, _ in value:
+                        if cfid in _COLUMN_REFUSED:
+                            raise ValueError(
+                                f"{path}: has a {_COLUMN_REFUSED[cfid]}, which is not joined"
+                            )
 
 
 def _moved(group: Struct, by: int, ordinal: int, path: Path | str) -> Struct:
@@ -224,19 +244,15 @@ def _moved(group: Struct, by: int, ordinal: int, path: Path | str) -> Struct:
 
 
 def _moved_chunk(chunk: Struct, by: int, path: Path | str) -> Struct:
+    """A column chunk's metadata with its offsets moved (what it holds was checked when its
+    footer was read, ``_check_joinable``)."""
     out: Struct = []
     for fid, kind, value in chunk:
-        if fid in _CHUNK_REFUSED:
-            raise ValueError(f"{path}: has a {_CHUNK_REFUSED[fid]}, which is not joined")
         if fid == _CHUNK_FILE_OFFSET and value:  # 0: not given (Arrow writes it so)
             value += by
         elif fid == _CHUNK_META:
-            meta: Struct = []
-            for cfid, ckind, cvalue in value:
-                if cfid in _COLUMN_REFUSED:
-                    raise ValueError(f"{path}: has a {_COLUMN_REFUSED[cfid]}, which is not joined")
-                meta.append([cfid, ckind, cvalue + by if cfid in _COLUMN_OFFSETS else cvalue])
-            value = meta
+            offsets = _COLUMN_OFFSETS
+            value = [[c, k, v + by if c in offsets else v] for c, k, v in value]
         out.append([fid, kind, value])
     return out
 
@@ -276,8 +292,8 @@ def join(
     """Write ``out``: the row groups of ``parts`` (Parquet files of one schema, at least one) in
     order, their bytes copied. The footer is the first part's with every part's row groups and
     the sum of their rows; the parts must agree on everything else in their footers (schema,
-    metadata, writer). ``footers`` may give parts' footers read before (by the path given),
-    which are then not read again."""
+    metadata, writer). ``footers`` may give parts' footers read before by ``footer`` (by the
+    path given), which are then not read nor checked again."""
     if not parts:
         raise ValueError("no Parquet files to join")
     footers = footers or {}

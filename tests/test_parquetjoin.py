@@ -89,6 +89,8 @@ def test_files_that_cannot_be_joined_are_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="index"):
         parquetjoin.join([good, indexed], tmp_path / "out.parquet")
+    with pytest.raises(ValueError, match="index"):  # refused when its footer is read
+        parquetjoin.footer(indexed)
     other = tmp_path / "other.parquet"
     pq.write_table(pa.table({"x": [1, 2]}), other)
     with pytest.raises(ValueError, match="schema or metadata differ"):

@@ -517,7 +517,8 @@ def test_planning_reads_again_only_the_pages_written_since(tmp_path):
 def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp_path, monkeypatch):
     """The datasets page is planned after the rest (``coming``, then ``late``): given the full
     plan's ``memo``, the late plan neither walks the docs folder nor reads the pages' facts
-    again, finds the downloads written in between, and plans the job it plans without."""
+    again, finds the downloads written in between, writes the facts the full plan left to it,
+    and plans the job it plans without."""
     from pipeline.site import shards
 
     docs = _report_docs(tmp_path, 12, "# 首页\n\n[数据](datasets.md)\n")
@@ -530,13 +531,14 @@ def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp
         "# 数据\n\n[reports.db](downloads/reports.db)\n[首页](index.md)\n", encoding="utf-8"
     )
     facts = cache.with_name(shards.FACTS_FILE)
-    kept_facts = facts.read_bytes()
+    assert not facts.exists()  # written once a build: by the late plan
 
     def no_walk(*args, **kwargs):
         raise AssertionError("the docs folder walked again")
 
     with monkeypatch.context() as m:
         m.setattr(shards, "files_under", no_walk)
+        facts.parent.mkdir(parents=True, exist_ok=True)
         facts.write_text("{}", encoding="utf-8")  # what the late plan would read: not read
         (late,), _ = shards.plan(docs, cache, coming=("datasets.md",), late=True, memo=memo)
     # Written from what the full plan found, and the datasets page's facts added.
@@ -545,7 +547,7 @@ def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp
         "datasets.md",
         *(f"reports/r{i:02d}.md" for i in range(12)),
     }
-    facts.write_bytes(kept_facts)
+    facts.unlink()
     (alone,), _ = shards.plan(docs, cache, coming=("datasets.md",), late=True)
     assert late.pages == ("datasets.md",) and "downloads/reports.db" in late.stubs
     assert (late.key, late.stubs, late.page_keys) == (alone.key, alone.stubs, alone.page_keys)
