@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline import parquetjoin
+from pipeline.fileio import link_or_copy
 from pipeline.paths import DATA_DIR
 from pipeline.records import Report
 
@@ -281,6 +282,9 @@ group, kept as a small Parquet file (and one per year for the partitioned resour
 hash of its segments; the whole files are those row groups joined (``parquetjoin``): a
 one-report change encodes one block again, not the whole table."""
 
+_JOIN_CODE = hashlib.sha256(Path(parquetjoin.__file__).read_bytes()).hexdigest()
+"""The joining code, part of a kept joined file's name (``PackageWriter._join``)."""
+
 MAX_BLOCK = 4 * BLOCK
 """No block holds more segments."""
 
@@ -466,6 +470,8 @@ class PackageWriter:
         """Each block's folder and its Parquet files, in order."""
         self.footers: dict[str, parquetjoin.Footer] = {}
         """The blocks' files' footers, by path, as read when each block was made."""
+        self.joined: set[str] = set()
+        """The joined files kept in ``blocks`` that this build used (``_join``)."""
         self.blocks_made = 0
         self.last_id = ""
 
@@ -571,7 +577,7 @@ class PackageWriter:
             ]
             out = self.out_dir / f"{name}.parquet"
             if whole:
-                parquetjoin.join(whole, out, self.footers)
+                self._join(whole, out)
             else:
                 _write_parquet(out, _arrow_schema(schema))
             if name not in PARTITIONED:
@@ -586,7 +592,26 @@ class PackageWriter:
             for year in sorted(by_year):
                 folder = self.out_dir / "parquet" / name / f"year={year}"
                 folder.mkdir(parents=True, exist_ok=True)
-                parquetjoin.join(by_year[year], folder / "part-0.parquet", self.footers)
+                self._join(by_year[year], folder / "part-0.parquet")
+
+    def _join(self, parts: list[str], out: Path) -> None:
+        """``out``: the files ``parts`` joined, or the same join kept from an earlier build,
+        linked. Blocks are named by what they are made of, so the same parts give the same
+        file; at 100,000 reports a change touches one year's file of each resource, and joining
+        the others again (their footers moved row group by row group) took some 3 s. Parts of
+        blocks made again on every build (``build-…``) are joined every time."""
+        if self.own_blocks or any(f"{self.blocks}/build-" in part for part in parts):
+            parquetjoin.join(parts, out, self.footers)
+            return
+        key = hashlib.sha256("\0".join([_JOIN_CODE, *parts]).encode()).hexdigest()[:32]
+        name = f"joined-{key}.parquet"
+        kept = self.blocks / name
+        self.joined.add(name)
+        if not kept.is_file():
+            tmp = self.blocks / f".{name}.{os.getpid()}.tmp"
+            parquetjoin.join(parts, tmp, self.footers)
+            tmp.replace(kept)
+        link_or_copy(kept, out)
 
     def add_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows of a resource that is not one report's (issuers, series, …); returns them sorted."""
@@ -604,9 +629,12 @@ class PackageWriter:
         if self.own_blocks:
             shutil.rmtree(self.blocks, ignore_errors=True)
         else:  # the blocks this build did not use
-            used = {b for b, _ in self.made}
+            used = {b for b, _ in self.made} | self.joined
             for entry in os.listdir(self.blocks):
                 if entry not in used:
-                    shutil.rmtree(self.blocks / entry, ignore_errors=True)
+                    if (self.blocks / entry).is_dir():
+                        shutil.rmtree(self.blocks / entry, ignore_errors=True)
+                    else:  # a joined file, or one left by a stopped build
+                        (self.blocks / entry).unlink(missing_ok=True)
         text = json.dumps(descriptor(self.out_dir), ensure_ascii=False, indent=2, sort_keys=False)
         (self.out_dir / "datapackage.json").write_text(text + "\n", encoding="utf-8")

@@ -122,8 +122,14 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
                 out.append([])
         return [b for b in out if b]
 
+    def kept_parquet(joined: bool) -> set[str]:
+        """The blocks' folders, or the joined files kept beside them."""
+        names = os.listdir(kept / PARQUET_BLOCKS)
+        return {n for n in names if n.startswith("joined-") == joined}
+
     first = segments_of()
-    first_blocks = set(os.listdir(kept / PARQUET_BLOCKS))
+    first_blocks = kept_parquet(joined=False)
+    first_joined = kept_parquet(joined=True)
     assert len(blocks_of(first)) == len(first_blocks) > 3
     first_bases = segments_of(bases=True)
     before = _tree(tmp_path / "out" / "datasets")
@@ -146,6 +152,11 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     checks_before = _checks_of(tmp_path / "out")
     sidecar = sources[30].with_name(sources[30].name + ".meta.yml")
     sidecar.write_text(f"issuer: {to['issuer']}\n", encoding="utf-8")
+    joins = []
+    join = pipeline.package.parquetjoin.join
+    monkeypatch.setattr(
+        pipeline.package.parquetjoin, "join", lambda *a, **k: joins.append(a[1]) or join(*a, **k)
+    )
     build_into(src, tmp_path / "out", workers=2, cache=cache)
     after = _tree(tmp_path / "out" / "datasets")
     now = segments_of()
@@ -164,10 +175,21 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     # blocks holding a remade segment are made again, the others are kept (and only what the
     # last build used is).
     blocks = blocks_of(now)
-    now_blocks = set(os.listdir(kept / PARQUET_BLOCKS))
+    now_blocks = kept_parquet(joined=False)
     touched = [b for b in blocks if set(b) & made]
     assert len(blocks) == len(now_blocks) == len(first_blocks)
     assert len(now_blocks - first_blocks) == len(touched) < len(blocks)
+    # Each Parquet file of those resources (whole, and each year's) is the join of its blocks'
+    # files, kept by their names: only the files with a block made again are joined again.
+    now_joined = kept_parquet(joined=True)
+    published = [
+        k
+        for k in after
+        if k.endswith(".parquet")
+        and k.removeprefix("parquet/").split("/")[0].split(".")[0] in pipeline.package.PER_REPORT
+    ]
+    assert len(now_joined) == len(first_joined) == len(published) > 6
+    assert 1 <= len(joins) == len(now_joined - first_joined) < len(published)
     # The base of a segment (what its reports alone give) is made again only where a report's
     # own outputs changed (or a report came or went), not where reports only had their issuer
     # or copied-text fields moved.
