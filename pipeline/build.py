@@ -124,9 +124,6 @@ class Listing:
     sidecars: dict[str, os.stat_result]
     problems: list[Problem]
 
-    def paths(self) -> list[Path]:
-        return [self.folder / name for name in self.files]
-
 
 def list_sources(source_dir: Path) -> Listing:
     """The source folder's files and sidecars, each with one ``stat``."""
@@ -173,12 +170,6 @@ def list_sources(source_dir: Path) -> Listing:
         except OSError as exc:  # removed since the folder was read
             problems.append(Problem(name, "discover", f"the file cannot be read: {exc.strerror}"))
     return Listing(source_dir, files, sidecars, problems)
-
-
-def discover(source_dir: Path) -> tuple[list[Path], list[Problem]]:
-    """The source files (sorted by name) and problems with names that cannot be used."""
-    listing = list_sources(source_dir)
-    return listing.paths(), listing.problems
 
 
 def _load(name: str, listing: Listing) -> tuple[dict[str, str] | None, list[Problem]]:

@@ -228,13 +228,13 @@ def _check_joinable(meta: Struct, path: Path | str) -> None:
                             )
 
 
-def _moved(group: Struct, by: int, ordinal: int, path: Path | str) -> Struct:
+def _moved(group: Struct, by: int, ordinal: int) -> Struct:
     """A row group's metadata with its file offsets moved ``by`` bytes and its ordinal set."""
     out: Struct = []
     for fid, kind, value in group:
         if fid == _GROUP_COLUMNS:
             element, chunks = value
-            value = (element, [_moved_chunk(c, by, path) for c in chunks])
+            value = (element, [_moved_chunk(c, by) for c in chunks])
         elif fid == _GROUP_FILE_OFFSET:
             value += by
         elif fid == _GROUP_ORDINAL:
@@ -243,7 +243,7 @@ def _moved(group: Struct, by: int, ordinal: int, path: Path | str) -> Struct:
     return out
 
 
-def _moved_chunk(chunk: Struct, by: int, path: Path | str) -> Struct:
+def _moved_chunk(chunk: Struct, by: int) -> Struct:
     """A column chunk's metadata with its offsets moved (what it holds was checked when its
     footer was read, ``_check_joinable``)."""
     out: Struct = []
@@ -315,7 +315,7 @@ def join(
             rows += _field(meta, _META_NUM_ROWS)[2]  # type: ignore[index]
             found = _field(meta, _META_ROW_GROUPS)
             for group in found[2][1] if found else []:
-                groups.append(_moved(group, by, len(groups), part))
+                groups.append(_moved(group, by, len(groups)))
         assert first is not None
         meta = []
         for fid, kind, value in first:

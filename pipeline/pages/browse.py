@@ -96,10 +96,8 @@ def _groups(
     """The groups' reports as lines; with ``facts``, the reports come in ``facts.ordered``'s
     order (else they are sorted here)."""
     if facts is None:
-        facts = _Facts(r for _, reps in groups for r in reps)
         return [
-            (label, [_Line(r, prefix, facts.token[id(r)]) for r in by_title(reps)])
-            for label, reps in groups
+            (label, [_Line(r, prefix, _token(r)) for r in by_title(reps)]) for label, reps in groups
         ]
     token = facts.token
     return [(label, [_Line(r, prefix, token[id(r)]) for r in reps]) for label, reps in groups]
@@ -200,11 +198,12 @@ def _split_page(
     reports: list[Report],
     depth: int,
     list_max: int,
-    keep: Keep | None = None,
-    facts: _Facts | None = None,
+    keep: Keep | None,
+    facts: _Facts,
 ) -> None:
-    """A browse page for ``reports`` at ``base`` (``…/index.md``): grouped by year, or, when
-    there are too many, a table of years linking to one page per year grouped by province."""
+    """A browse page for ``reports`` (in ``facts.ordered``'s order) at ``base``
+    (``…/index.md``): grouped by year, or, when there are too many, a table of years linking to
+    one page per year grouped by province."""
     prefix = "../" * depth + "reports/"
     by_year = group(reports, year)
     years = years_desc(by_year)
@@ -230,9 +229,9 @@ def _split_page(
 
 
 def _province_pages(
-    prov: str, reports: list[Report], keep: Keep | None = None, facts: _Facts | None = None
+    prov: str, reports: list[Report], keep: Keep | None, facts: _Facts
 ) -> dict[str, str | bytes]:
-    facts = facts or _Facts(reports)
+    """A province's pages; ``reports`` come in ``facts.ordered``'s order."""
     tier_of = facts.tier
     pages: dict[str, str | bytes] = {}
     base = f"browse/region/{slug(prov)}"
@@ -267,13 +266,12 @@ def _prefecture_pages(
     prov: str,
     pref: str,
     reports: list[Report],
-    keep: Keep | None = None,
-    facts: _Facts | None = None,
+    keep: Keep | None,
+    facts: _Facts,
 ) -> None:
     """A prefecture's page: its own bodies, then each county's (continued on numbered pages
-    when long; the county index links to the page where each county starts). With ``facts``,
-    ``reports`` come in their order."""
-    facts = facts or _Facts(reports)
+    when long; the county index links to the page where each county starts); ``reports`` come
+    in ``facts.ordered``'s order."""
     prefix = "../../../reports/"
     own = [r for r in reports if facts.tier[id(r)] != "county"]
     by_county = group(
