@@ -271,6 +271,9 @@ def run_stages(
     # report when every report is kept.
     recorded = recorded_hashes(sources_record(cache_dir)) if cache else {}
     pack = cache.read_pack(LIGHT_PACK) if cache else {}
+    # The light reports just read are kept to the build's end: out of the collector's full
+    # passes from now (at 100,000 reports the first pass after them took 2-4 s).
+    _settled()
 
     def tasks() -> Iterator[tuple[Source, str]]:
         """The sources not in the cache, read as the executor has room for them (the reports
@@ -1000,6 +1003,13 @@ def build_all(
     The pools' workers start as ``multiprocessing``'s ``forkserver`` starts them
     (``executor.pool_context``): each imports the caller's main module, so a script that calls
     this must do so under ``if __name__ == "__main__":`` (``invoke build`` does)."""
+    young, middle, full = gc.get_threshold()
+    # Full passes of the collector at most every ``FULL_PASS_EVERY`` passes of the middle
+    # generation (about seven million objects kept since the last): the build keeps most of
+    # what it makes to its end (``_settled``), and each full pass went through all of it that
+    # a step had made so far (at 100,000 reports some 9 s of a one-report change). The young
+    # passes, which free the cycles a step leaves, run as usual.
+    gc.set_threshold(young, middle, max(full, FULL_PASS_EVERY))
     with BuildLock(datasets_dir.parent, wait=wait), executor_for(workers, scheduler) as executor:
         try:
             return _build_locked(
@@ -1014,6 +1024,12 @@ def build_all(
             )
         finally:
             gc.unfreeze()  # what ``_settled`` left out is collected again
+            gc.set_threshold(young, middle, full)
+
+
+FULL_PASS_EVERY = 1000
+"""During a build: passes of the collector's middle generation between two full passes
+(Python's default is 10)."""
 
 
 def _settled() -> None:
@@ -1021,9 +1037,9 @@ def _settled() -> None:
     pages' keys), which the build keeps to its end, out of the garbage collector's full passes:
     each pass visits every object the process holds, and at 100,000 reports the passes took some
     25 s of a one-report change's 120 (the build measured with the collector off). Called after
-    each step; the pools' own freezes undo it when they end (``executor``), and the build undoes
-    it when it ends (``build_all``). Garbage with cycles made before a call is freed only
-    then."""
+    each step (and once the light reports are read); the pools' own freezes leave it as it is
+    (``executor.frozen``), and the build undoes it when it ends (``build_all``). Garbage with
+    cycles made before a call is freed only then."""
     gc.freeze()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import os
 
-from pipeline.executor import LocalExecutor, executor_for
+from pipeline.executor import Beside, LocalExecutor, executor_for
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -154,3 +154,48 @@ def test_an_early_process_runs_the_function_given_later_and_one_not_given_any_en
     unused = Early("zips")
     unused.stop()
     assert not unused.proc.is_alive() and unused.proc.exitcode == 0
+
+
+def test_a_pool_leaves_the_builds_frozen_objects_frozen_and_undoes_only_its_own_freeze():
+    gc.unfreeze()
+    try:
+        # Nothing frozen before: the pool's freeze is undone when it ends.
+        LocalExecutor(2).map(_square_and_pid, range(4))
+        assert gc.get_freeze_count() == 0
+        list(LocalExecutor(2).imap(_square_and_pid, range(4), ahead=2))
+        assert gc.get_freeze_count() == 0
+        # The build's freeze (``build._settled``) outlives a pool and a process beside it.
+        kept = [[i] for i in range(1000)]
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        LocalExecutor(2).map(_square_and_pid, range(4))
+        list(LocalExecutor(2).imap(_square_and_pid, range(4), ahead=2))
+        Beside(lambda: 1, "beside-test").result()
+        assert gc.get_freeze_count() >= frozen
+        assert kept  # held while the pools ran
+    finally:
+        gc.unfreeze()
+
+
+
+def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_back(tmp_path):
+    from pipeline.build import FULL_PASS_EVERY, build_all
+    from tests.tools.synth import generate
+
+    generate(3, tmp_path / "src", seed=5)
+    before = gc.get_threshold()
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    build_all(
+        source_dir=tmp_path / "src",
+        datasets_dir=tmp_path / "datasets",
+        docs_dir=tmp_path / "docs",
+        site_dir=tmp_path / "site",
+        workers=1,
+        cache_dir=tmp_path / "cache",
+        with_site=False,
+        progress=lambda _: seen.append((gc.get_threshold(), gc.get_freeze_count())),
+    )
+    assert seen and all(t[2] == max(before[2], FULL_PASS_EVERY) for t, _ in seen)
+    assert seen[-1][1] > 0, "what the build keeps is out of the full passes while it runs"
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
