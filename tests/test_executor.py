@@ -177,7 +177,6 @@ def test_a_pool_leaves_the_builds_frozen_objects_frozen_and_undoes_only_its_own_
         gc.unfreeze()
 
 
-
 def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_back(tmp_path):
     from pipeline.build import FULL_PASS_EVERY, build_all
     from tests.tools.synth import generate
