@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -54,14 +55,37 @@ def link_files(pairs: list[tuple[Path, Path]] | list[tuple[str, str]]) -> None:
         link_or_copy(src, dest)
 
 
+def listed_inodes(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """The device and inode of each of ``paths`` (absolute, as strings) that is in its folder
+    and no symbolic link, from one listing of each folder (a directory entry gives its inode,
+    the folder its device) rather than a ``stat`` of each file: at 100,000 reports the
+    downloads' sources were some 400,000 calls of a one-report change (4 s)."""
+    by_folder: dict[str, set[str]] = {}
+    for path in paths:
+        head, _, name = path.rpartition("/")
+        if head:
+            by_folder.setdefault(head, set()).add(name)
+    found: dict[str, tuple[int, int]] = {}
+    for folder, names in by_folder.items():
+        try:
+            device = os.stat(folder).st_dev
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name in names and not entry.is_symlink():
+                        found[f"{folder}/{entry.name}"] = (device, entry.inode())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return found
+
+
 def sync_links(pairs: list[tuple[str, str]], folders: list[str]) -> dict[str, int]:
     """Make the flat ``folders`` hold exactly the destinations of ``pairs`` (source,
     destination), each a link to its source: a destination that already is one (the same
     file: device and inode) is left, any other is replaced, and files of the folders that are
-    no destination are removed. One ``stat`` call per file where a link is unchanged (its
-    source's: a destination's inode comes with the folder's listing, its device with the
-    folder's), against a link and a folder entry written anew (and removed later) for every
-    file. Returns the files removed and linked."""
+    no destination are removed. A destination's inode comes with its folder's listing, and so
+    does a source's (``listed_inodes``; a ``stat`` only for one not found so), against a link
+    and a folder entry written anew (and removed later) for every file. Returns the files
+    removed and linked."""
     wanted = {dest for _, dest in pairs}
     removed = linked = 0
     present: dict[str, tuple[int, int]] = {}
@@ -77,14 +101,18 @@ def sync_links(pairs: list[tuple[str, str]], folders: list[str]) -> dict[str, in
                     os.unlink(entry.path)
                     removed += 1
     made: set[str] = set()
+    sources = listed_inodes(src for src, dest in pairs if dest in present)
     for src, dest in pairs:
         try:
             have = present.get(dest)
             if have is None:  # outside the folders listed
                 st = os.stat(dest)
                 have = (st.st_dev, st.st_ino)
-            want = os.stat(src)
-            if have == (want.st_dev, want.st_ino):
+            want = sources.get(src)
+            if want is None:
+                st = os.stat(src)
+                want = (st.st_dev, st.st_ino)
+            if have == want:
                 continue
             os.unlink(dest)
         except FileNotFoundError:

@@ -212,6 +212,35 @@ def test_sync_links_keeps_the_same_files_and_replaces_or_removes_the_others(tmp_
     assert all(os.path.samefile(dest, s) for s, dest in pairs)
 
 
+def test_sync_links_finds_the_sources_inodes_in_their_folders_listing(tmp_path, monkeypatch):
+    from pipeline import fileio
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a", "b", "real"):
+        (src / name).write_text(name, encoding="utf-8")
+    (src / "l").symlink_to(src / "real")  # a link's own inode is not its file's
+    folder = tmp_path / "dl"
+    pairs = [(f"{src}/{n}", f"{folder}/{n}.txt") for n in ("a", "b")]
+    assert fileio.sync_links(pairs, [str(folder)]) == {"removed": 0, "linked": 2}
+    stats: list[str] = []
+    real_stat = os.stat
+    monkeypatch.setattr(
+        fileio.os, "stat", lambda p, *a, **k: stats.append(str(p)) or real_stat(p, *a, **k)
+    )
+    assert fileio.sync_links(pairs, [str(folder)]) == {"removed": 0, "linked": 0}
+    assert not set(stats) & {f"{src}/a", f"{src}/b"}, "sources listed, not stat'ed"
+    # A source written again is another file: found so in the listing, and linked again.
+    (src / "b").unlink()
+    (src / "b").write_text("b2", encoding="utf-8")
+    assert fileio.sync_links(pairs, [str(folder)]) == {"removed": 0, "linked": 1}
+    assert (folder / "b.txt").read_text(encoding="utf-8") == "b2"
+    # Only files that are in their folder and not symbolic links are listed.
+    wanted = [f"{src}/a", f"{src}/l", f"{tmp_path}/none/x", "rel"]
+    st = real_stat(src / "a")
+    assert fileio.listed_inodes(wanted) == {f"{src}/a": (st.st_dev, st.st_ino)}
+
+
 def test_a_file_written_again_leaves_its_hard_links_as_they_were(tmp_path):
     """A page or download of the docs folder is hard-linked into the site being served: writing
     it again makes a new file, and the served one changes only when the new site is swapped in."""
