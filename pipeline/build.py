@@ -392,20 +392,73 @@ def cross_stage(result: BuildResult, progress: Progress = _say) -> None:
     """Issuers across years, copied text and series over the whole corpus (after the per-report
     stages, from the light reports: metadata, figures and sentence fingerprints); year-over-year
     checks join the reports' own."""
+    cross_end(result, cross_begin(result), progress)
+
+
+CopiedText = Callable[[], tuple[dict[str, Any], list[Any], float]] | Beside | None
+"""The copied text still to measure (``cross_begin``): here, beside, or not at all."""
+
+
+def cross_begin(result: BuildResult, early: Early | None = None) -> CopiedText:
+    """The cross-report stage but the copied text (``crossreport.begin``), whose measure is
+    returned to ``cross_end``: with ``early`` (a process started before the reports were
+    loaded) it is measured there, from the reports' sentences sent to it, while the build
+    writes the pages that do not show it (``PageKind.copied_text``). At 100,000 reports it is
+    7 s of one core that the other had free."""
     t0 = time.perf_counter()
+    light = light_reports(result.reports)
+    job: CopiedText = None
     try:
-        result.cross = crossreport.cross_report(light_reports(result.reports))
+        cross = crossreport.begin(light)
+        job = functools.partial(
+            _measured, crossreport.Sentences.of(light), cross.issuer_of, cross.previous
+        )
+        if early is not None:
+            job = Beside(job, "copied text", early)
     except Exception as exc:  # noqa: BLE001 - the reports themselves can still be published
-        result.cross = crossreport.CrossReport(timings={"issuers": 0, "reuse": 0, "series": 0})
+        cross = crossreport.CrossReport(timings={"issuers": 0, "series": 0})
         result.problems.append(
             Problem("(all reports)", "crossreport", f"{type(exc).__name__}: {exc}", "warning")
         )
-    result.reports = crossreport.with_checks(result.reports, result.cross)
+    result.cross = cross
+    result.reports = crossreport.with_checks(result.reports, cross)
     result.timings["crossreport"] = time.perf_counter() - t0
-    t = result.cross.timings
+    return job
+
+
+def _measured(
+    sentences: crossreport.Sentences, issuer_of: dict[str, str], previous: dict[str, str]
+) -> tuple[dict[str, Any], list[Any], float]:
+    """``crossreport.measure`` and the seconds it took (where it ran)."""
+    t = time.perf_counter()
+    reuse, pairs = crossreport.measure(sentences, issuer_of, previous)
+    return reuse, pairs, time.perf_counter() - t
+
+
+def cross_end(result: BuildResult, job: CopiedText, progress: Progress = _say) -> None:
+    """The copied text ``cross_begin`` left to measure put into ``result.cross`` (measured
+    now, or waited for), and the stage said."""
+    t0 = time.perf_counter()
+    cross = result.cross
+    assert cross is not None
+    waited = 0.0
+    cross.reuse, cross.pairs, cross.timings["reuse"] = {}, [], 0.0
+    try:
+        if isinstance(job, Beside):
+            cross.reuse, cross.pairs, cross.timings["reuse"] = job.result()
+            waited = time.perf_counter() - t0
+        elif job is not None:
+            cross.reuse, cross.pairs, cross.timings["reuse"] = job()
+    except Exception as exc:  # noqa: BLE001 - as in cross_begin
+        result.problems.append(
+            Problem("(all reports)", "crossreport", f"{type(exc).__name__}: {exc}", "warning")
+        )
+    result.timings["crossreport"] += time.perf_counter() - t0
+    t = cross.timings
+    beside = f"beside the first pages, {waited:.1f}s waited" if isinstance(job, Beside) else ""
     progress(
-        f"[cross]    {len(result.cross.issuers)} issuers ({t['issuers']:.1f}s), copied text "
-        f"({t['reuse']:.1f}s), series ({t['series']:.1f}s)"
+        f"[cross]    {len(cross.issuers)} issuers ({t['issuers']:.1f}s), copied text "
+        f"({t['reuse']:.1f}s{', ' + beside if beside else ''}), series ({t['series']:.1f}s)"
     )
 
 
@@ -585,6 +638,7 @@ def write_datasets(
         result.timings.update(parts)
 
         kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+        json_docs.write_schema()  # here: the pages' downloads link it before the zips are done
         zips = functools.partial(write_zips, out_dir, json_docs, zip_cache, placed, cache_dir, kept)
         deferred = defer_database and cache_dir is not None
         if deferred:
@@ -1080,16 +1134,43 @@ def _build_locked(
     # ``Early``): forked later, each would keep a stale copy of the build's memory.
     standby = None if multiprocessing.current_process().daemon else Standby()
     early_zips = Early("zips")
+    early_copied = Early("copied text") if with_site else None
+    new_data = datasets_dir.with_name(datasets_dir.name + ".new")
+    writer: pages.PageWriter | None = None
+    copied: CopiedText = None
     try:
         result = run_stages(
             source_dir, executor.workers, cache_dir, progress, executor, listing=listing
         )
         _settled()
-        cross_stage(result, progress)
+        copied = cross_begin(result, early_copied)
+        _settled()
+        if with_site:
+            # The pages that do not show the copied text, while it is measured beside them.
+            t0 = time.perf_counter()
+            staged = tuple(f"downloads/{sub}" for sub in STAGED)
+            clear_generated_docs(docs_dir, keep=(*pages.KEPT_FOLDERS, *staged))
+            result.timings["pages_clear"] = time.perf_counter() - t0
+            salt = environment_fingerprint(
+                codehash.fingerprint(codehash.PAGES), LIBRARIES + SITE_LIBRARIES
+            )
+            writer = pages.PageWriter(
+                docs_dir,
+                result.reports,
+                result.problems,
+                new_data,
+                salt,
+                cross=result.cross,
+                executor=executor,
+                timings=result.timings,
+            )
+            writer.write(k for k in pages.PAGE_KINDS if not k.copied_text)
+            result.timings["pages_early"] = time.perf_counter() - t0
+        cross_end(result, copied, progress)
+        copied = None
         _settled()
 
         t0 = time.perf_counter()
-        new_data = datasets_dir.with_name(datasets_dir.name + ".new")
         if new_data.exists():
             shutil.rmtree(new_data)
         # With the site, reports.db finishes its full-text indexes in its own process, and the
@@ -1109,9 +1190,13 @@ def _build_locked(
             listing=listing,
         )
     finally:
+        if isinstance(copied, Beside):
+            copied.cancel()  # the build stopped while it was measured
         if standby is not None:
             standby.stop()  # nothing once a writer took it
         early_zips.stop()  # nothing once the zips were given to it
+        if early_copied is not None:
+            early_copied.stop()
     _settled()
     result.timings["package"] = time.perf_counter() - t0
     progress(
@@ -1140,24 +1225,10 @@ def _build_locked(
     new_site = site_dir.with_name(site_dir.name + ".new")
     try:
         if with_site:
+            assert writer is not None
             t0 = time.perf_counter()
-            staged = tuple(f"downloads/{sub}" for sub in STAGED)
-            clear_generated_docs(docs_dir, keep=(*pages.KEPT_FOLDERS, *staged))
-            result.timings["pages_clear"] = time.perf_counter() - t0
-            salt = environment_fingerprint(
-                codehash.fingerprint(codehash.PAGES), LIBRARIES + SITE_LIBRARIES
-            )
-            n = pages.write_pages(
-                docs_dir,
-                result.reports,
-                result.problems,
-                new_data,
-                salt,
-                cross=result.cross,
-                executor=executor,
-                defer_datasets=True,
-                timings=result.timings,
-            )
+            writer.write((k for k in pages.PAGE_KINDS if k.copied_text), defer_datasets=True)
+            n = writer.finish()
             _settled()
             t = time.perf_counter()
             placed = result.datasets_links.files() if result.datasets_links else {}
@@ -1165,10 +1236,12 @@ def _build_locked(
                 light_reports(result.reports), new_data, docs_dir, late=False, sources=placed
             )
             result.timings["pages_downloads"] = time.perf_counter() - t
-            result.timings["pages"] = time.perf_counter() - t0
+            early = result.timings["pages_early"]
+            result.timings["pages"] = time.perf_counter() - t0 + early
             progress(
                 f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s "
-                f"(downloads staged in {result.timings['pages_downloads']:.1f}s)"
+                f"({early:.1f}s of them while the copied text was measured; downloads staged in "
+                f"{result.timings['pages_downloads']:.1f}s)"
             )
 
             if new_site.exists():

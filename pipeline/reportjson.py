@@ -210,10 +210,16 @@ class JsonWriter:
         if source is not None:
             self.sources[report_id] = source
 
-    def close(self, cache: zipped.MemberCache | None = None) -> list[str]:
-        """Write the schema and the zip (members compressed before taken from ``cache``);
-        returns the report ids, sorted."""
+    def write_schema(self) -> None:
+        """The documents' JSON Schema beside them (before ``close``, which zips it: the build
+        writes it before the zips are written beside the pages, which offer it at once)."""
         (self.out_dir / SCHEMA_NAME).write_bytes(_dumps_pretty(json_schema()))
+
+    def close(self, cache: zipped.MemberCache | None = None) -> list[str]:
+        """Write the zip (members compressed before taken from ``cache``), with the schema
+        (written now if ``write_schema`` was not called); returns the report ids, sorted."""
+        if not (self.out_dir / SCHEMA_NAME).is_file():
+            self.write_schema()
         ids = sorted(self.ids)
         members = [(SCHEMA_NAME, self.out_dir / SCHEMA_NAME)] + [
             (

@@ -512,12 +512,31 @@ def test_a_failing_cross_report_stage_leaves_the_reports_published(tmp_path, mon
     def broken(reports):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline.crossreport, "cross_report", broken)
+    monkeypatch.setattr(pipeline.crossreport, "begin", broken)
     result = build_into(paths.SOURCE_DIR, tmp_path)
     assert len(result.reports) == 5
     assert any(p.stage == "crossreport" and "boom" in p.message for p in result.problems)
     rows = _csv_rows(tmp_path / "datasets" / "reports.csv")
     assert len(rows) == 5 and all(r["issuer_id"] == "" for r in rows)
+
+
+def test_copied_text_that_fails_beside_the_pages_leaves_the_rest_of_the_stage(
+    tmp_path, monkeypatch
+):
+    """With the site, the copied text is measured in a process beside the first pages: its
+    failure is a warning of the build, and the issuers, series and pages are still made."""
+    import pipeline.crossreport
+
+    def broken(*args):
+        raise RuntimeError("no sentences")
+
+    monkeypatch.setattr(pipeline.crossreport, "measure", broken)
+    result = build_into(paths.SOURCE_DIR, tmp_path, with_site=True)
+    assert any(p.stage == "crossreport" and "no sentences" in p.message for p in result.problems)
+    rows = _csv_rows(tmp_path / "datasets" / "reports.csv")
+    assert len(rows) == 5 and any(r["issuer_id"] for r in rows)
+    assert all(r["reuse_sentences"] == "0" for r in rows)
+    assert (tmp_path / "site" / "reuse" / "index.html").exists()
 
 
 def test_bigrams_pair_every_han_run_and_keep_other_words():

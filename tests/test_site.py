@@ -694,3 +694,29 @@ def test_a_kept_page_whose_file_is_gone_is_written_again(seed_build, tmp_path):
     write()
     assert (tmp_path / rel).read_text(encoding="utf-8") == text
     assert other.stat().st_mtime_ns == 10**9  # kept, not written again
+
+
+def test_the_kinds_written_before_the_copied_text_is_measured_do_not_read_it(crossyear_build):
+    """The build writes the kinds whose ``copied_text`` is False while the copied text is
+    measured beside them: each makes the same files without it (``crossreport.NOT_YET``
+    fails on any use), and a kind that shows it would fail, not show none."""
+    from dataclasses import replace
+
+    from pipeline.crossreport import NOT_YET
+    from pipeline.pages import PAGE_KINDS, reuse
+    from pipeline.pages.common import Site
+
+    result, cross = crossyear_build["result"], crossyear_build["cross"]
+    assert cross.pairs  # the corpus copies text: a kind reading it would differ
+    pending = replace(cross, reuse=NOT_YET, pairs=NOT_YET)
+
+    def outputs(kind, c):
+        site = Site(result.reports, result.problems, crossyear_build["datasets"], cross=c)
+        return dict(kind.outputs(site))
+
+    early = [k for k in PAGE_KINDS if not k.copied_text]
+    assert {k.name for k in early} >= {"browse", "home", "series", "feed"}
+    for kind in early:
+        assert outputs(kind, pending) == outputs(kind, cross), kind.name
+    with pytest.raises(RuntimeError, match="copied text read before it was measured"):
+        outputs(reuse.KIND, pending)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from pipeline import zipped
 
@@ -170,6 +174,69 @@ def test_a_record_that_does_not_match_its_zip_is_not_trusted(tmp_path: Path) -> 
     record_path.write_text(json.dumps(record), encoding="utf-8")
     again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
     assert sorted(again.asked) == sorted([len(TEXTS[name_a]), len(TEXTS[name_b])])
+    assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected.zip"
+    ).read_bytes()
+
+
+def test_unchanged_members_are_copied_file_to_file_in_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members copied from the kept zip do not pass through the process: only their local
+    headers are read, and consecutive ones are copied in one call; a member changed in the
+    middle splits the run and the zip is still ``zipfile``'s bytes."""
+    members = _files(tmp_path)
+    cache = tmp_path / "cache"
+    _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
+    read: list[int] = []
+    copies: list[int] = []
+    pread, copy_file_range = os.pread, os.copy_file_range
+
+    def counted_pread(fd: int, n: int, offset: int) -> bytes:
+        read.append(n)
+        return pread(fd, n, offset)
+
+    def counted_copy(src: int, dst: int, count: int, *args: int) -> int:
+        copies.append(count)
+        return copy_file_range(src, dst, count, *args)
+
+    monkeypatch.setattr(zipped.os, "pread", counted_pread)
+    monkeypatch.setattr(zipped.os, "copy_file_range", counted_copy)
+    again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
+    assert again.asked == []
+    assert len(read) == len(TEXTS) and max(read) < 100  # headers only
+    assert copies == [(tmp_path / "first" / "corpus.zip").stat().st_size - _central(tmp_path)]
+
+    members[1][1].write_bytes("改过的文本".encode() * 9)
+    copies.clear()
+    third = _rewrite(members, tmp_path / "third" / "corpus.zip", cache)
+    assert len(third.asked) == 1 and len(copies) == 2
+    _by_zipfile(tmp_path / "expected3.zip", members)
+    assert (tmp_path / "third" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected3.zip"
+    ).read_bytes()
+
+
+def _central(tmp_path: Path) -> int:
+    """Bytes of the first zip after its last member (central directory and end records)."""
+    with zipfile.ZipFile(tmp_path / "first" / "corpus.zip") as z:
+        return (tmp_path / "first" / "corpus.zip").stat().st_size - z.start_dir
+
+
+def test_members_are_copied_through_a_buffer_where_the_file_system_cannot_copy_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = _files(tmp_path)
+    _by_zipfile(tmp_path / "expected.zip", members)
+    cache = tmp_path / "cache"
+    _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
+
+    def cannot(*args: int) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(zipped.os, "copy_file_range", cannot)
+    again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
+    assert again.asked == []
     assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
         tmp_path / "expected.zip"
     ).read_bytes()

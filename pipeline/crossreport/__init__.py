@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from pipeline.crossreport.issuers import Issuer, by_year, match_issuers, year_over_year
-from pipeline.crossreport.reuse import Pair, Reuse, measure
+from pipeline.crossreport.reuse import Pair, Reuse, Sentences, measure
 from pipeline.crossreport.series import SeriesRow, build_series
 from pipeline.records import Check, Report
 
-__all__ = ["CrossReport", "Issuer", "Pair", "Reuse", "SeriesRow", "cross_report"]
+__all__ = [
+    "NOT_YET",
+    "CrossReport",
+    "Issuer",
+    "Pair",
+    "Reuse",
+    "Sentences",
+    "SeriesRow",
+    "begin",
+    "cross_report",
+    "measure",
+]
 
 
 @dataclass
@@ -71,7 +82,18 @@ def _neighbours(
 
 def cross_report(reports: Sequence[Report]) -> CrossReport:
     """Issuers, copied text and series of a corpus (reports sorted by id, as the build has them)."""
-    out = CrossReport()
+    out = begin(reports)
+    t0 = time.perf_counter()
+    out.reuse, out.pairs = measure(reports, out.issuer_of, out.previous)
+    out.timings["reuse"] = time.perf_counter() - t0
+    return out
+
+
+def begin(reports: Sequence[Report]) -> CrossReport:
+    """All of ``cross_report`` but the copied text: ``reuse`` and ``pairs`` are ``NOT_YET``
+    until ``measure(Sentences.of(reports), out.issuer_of, out.previous)`` (which may run in
+    another process meanwhile) gives them."""
+    out = CrossReport(reuse=NOT_YET, pairs=NOT_YET)  # type: ignore[arg-type]
     t0 = time.perf_counter()
     by_rid = {r.report_id: r for r in reports}
     out.issuers, out.issuer_of = match_issuers(reports)
@@ -83,12 +105,22 @@ def cross_report(reports: Sequence[Report]) -> CrossReport:
     out.checks = dict(checks)
     out.timings["issuers"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    out.reuse, out.pairs = measure(reports, out.issuer_of, out.previous)
-    out.timings["reuse"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     out.series = build_series(reports)
     out.timings["series"] = time.perf_counter() - t0
     return out
+
+
+class _NotYet(Mapping[str, Any], Sequence[Any]):  # type: ignore[misc]
+    """The copied text of a ``begin`` not yet measured: any use of it is an error, never an
+    empty result (a page made from it would say that no report copies another)."""
+
+    def _fail(self, *args: object) -> Any:
+        raise RuntimeError("copied text read before it was measured (crossreport.begin)")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = get = _fail  # type: ignore[assignment]
+
+
+NOT_YET: Any = _NotYet()
 
 
 def with_checks(reports: Sequence[Report], cross: CrossReport) -> Sequence[Report]:

@@ -94,18 +94,42 @@ def _dense(values: np.ndarray) -> np.ndarray:
     return ids
 
 
+@dataclass(frozen=True)
+class Sentences:
+    """What copied text is measured from, report by report in the build's order: plain values,
+    so that a process beside the build is sent these rather than the reports."""
+
+    ids: tuple[str, ...]
+    years: tuple[int | None, ...]
+    hashes: tuple[bytes, ...]
+    """Each report's sentence fingerprints (``fingerprint.Fingerprints.hashes``)."""
+    anchors: tuple[str, ...]
+    """Each report's sentence anchors, space-separated (``fingerprint.Fingerprints.anchors``)."""
+
+    @classmethod
+    def of(cls, reports: Sequence[Report]) -> Sentences:
+        return cls(
+            tuple(r.report_id for r in reports),
+            tuple(r.metadata.year for r in reports),
+            tuple(r.fingerprints.hashes for r in reports),
+            tuple(r.fingerprints.anchors for r in reports),
+        )
+
+
 def measure(
-    reports: Sequence[Report],
+    reports: Sequence[Report] | Sentences,
     issuer_of: Mapping[str, str],
     previous: Mapping[str, str],
 ) -> tuple[dict[str, Reuse], list[Pair]]:
     """Copied text of every report, and the sentence pairs behind the shares.
 
-    ``issuer_of`` gives a report's issuer id (reports without one are their own body);
-    ``previous`` the report id of the same body's previous report. The reports come in
-    report-id order in a build; the pairs are listed report by report in the order given."""
-    n = len(reports)
-    ids = [r.report_id for r in reports]
+    ``reports`` are the reports or their ``Sentences``; ``issuer_of`` gives a report's issuer
+    id (reports without one are their own body); ``previous`` the report id of the same body's
+    previous report. The reports come in report-id order in a build; the pairs are listed
+    report by report in the order given."""
+    given = reports if isinstance(reports, Sentences) else Sentences.of(reports)
+    n = len(given.ids)
+    ids = list(given.ids)
     rank = np.empty(n, dtype=np.int64)  # a report's place in report-id order (the tie-break)
     rank[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
     index_of = {rid: i for i, rid in enumerate(ids)}
@@ -114,12 +138,10 @@ def measure(
         [bodies.setdefault(issuer_of.get(rid, "r:" + rid), len(bodies)) for rid in ids],
         dtype=np.int64,
     )
-    year = np.array(
-        [-1 if r.metadata.year is None else r.metadata.year for r in reports], dtype=np.int64
-    )
-    lengths = np.array([len(r.fingerprints.hashes) // 8 for r in reports], dtype=np.int64)
+    year = np.array([-1 if y is None else y for y in given.years], dtype=np.int64)
+    lengths = np.array([len(h) // 8 for h in given.hashes], dtype=np.int64)
     owner = np.repeat(np.arange(n), lengths)
-    hashes = np.frombuffer(b"".join(r.fingerprints.hashes for r in reports), dtype=np.uint64)
+    hashes = np.frombuffer(b"".join(given.hashes), dtype=np.uint64)
     first_element = np.r_[0, np.cumsum(lengths)]
     sentence = _dense(hashes)
     kinds = int(sentence.max()) + 1 if len(sentence) else 1
@@ -196,7 +218,7 @@ def measure(
         for i, at in zip(owners.tolist(), (elements - first_element[owners]).tolist(), strict=True):
             found = split.get(i)
             if found is None:
-                found = split[i] = reports[i].fingerprints.anchors.split()
+                found = split[i] = given.anchors[i].split()
             named.append(found[at])
         return named
 

@@ -83,6 +83,7 @@ __all__ = [
     "SEARCH_FILTERS",
     "SITE_NAME",
     "PageKind",
+    "PageWriter",
     "Site",
     "browse_pages",
     "build_report_page",
@@ -140,63 +141,98 @@ def write_pages(
     With a ``salt`` (the pipeline's fingerprint), a report page whose report, neighbours and
     salt are those of the last build is left as that build wrote it, and report pages of
     reports gone since are removed; without, every page is written."""
-    timings = {} if timings is None else timings
-    t = time.perf_counter()
-    keys_file = docs_dir / KEYS_FILE
-    previous: dict[str, str] = {}
-    if salt and keys_file.exists():
-        with contextlib.suppress(ValueError, OSError):
-            keys = json.loads(keys_file.read_text(encoding="utf-8"))
-            there = files_among(docs_dir, keys)
-            previous = {rel: key for rel, key in keys.items() if rel in there}
-    # Until this build has written every page, no key may vouch for a file.
-    keys_file.unlink(missing_ok=True)
-    site = Site(
-        reports=light_reports(reports),
-        problems=problems,
-        datasets_dir=datasets_dir,
-        cross=cross,
-        load=functools.partial(whole, reports),
-        for_task=functools.partial(for_task, reports),
-        executor=executor,
-        salt=salt,
-        previous=previous,
-        docs_dir=docs_dir,
-        key_of=functools.partial(cache_key, reports),
-    )
-    timings["pages_previous"] = time.perf_counter() - t
-    pages = 0
-    batch: list[tuple[Path, bytes]] = []
-    made: set[str] = set()
-    for kind in PAGE_KINDS:
-        if kind is datasets.KIND and defer_datasets:
-            pages += 1
-            continue
+    writer = PageWriter(docs_dir, reports, problems, datasets_dir, salt, cross, executor, timings)
+    writer.write(PAGE_KINDS, defer_datasets=defer_datasets)
+    return writer.finish()
+
+
+class PageWriter:
+    """``write_pages`` in parts: the kinds given to each ``write``, then ``finish``. The build
+    writes the kinds that do not read the copied text (``PageKind.copied_text``) while it is
+    measured beside them, and the rest after the data package; ``site.cross`` may change in
+    between (the measured copied text put in)."""
+
+    def __init__(
+        self,
+        docs_dir: Path,
+        reports: Sequence[Report],
+        problems: Sequence[Any],
+        datasets_dir: Path,
+        salt: str = "",
+        cross: CrossReport | None = None,
+        executor: Executor | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> None:
+        self.timings = {} if timings is None else timings
         t = time.perf_counter()
-        for rel, content in kind.outputs(site):
-            pages += rel.endswith(".md")
-            made.add(rel)
-            if content is KEPT or content is WRITTEN:
+        self.docs_dir = docs_dir
+        keys_file = docs_dir / KEYS_FILE
+        previous: dict[str, str] = {}
+        if salt and keys_file.exists():
+            with contextlib.suppress(ValueError, OSError):
+                keys = json.loads(keys_file.read_text(encoding="utf-8"))
+                there = files_among(docs_dir, keys)
+                previous = {rel: key for rel, key in keys.items() if rel in there}
+        # Until this build has written every page, no key may vouch for a file.
+        keys_file.unlink(missing_ok=True)
+        self.site = Site(
+            reports=light_reports(reports),
+            problems=problems,
+            datasets_dir=datasets_dir,
+            cross=cross,
+            load=functools.partial(whole, reports),
+            for_task=functools.partial(for_task, reports),
+            executor=executor,
+            salt=salt,
+            previous=previous,
+            docs_dir=docs_dir,
+            key_of=functools.partial(cache_key, reports),
+        )
+        self.pages = 0
+        self.made: set[str] = set()
+        self.timings["pages_previous"] = time.perf_counter() - t
+
+    def write(self, kinds: Iterable[PageKind], defer_datasets: bool = False) -> None:
+        """Write the files of ``kinds`` (the datasets page only counted with
+        ``defer_datasets``)."""
+        batch: list[tuple[Path, bytes]] = []
+        for kind in kinds:
+            if kind is datasets.KIND and defer_datasets:
+                self.pages += 1
                 continue
-            data = content if isinstance(content, bytes) else content.encode("utf-8")
-            batch.append((docs_dir / rel, data))
-            if len(batch) >= WRITE_BATCH:
-                write_files(batch)
-                batch = []
-        timings[f"pages_{kind.name.replace(' ', '_')}"] = time.perf_counter() - t
-    t = time.perf_counter()
-    write_files(batch)
-    for folder in KEPT_FOLDERS:  # what no page of this build is (browse/ has subfolders)
-        for where, subs, files in os.walk(docs_dir / folder):
-            subs.sort()
-            rel = Path(where).relative_to(docs_dir).as_posix()
-            for name in files:
-                if f"{rel}/{name}" not in made:
-                    os.unlink(os.path.join(where, name))
-    if salt:
-        keys_file.write_text(json.dumps(site.keys, sort_keys=True), encoding="utf-8")
-    timings["pages_prune"] = time.perf_counter() - t
-    return pages
+            t = time.perf_counter()
+            for rel, content in kind.outputs(self.site):
+                self.pages += rel.endswith(".md")
+                self.made.add(rel)
+                if content is KEPT or content is WRITTEN:
+                    continue
+                data = content if isinstance(content, bytes) else content.encode("utf-8")
+                batch.append((self.docs_dir / rel, data))
+                if len(batch) >= WRITE_BATCH:
+                    write_files(batch)
+                    batch = []
+            write_files(batch)
+            batch = []
+            self.timings[f"pages_{kind.name.replace(' ', '_')}"] = time.perf_counter() - t
+
+    def finish(self) -> int:
+        """Remove the files of the kept folders no kind made, keep this build's keys for the
+        next; returns the number of pages written."""
+        t = time.perf_counter()
+        docs_dir, made = self.docs_dir, self.made
+        for folder in KEPT_FOLDERS:  # what no page of this build is (browse/ has subfolders)
+            for where, subs, files in os.walk(docs_dir / folder):
+                subs.sort()
+                rel = Path(where).relative_to(docs_dir).as_posix()
+                for name in files:
+                    if f"{rel}/{name}" not in made:
+                        os.unlink(os.path.join(where, name))
+        if self.site.salt:
+            (docs_dir / KEYS_FILE).write_text(
+                json.dumps(self.site.keys, sort_keys=True), encoding="utf-8"
+            )
+        self.timings["pages_prune"] = time.perf_counter() - t
+        return self.pages
 
 
 def files_among(folder: Path, rels: Iterable[str]) -> set[str]:

@@ -425,4 +425,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     yield "reports/index.md", all_reports_page(site.reports)
 
 
-KIND = PageKind("browse", ("browse", "reports/index.md"), _outputs)
+KIND = PageKind("browse", ("browse", "reports/index.md"), _outputs, copied_text=False)

@@ -44,4 +44,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     yield from build_report_pages(site.problems)
 
 
-KIND = PageKind("build report", ("build-report.md", "build-report"), _outputs)
+KIND = PageKind("build report", ("build-report.md", "build-report"), _outputs, copied_text=False)

@@ -129,7 +129,14 @@ class Site:
         source's bytes and sidecar and the stages' code, which determine its metadata, figures
         and own checks) when it has one, else those fields and ``more`` of its own. A repr of
         the fields took most of the keys' time: 8.9 s for 100,000 report pages."""
-        return self.key_of(r) or (r.metadata, *more)
+        return self._made.get(r.report_id) or (r.metadata, *more)
+
+    @cached_property
+    def _made(self) -> dict[str, str | None]:
+        """Each report's ``key_of``, found once (a report page's key asks it of the report and
+        of its neighbours)."""
+        key_of = self.key_of
+        return {r.report_id: key_of(r) for r in self.reports}
 
     @cached_property
     def by_id(self) -> dict[str, Report]:
@@ -159,6 +166,10 @@ class PageKind:
     build clears and which MkDocs shards other than the first leave out."""
     outputs: Callable[[Site], Iterator[Output]]
     """The files of this kind, yielded one at a time so that large kinds need not be held."""
+    copied_text: bool = True
+    """Whether its files show the copied text (``cross.reuse``, ``cross.pairs``). A kind that
+    does not is written while the build measures it (``crossreport.begin``); were it to read
+    it then, it would fail (``crossreport.NOT_YET``), not show none."""
 
 
 # --------------------------------------------------------------------------- small helpers

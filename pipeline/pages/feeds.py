@@ -122,4 +122,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     yield "feed.xml", feed_xml(site.reports)
 
 
-KIND = PageKind("feed", ("feed.xml",), _outputs)
+KIND = PageKind("feed", ("feed.xml",), _outputs, copied_text=False)

@@ -139,4 +139,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     )
 
 
-KIND = PageKind("home", ("index.md",), _outputs)
+KIND = PageKind("home", ("index.md",), _outputs, copied_text=False)

@@ -16,4 +16,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     yield "search.md", search_page()
 
 
-KIND = PageKind("search", ("search.md",), _outputs)
+KIND = PageKind("search", ("search.md",), _outputs, copied_text=False)

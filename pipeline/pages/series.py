@@ -158,4 +158,4 @@ def _outputs(site: Site) -> Iterator[Output]:
     yield "series.md", series_page(site.cross.series, site.reports)
 
 
-KIND = PageKind("series", ("series.md",), _outputs)
+KIND = PageKind("series", ("series.md",), _outputs, copied_text=False)
