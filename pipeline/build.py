@@ -560,6 +560,12 @@ def write_datasets(
 
     salt = environment_fingerprint(codehash.fingerprint(codehash.PACKAGE), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
+    kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
+    if cache_dir is not None:
+        # The segments of another code or corpus go before this build makes its own: kept until
+        # the end (``write_zips``), both generations of a national corpus's segments (some
+        # 20 GB each at 100,000 reports) filled the disk in a build that changed their code.
+        prune(root, [*kept, *PACKAGE_KEPT])
     result.json_documents = [
         (f"{seg.folder}/{JSON_DIR}" if cache_dir and segments.keyed(seg) else None, seg.ids)
         for seg in plan
@@ -637,7 +643,6 @@ def write_datasets(
         parts["package_close"] = time.perf_counter() - t
         result.timings.update(parts)
 
-        kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
         json_docs.write_schema()  # here: the pages' downloads link it before the zips are done
         zips = functools.partial(write_zips, out_dir, json_docs, zip_cache, placed, cache_dir, kept)
         deferred = defer_database and cache_dir is not None
@@ -706,7 +711,7 @@ def write_zips(
     json_docs.close(zip_cache)
     write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
     if cache_dir is not None:
-        prune(cache_dir, [*kept, ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT, PARQUET_BLOCKS])
+        prune(cache_dir, [*kept, *PACKAGE_KEPT])
         zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)
@@ -735,6 +740,9 @@ PARQUET_BLOCKS = "parquet-blocks"
 ARCHIVE_DIR = "archive"
 """In the package's cache: every archived source, by its SHA-256, linked into each build's
 ``datasets/archive/``."""
+
+PACKAGE_KEPT = (ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT, PARQUET_BLOCKS)
+"""What the package's cache keeps besides the segment folders of the build's plan."""
 
 
 def write_archive(

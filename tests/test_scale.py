@@ -908,3 +908,32 @@ def test_a_build_looks_at_the_source_folder_once(corpus, tmp_path, monkeypatch):
     found = listing(src)
     assert list(found.files) == sorted(found.files) and len(found.files) == 48
     assert "gone.html.meta.yml" not in found.sidecars
+
+
+def test_segments_of_another_key_are_removed_before_new_ones_are_made(
+    corpus, tmp_path, monkeypatch
+):
+    """The package's cache keeps one generation of segments: those no plan of this build names
+    (another code's, another corpus's) are removed before it makes its own, not after (both
+    generations of a national corpus did not fit on the disk)."""
+    import pipeline.segments
+
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    cache = tmp_path / "cache"
+    build_into(src, tmp_path / "out", cache=cache)
+    stale = cache.with_name("cache-package") / ("0" * 32)
+    stale.mkdir()
+    (stale / "reports.csv").write_text("made by other code\n", encoding="utf-8")
+    seen: list[bool] = []
+    make = pipeline.segments.make
+
+    def watched(task):
+        seen.append(stale.exists())
+        return make(task)
+
+    monkeypatch.setattr(pipeline.segments, "make", watched)
+    _, data = generate_one(998, 3)
+    sorted(src.iterdir())[3].write_bytes(data)
+    build_into(src, tmp_path / "out", cache=cache)
+    assert seen and not any(seen)
