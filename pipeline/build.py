@@ -560,11 +560,11 @@ def write_datasets(
 
     salt = environment_fingerprint(codehash.fingerprint(codehash.PACKAGE), (*LIBRARIES, "pyarrow"))
     plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
-    kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
     if cache_dir is not None:
         # The segments of another code or corpus go before this build makes its own: kept until
-        # the end (``write_zips``), both generations of a national corpus's segments (some
-        # 20 GB each at 100,000 reports) filled the disk in a build that changed their code.
+        # the end, both generations of a national corpus's segments (some 20 GB each at
+        # 100,000 reports) filled the disk in a build that changed their code.
+        kept = [Path(f).name for seg in plan for f in (seg.folder, seg.base)]
         prune(root, [*kept, *PACKAGE_KEPT])
     result.json_documents = [
         (f"{seg.folder}/{JSON_DIR}" if cache_dir and segments.keyed(seg) else None, seg.ids)
@@ -644,7 +644,7 @@ def write_datasets(
         result.timings.update(parts)
 
         json_docs.write_schema()  # here: the pages' downloads link it before the zips are done
-        zips = functools.partial(write_zips, out_dir, json_docs, zip_cache, placed, cache_dir, kept)
+        zips = functools.partial(write_zips, out_dir, json_docs, zip_cache, placed, cache_dir)
         deferred = defer_database and cache_dir is not None
         if deferred:
             # The zips (reading and writing files, mostly) are written beside the pages, as
@@ -701,17 +701,16 @@ def write_zips(
     zip_cache: zipped.MemberCache,
     placed: dict[str, str],
     cache_dir: Path | None,
-    kept: list[str],
 ) -> list[tuple[str, str]]:
     """``report-json.zip`` and ``corpus.zip`` (``placed``: the files still to be linked into
-    ``out_dir``, read from where they are kept), then the package's cache pruned to the
-    segment folders ``kept``; returns each zip's path and SHA-256 (hashed here for the datasets
-    page, as ``reports.db`` is in its process). Run beside the pages (``Beside``), in a process
+    ``out_dir``, read from where they are kept), then the compressed members no zip used and
+    what stopped tasks left pruned from the package's cache (its segment folders were pruned
+    to the build's plan before any was made); returns each zip's path and SHA-256 (hashed here
+    for the datasets page, as ``reports.db`` is in its process). Run beside the pages (``Beside``), in a process
     forked before the build loaded its reports (``executor.Early``)."""
     json_docs.close(zip_cache)
     write_corpus_zip(out_dir, out_dir / "corpus.zip", zip_cache, placed)
     if cache_dir is not None:
-        prune(cache_dir, [*kept, *PACKAGE_KEPT])
         zip_cache.prune()
         for tmp in cache_dir.glob(".*.tmp"):  # left by a task stopped part-way
             shutil.rmtree(tmp, ignore_errors=True)
