@@ -233,6 +233,7 @@ def make_base(task: Task) -> str:
     for item in task.reports:
         r = from_task(item)
         of = {name: package.sort_rows(name, rs) for name, rs in package.report_rows(r).items()}
+        check_references(r.report_id, of, folder)
         own.append(json.dumps(of["reports"][0], ensure_ascii=False))
         own.append(own_parts_text(of))
         for name in RESOURCES:
@@ -256,6 +257,23 @@ def make_base(task: Task) -> str:
     write_segment(tmp / BASE_DATABASE, {name: rows[name] for name in RESOURCES[1:]}, texts)
     (tmp / DONE).write_bytes(b"")
     return _rename(tmp, folder)
+
+
+def check_references(report_id: str, rows: dict[str, list[dict[str, Any]]], where: Path) -> None:
+    """That each row of ``rows`` (one report's, ``package.report_rows``) that refers to a report
+    refers to this one: what ``reports.db``'s foreign keys to ``reports`` say of them, checked
+    here once per report made rather than by SQLite over every row of the database on every
+    build (``database.SEGMENT_CHECKED``). Raises ``ValueError`` naming the segment's folder."""
+    _, schemas = package.schemas()
+    for name, its_rows in rows.items():
+        columns = [a for a, table, _ in schemas[name].foreign_keys if table == "reports"]
+        for row in its_rows:
+            for column in columns:
+                if row[column] != report_id:
+                    raise ValueError(
+                        f"{where}: a {name} row of {report_id} refers to the report "
+                        f"{row[column]!r} ({column})"
+                    )
 
 
 def _ids(task: Task) -> list[str]:

@@ -191,17 +191,36 @@ def build_site(
         index_runner = LocalExecutor(1) if isinstance(executor, LocalExecutor) else executor
 
         late: list[Job] = []
+        indexed: list[Any] = []  # the parts' jobs begun beside the shards
+        idx: list[IndexJob] = []
+        idx_todo: list[IndexJob] = []
+
+        def make_indexes() -> None:
+            """Once the parts begun beside the shards are written: the stub (or the hub's index)
+            and the parts put together in the site."""
+            t = time.perf_counter()
+            for future in indexed:
+                future.result()
+            idx[:] = plan_indexes(dealt, outs, site_dir, cache_dir / "search", links)
+            idx_todo[:] = [j for j in idx if not Path(j.out).exists()]
+            index_runner.map(index_job, idx_todo)
+            assemble_indexes(idx, site_dir, links)
+            timings["search_assemble"] = time.perf_counter() - t
 
         def make_hub() -> bool:
-            """Build the hub, then write the pages still to come and build them alone (the
-            build finishes ``reports.db`` meanwhile), and link them in, with the downloads and
-            the sitemap; whether the hub was built rather than cached."""
+            """Build the hub, put the search index together when it is of the report pages
+            alone, then write the pages still to come and build them alone (the build finishes
+            ``reports.db`` meanwhile: the index is put together while it does), and link them
+            in, with the downloads and the sitemap; whether the hub was built rather than
+            cached. (A site without report pages has its hub pages indexed: after them all.)"""
             t = time.perf_counter()
             built = not Path(jobs[0].out).exists()
             if built:
                 todo.append(jobs[0])
                 executor.map(build_job, [jobs[0]])
             pages_linked = assemble(jobs[:1], site_dir, links=links)
+            if parts:
+                make_indexes()
             if write_hub_pages is not None:
                 write_hub_pages()
                 jobs_late, _ = plan(
@@ -215,6 +234,8 @@ def build_site(
                 pages_linked += rels
             timings["hub"] = time.perf_counter() - t
             _finish(docs_dir, site_dir, linked + pages_linked, links)
+            if not parts:
+                make_indexes()
             return built
 
         # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
@@ -241,7 +262,6 @@ def build_site(
                 shutil.rmtree(batch.out, ignore_errors=True)
             out.batched = len(batch.pages)
             timings["mkdocs_batch"] = time.perf_counter() - t
-        indexed = []
         # One part at a time beside the shards' pool, ``TAIL_PARTS`` once it has ended.
         slots = threading.Semaphore(1)
 
@@ -304,12 +324,6 @@ def build_site(
                 )
             t0 = time.perf_counter()
             hub_built = make_hub()
-            for future in indexed:
-                future.result()
-        idx = plan_indexes(dealt, outs, site_dir, cache_dir / "search", links)
-        idx_todo = [j for j in idx if not Path(j.out).exists()]  # the stub, or the hub's index
-        index_runner.map(index_job, idx_todo)
-        assemble_indexes(idx, site_dir, links)
         timings["search"] = time.perf_counter() - t0
         out.shards, out.shards_built = len(jobs), len(todo)
         # Index parts: the stub a site in parts has at pagefind/ is not one.
