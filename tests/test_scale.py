@@ -350,6 +350,28 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     assert all(len(counts[w]) == bin(m).count("1") for w, m in masks.items())
 
 
+def test_the_search_index_is_put_together_before_the_hub_waits_for_reports_db(
+    corpus, tmp_path, small_shards, monkeypatch
+):
+    """The index of the report pages does not wait for ``reports.db`` (which the datasets page,
+    the hub's last page, describes): it is in the new site when that page is written."""
+    import pipeline.pages
+
+    copy_docs_assets(tmp_path / "docs")
+    seen = []
+    write = pipeline.pages.write_datasets_page
+
+    def datasets_page(*args, **kwargs):
+        seen.append((tmp_path / "site.new" / "pagefind" / "parts.json").is_file())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.pages, "write_datasets_page", datasets_page)
+    result = build_into(corpus, tmp_path, with_site=True, workers=2)
+    assert result.site is not None and result.site.indexes == 4
+    assert seen == [True]
+    assert (tmp_path / "site" / "pagefind" / "parts.json").is_file()
+
+
 def _first_cached_build(corpus: Path, tmp_path: Path):
     """A copy of the corpus built with its site and a cache: (sources, cache, result)."""
     src = tmp_path / "src"
