@@ -208,35 +208,43 @@ def build_site(
             timings["search_assemble"] = time.perf_counter() - t
 
         def make_hub() -> bool:
-            """Build the hub, put the search index together when it is of the report pages
-            alone, then write the pages still to come and build them alone (the build finishes
-            ``reports.db`` meanwhile: the index is put together while it does), and link them
-            in, with the downloads and the sitemap; whether the hub was built rather than
-            cached. (A site without report pages has its hub pages indexed: after them all.)"""
+            """Build the hub, then write the pages still to come and build them alone, and link
+            them in, with the downloads and the sitemap; whether the hub was built rather than
+            cached. A search index of the report pages alone is put together meanwhile, in a
+            thread, as its last parts are written and as the build finishes ``reports.db``,
+            which the pages still to come wait for (a site without report pages has its hub
+            pages indexed: after them all)."""
             t = time.perf_counter()
             built = not Path(jobs[0].out).exists()
             if built:
                 todo.append(jobs[0])
                 executor.map(build_job, [jobs[0]])
             pages_linked = assemble(jobs[:1], site_dir, links=links)
-            if parts:
-                make_indexes()
-            if write_hub_pages is not None:
-                write_hub_pages()
-                jobs_late, _ = plan(
-                    docs_dir, cache_dir / "pages", coming=coming, late=True, memo=planned
-                )
-                late.append(jobs_late[0])
-                if not Path(late[0].out).exists():
-                    executor.map(build_job, late)
-                rels = [page_html(rel) for rel in late[0].pages]
-                link_files([(f"{late[0].out}/{rel}", f"{site_dir}/{rel}") for rel in rels])
-                pages_linked += rels
-            timings["hub"] = time.perf_counter() - t
-            _finish(docs_dir, site_dir, linked + pages_linked, links)
+            with ThreadPoolExecutor(1) as beside:
+                assembling = beside.submit(make_indexes) if parts else None
+                pages_linked += late_pages()
+                timings["hub"] = time.perf_counter() - t
+                _finish(docs_dir, site_dir, linked + pages_linked, links)
+                if assembling is not None:
+                    assembling.result()
             if not parts:
                 make_indexes()
             return built
+
+        def late_pages() -> list[str]:
+            """The hub's pages still to come, written, built alone and linked in."""
+            if write_hub_pages is None:
+                return []
+            write_hub_pages()
+            jobs_late, _ = plan(
+                docs_dir, cache_dir / "pages", coming=coming, late=True, memo=planned
+            )
+            late.append(jobs_late[0])
+            if not Path(late[0].out).exists():
+                executor.map(build_job, late)
+            rels = [page_html(rel) for rel in late[0].pages]
+            link_files([(f"{late[0].out}/{rel}", f"{site_dir}/{rel}") for rel in rels])
+            return rels
 
         # The shards part by part (an index part is a fixed set of shards): Pagefind, which keeps
         # about one core busy, indexes each part whose pages changed while the next part's
