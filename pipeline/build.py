@@ -1238,9 +1238,14 @@ def _build_locked(
             n = writer.finish()
             _settled()
             t = time.perf_counter()
-            placed = result.datasets_links.files() if result.datasets_links else {}
+            placed, groups = placed_files(result.datasets_links)
             stage_downloads(
-                light_reports(result.reports), new_data, docs_dir, late=False, sources=placed
+                light_reports(result.reports),
+                new_data,
+                docs_dir,
+                late=False,
+                sources=placed,
+                groups=groups,
             )
             result.timings["pages_downloads"] = time.perf_counter() - t
             early = result.timings["pages_early"]
@@ -1293,6 +1298,22 @@ def _build_locked(
         f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
     )
     return result
+
+
+def placed_files(links: Links | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The files the swap places into ``datasets/`` (``Links.files``: path there: source), and
+    of those in a group named by what it holds, that group's key (path: key)."""
+    if links is None:
+        return {}, {}
+    sources: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for key, make in links.groups.items():
+        named = not key.startswith("~")
+        for src, rel in make():
+            sources[rel] = src
+            if named:
+                keys[rel] = key
+    return sources, keys
 
 
 def _say_placed(progress: Progress, what: str, links: Links | None, seconds: float) -> None:
