@@ -1239,7 +1239,7 @@ def _build_locked(
             _settled()
             t = time.perf_counter()
             placed, groups = placed_files(result.datasets_links)
-            stage_downloads(
+            staging = stage_downloads(
                 light_reports(result.reports),
                 new_data,
                 docs_dir,
@@ -1265,6 +1265,7 @@ def _build_locked(
                 executor,
                 progress,
                 hub_pages=(write_datasets_page, ("datasets.md",)),
+                changes=staging.changes,
             )
             result.timings.update(result.site.timings)
             publish_json(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import swap_in
-from pipeline.site.carry import MANIFEST, Links, unit_of
+from pipeline.site.carry import MANIFEST, Changes, Links, unit_of
 
 
 def _cached(root: Path, name: str, files: dict[str, str]) -> str:
@@ -299,3 +299,61 @@ def test_a_downloads_folder_is_carried_from_any_last_site_and_checked_file_by_fi
     }
     with pytest.raises(ValueError, match="not a carried folder"):
         Links(tmp_path, None).sync("downloads", [])
+
+
+def test_a_downloads_folder_made_from_a_known_state_follows_only_what_changed_since(tmp_path):
+    docs = tmp_path / "docs" / "downloads" / "texts"
+    docs.mkdir(parents=True)
+    for name in ("a", "b", "c"):
+        (docs / f"{name}.txt").write_text(name, encoding="utf-8")
+    listed: list[int] = []
+
+    def texts() -> list[tuple[str, str]]:
+        listed.append(1)
+        return [(str(p), f"downloads/texts/{p.name}") for p in sorted(docs.iterdir())]
+
+    def build(stamp: str, changes: Changes | None) -> Links:
+        new = tmp_path / "site.new"
+        new.mkdir()
+        (tmp_path / "cache-site").mkdir(exist_ok=True)
+        links = Links(new, tmp_path / "cache-site" / MANIFEST)
+        links.sync("downloads/texts", texts, changes)
+        (new / ".fingerprint").write_text(stamp)
+        swap_in(new, tmp_path / "site", links.place)
+        return links
+
+    out = tmp_path / "site" / "downloads" / "texts"
+
+    def served() -> dict[str, str]:
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(out.iterdir())}
+
+    assert build("one", Changes(str(docs), "s0", "s1", frozenset())).placed["linked"] == 3
+    assert len(listed) == 1  # no record of the last site's state: every file, listed
+    # The sources change in the state s2: b replaced, c gone, d new. The site made from s1
+    # follows the three names alone (its a is not even compared).
+    (docs / "b.txt").unlink()
+    (docs / "b.txt").write_text("b2", encoding="utf-8")
+    (docs / "c.txt").unlink()
+    (docs / "d.txt").write_text("d", encoding="utf-8")
+    change = Changes(str(docs), "s1", "s2", frozenset({"b.txt", "c.txt", "d.txt"}))
+    placed = build("two", change).placed
+    assert placed == {"carried": 1, "unlinked": 1, "linked": 2} and len(listed) == 1
+    assert served() == {"a.txt": "a", "b.txt": "b2", "d.txt": "d"}
+    for p in out.iterdir():
+        assert os.path.samefile(p, docs / p.name)
+
+    # Told changes since a state the last site was not made from: every file is checked.
+    (docs / "a.txt").unlink()
+    (docs / "a.txt").write_text("a3", encoding="utf-8")
+    assert build("three", Changes(str(docs), "s9", "s3", frozenset())).placed["linked"] == 1
+    assert len(listed) == 2 and served()["a.txt"] == "a3"
+
+    # The last site's folder changed since it was made (a file removed by hand): checked too.
+    (out / "d.txt").unlink()
+    placed = build("four", Changes(str(docs), "s3", "s4", frozenset())).placed
+    assert placed["linked"] == 1 and len(listed) == 3 and served()["d.txt"] == "d"
+
+    # A site the record does not describe is never trusted either.
+    (tmp_path / "site" / ".fingerprint").write_text("edited")
+    build("five", Changes(str(docs), "s4", "s5", frozenset()))
+    assert len(listed) == 4

@@ -54,7 +54,7 @@ class Package:
         names += [f"{n}.{e}" for n in RESOURCES for e in ("csv", "parquet")]
         for name in names:
             (datasets / name).write_text("{}", encoding="utf-8")
-        return stage_downloads(
+        self.staged = stage_downloads(
             [_report(sha) for sha in self.shas],
             datasets,
             docs,
@@ -62,6 +62,7 @@ class Package:
             sources=self.sources,
             groups=self.keys if keys else None,
         )
+        return {"removed": self.staged.removed, "linked": self.staged.linked}
 
 
 def _check(docs: Path, package: Package) -> dict[str, str]:
@@ -98,6 +99,9 @@ def test_a_second_staging_links_only_the_files_of_groups_that_changed(tmp_path):
     package.group("seg-2", {"r3.txt": "three"}, {_sha(3): "o3"})
     assert package.stage(docs) == {"removed": 0, "linked": 8}
     assert (docs / STAGED_RECORD).exists()
+    # No record before: what changed is not known, only the state the folders are now in.
+    first = package.staged.changes["downloads/texts"]
+    assert first.since == "" and first.now and first.names == frozenset()
     _check(docs, package)
 
     # r3 changed (its segment has a new key), r4 is new, r2 is gone: only their files are
@@ -111,9 +115,18 @@ def test_a_second_staging_links_only_the_files_of_groups_that_changed(tmp_path):
     files = _check(docs, later)
     assert files["texts/r3.txt"] == "three, changed" and "texts/r2.txt" not in files
     assert r1.stat().st_ino == inode
+    # What changed, told for the site's copies to follow: the names, since the last state.
+    changes = later.staged.changes
+    assert sorted(changes) == ["downloads/markdown", "downloads/originals", "downloads/texts"]
+    texts = changes["downloads/texts"]
+    assert texts.names == {"r2.txt", "r3.txt", "r4.txt"}
+    assert texts.folder == f"{docs}/downloads/texts" and texts.since == first.now != texts.now
+    assert changes["downloads/originals"].names == {f"{_sha(3)}.txt"}
 
-    # Nothing changed: nothing linked.
+    # Nothing changed: nothing linked, nothing told, and the next state follows this one.
     assert later.stage(docs) == {"removed": 0, "linked": 0}
+    again = later.staged.changes["downloads/texts"]
+    assert again.names == frozenset() and again.since == texts.now
     _check(docs, later)
 
 
@@ -150,7 +163,7 @@ def test_without_a_record_or_group_keys_every_file_is_compared(tmp_path):
     assert package.stage(docs, keys=False) == {"removed": 0, "linked": 1}
     assert _check(docs, package)["texts/r1.txt"] == "one again"
     record = json.loads((docs / STAGED_RECORD).read_text(encoding="utf-8"))
-    assert record["keys"]["texts"] == {}  # files staged without a key are never trusted
+    assert record["record"]["keys"]["texts"] == {}  # files staged without a key are never trusted
 
 
 def test_a_staging_cut_short_leaves_no_record(tmp_path, monkeypatch):

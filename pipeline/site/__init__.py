@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 from pipeline import pages
 from pipeline.executor import Executor, LocalExecutor
 from pipeline.fileio import files_under, link_files
-from pipeline.site.carry import MANIFEST, Links, unit_of
+from pipeline.site.carry import MANIFEST, SYNCED, Changes, Links
 from pipeline.site.extras import (
     GENERATED_DOCS,
     STAGED,
@@ -67,21 +67,31 @@ __all__ = [
 ]
 
 
-def _finish(docs_dir: Path, site_dir: Path, pages_linked: list[str], links: Links) -> None:
+def _finish(
+    docs_dir: Path,
+    site_dir: Path,
+    pages_linked: list[str],
+    links: Links,
+    changes: Mapping[str, Changes] | None = None,
+) -> None:
     """Downloads, sitemap and character map: what every site build adds to MkDocs' pages
     (``pages_linked``: the files ``assemble`` linked, which the sitemap lists the pages of).
-    The downloads of one file per report are given to ``links``, a folder at a time."""
+    The downloads of one file per report are given to ``links``, a folder at a time, with what
+    changed in it since the last staging when that is known (``changes``, by folder)."""
     dl = docs_dir / "downloads"
-    pairs, per_unit = [], {}
-    for rel in files_under(dl):
-        unit = unit_of(f"downloads/{rel}")
-        if unit is None:
-            pairs.append((f"{dl}/{rel}", f"{site_dir}/downloads/{rel}"))
-        else:
-            per_unit.setdefault(unit, []).append((f"{dl}/{rel}", f"downloads/{rel}"))
+    synced = [sub for sub in SYNCED if (dl / sub).is_dir()]
+    pairs = [
+        (f"{dl}/{rel}", f"{site_dir}/downloads/{rel}")
+        for rel in files_under(dl, skip=tuple(synced))
+    ]
     link_files(pairs)
-    for unit, files in sorted(per_unit.items()):
-        links.sync(unit, files)
+    for sub in synced:
+        unit = f"downloads/{sub}"
+
+        def listed(sub: str = sub) -> list[tuple[str, str]]:
+            return [(f"{dl}/{sub}/{r}", f"downloads/{sub}/{r}") for r in files_under(dl / sub)]
+
+        links.sync(unit, listed, (changes or {}).get(unit))
     pages.write_sitemap(site_dir, pages_linked)
     write_t2s_map(site_dir / "assets" / "t2s.json")
 
@@ -155,6 +165,7 @@ def build_site(
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = None,
     hub_pages: tuple[Callable[[], None], tuple[str, ...]] | None = None,
+    changes: Mapping[str, Changes] | None = None,
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
     character map and search index. With a ``cache_dir``, the files of the carried folders
@@ -167,7 +178,9 @@ def build_site(
     beside the hub. ``hub_pages`` is a function that writes hub pages not yet in
     the docs folder, and their paths: it is called once the hub is built, and those pages are
     then built alone (the build finishes ``reports.db`` meanwhile, which the datasets page
-    describes; a change of one report had the hub wait 2-4 s for it)."""
+    describes; a change of one report had the hub wait 2-4 s for it). ``changes``: what changed
+    in the docs folder's downloads of a file per report since their last staging
+    (``Staged.changes``), which the site's copies then follow file by file."""
     executor = executor or LocalExecutor(1)
     out = SiteBuild()
     timings = out.timings
@@ -224,7 +237,7 @@ def build_site(
                 assembling = beside.submit(make_indexes) if parts else None
                 pages_linked += late_pages()
                 timings["hub"] = time.perf_counter() - t
-                _finish(docs_dir, site_dir, linked + pages_linked, links)
+                _finish(docs_dir, site_dir, linked + pages_linked, links, changes)
                 if assembling is not None:
                     assembling.result()
             if not parts:

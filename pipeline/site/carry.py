@@ -26,9 +26,10 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.fileio import link_files, sync_links
+from pipeline.fileio import link_files, link_or_copy, sync_links
 
 CARRIED = ("reports", "issuers")
 """Top folders of the site carried whole; and every ``pagefind/part-<g>/``."""
@@ -44,6 +45,30 @@ files (their sources are not needed: a group kept is a group already in place)."
 
 Pairs = list[tuple[str, str]]
 """(source file, path relative to the site)."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in the sources of a synced folder (``Links.sync``) between two states of
+    them, each named by a string: the files of ``folder`` named ``names`` may differ (be new,
+    replaced or gone) from the state ``since`` (empty: not known); every other file is as it
+    was then. The state a site's folder is made from (``now``) is recorded with it, so that the
+    next site, when told what changed since that state, brings only ``names`` up to date."""
+
+    folder: str
+    since: str
+    now: str
+    names: frozenset[str]
+
+
+def folder_stamp(folder: str | Path) -> list[int] | None:
+    """A folder's inode and modification time (which a file added, removed or renamed in it
+    changes), or None when there is no such folder."""
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return [st.st_ino, st.st_mtime_ns]
 
 
 def unit_of(rel: str) -> str | None:
@@ -75,7 +100,7 @@ class Links:
         self.unit_of = units
         self.groups: dict[str, Callable[[], Pairs]] = {}
         self.fresh = 0
-        self.synced: dict[str, Pairs] = {}
+        self.synced: dict[str, tuple[Callable[[], Pairs], Changes | None]] = {}
         self.placed: dict[str, int] = {}
         self._files: dict[str, str] | None = None
         """What ``place`` did: folders carried, files unlinked and linked."""
@@ -97,16 +122,25 @@ class Links:
         self.groups[key] = make
         self._files = None
 
-    def sync(self, unit: str, pairs: Pairs) -> None:
+    def sync(
+        self,
+        unit: str,
+        pairs: Callable[[], Pairs] | Pairs,
+        changes: Changes | None = None,
+    ) -> None:
         """The files of the carried folder ``unit`` (one of ``SYNCED``), none of them in a
         group: at the swap, the last site's folder is carried over and made to hold exactly
-        these files, each checked to be the same file as its source (``sync_links``)."""
+        these files, each checked to be the same file as its source (``sync_links``). With
+        ``changes`` (of the sources' folder since a state), a last site's folder made from that
+        state, and untouched since, has only the files they name brought up to date (``pairs``,
+        which may be a function, is then not even called)."""
         if self.unit_of(f"{unit}/x") != unit:
             raise ValueError(f"{unit} is not a carried folder")
+        make = pairs if callable(pairs) else (lambda p=pairs: p)
         if self.manifest is None:
-            self._link(pairs)
+            self._link(make())
             return
-        self.synced[unit] = pairs
+        self.synced[unit] = (make, changes)
 
     def files(self) -> dict[str, str]:
         """Every file still to be placed: its path in the site and its source (listed once
@@ -134,6 +168,7 @@ class Links:
         if self.manifest is None:
             return self.placed
         last = self._last(old)
+        last_states = self._last_synced(old)
         # No record survives a swap cut short: the site it described is being changed.
         self.manifest.unlink(missing_ok=True)
         units = {k: {self.unit_of(rel) for rel in rels} for k, rels in last.items()}
@@ -165,21 +200,36 @@ class Links:
             self._link(pairs, site_dir, replace=bool(last))
             linked += len(pairs)
             entries[key] = [rel for _, rel in pairs]
-        # The downloads' folders check every file, so any last site's may be carried over.
+        # The downloads' folders check every file, so any last site's may be carried over:
+        # only the files changed since its state when it is the recorded one, untouched since.
         synced = {"removed": 0, "linked": 0}
-        for unit, pairs in sorted(self.synced.items()):
+        states: dict[str, list] = {}
+        for unit, (make, changes) in sorted(self.synced.items()):
             src, dest = (old / unit if old else None), site_dir / unit
             _clear_empty(dest)
+            known = (
+                changes is not None
+                and bool(changes.since)
+                and src is not None
+                and last_states.get(unit) == [folder_stamp(src), changes.since]
+            )
             if src is not None and src.is_dir():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 src.rename(dest)
                 moved.add(unit)
-            done = sync_links([(s, f"{site_dir}/{rel}") for s, rel in pairs], [str(dest)])
+            if known and changes is not None:
+                done = _sync_changed(changes, str(dest))
+            else:
+                pairs = make()
+                done = sync_links([(s, f"{site_dir}/{rel}") for s, rel in pairs], [str(dest)])
             for k in synced:
                 synced[k] += done[k]
+            states[unit] = [folder_stamp(dest), changes.now if changes else None]
         stamp = (site_dir / ".fingerprint").read_text()
         tmp = self.manifest.with_name(self.manifest.name + ".tmp")
-        tmp.write_text(json.dumps({"site": stamp, "groups": entries}, ensure_ascii=False))
+        tmp.write_text(
+            json.dumps({"site": stamp, "groups": entries, "synced": states}, ensure_ascii=False)
+        )
         tmp.replace(self.manifest)
         self.placed = {
             "carried": len(moved),
@@ -187,6 +237,20 @@ class Links:
             "linked": linked + synced["linked"],
         }
         return self.placed
+
+    def _last_synced(self, old: Path | None) -> dict[str, list]:
+        """The state each synced folder of the last site was made from, and its stamp after
+        (``folder_stamp``), when the manifest describes ``old`` (else none)."""
+        if old is None or self.manifest is None:
+            return {}
+        try:
+            data = json.loads(self.manifest.read_text(encoding="utf-8"))
+            if data["site"] != (old / ".fingerprint").read_text():
+                return {}
+            states = data.get("synced", {})
+            return states if isinstance(states, dict) else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
 
     def _last(self, old: Path | None) -> dict[str, list[str]]:
         """The last site's groups, when the manifest describes ``old`` (else none)."""
@@ -200,6 +264,28 @@ class Links:
             return groups if isinstance(groups, dict) else {}
         except (OSError, ValueError, KeyError, TypeError):
             return {}
+
+
+def _sync_changed(changes: Changes, dest: str) -> dict[str, int]:
+    """Bring the folder ``dest``, which mirrored ``changes.folder`` as it was in the state
+    ``changes.since``, up to date: each file ``changes`` names is linked again from the folder
+    when the folder has it (and is not that file already), else removed. Returns the files
+    removed and linked."""
+    removed = linked = 0
+    for name in sorted(changes.names):
+        target, source = f"{dest}/{name}", f"{changes.folder}/{name}"
+        wanted = os.path.isfile(source)
+        try:
+            if wanted and os.path.samefile(source, target):
+                continue
+            os.unlink(target)
+            removed += not wanted
+        except FileNotFoundError:
+            pass
+        if wanted:
+            link_or_copy(source, target)
+            linked += 1
+    return {"removed": removed, "linked": linked}
 
 
 def _clear_empty(folder: Path) -> None:

@@ -3,16 +3,19 @@ Traditional→Simplified character map of the search page, and the generated doc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import package, pages
 from pipeline.fileio import link_files, sync_links
 from pipeline.readers import original_suffix
 from pipeline.records import Report
+from pipeline.site.carry import Changes, folder_stamp
 
 # What the page kinds write (pipeline.pages.PAGE_KINDS), and the downloads staged beside them.
 GENERATED_DOCS = (*pages.generated_docs(), "downloads")
@@ -40,13 +43,13 @@ def stage_downloads(
     late: bool = True,
     sources: Mapping[str, str] | None = None,
     groups: Mapping[str, str] | None = None,
-) -> dict[str, int]:
+) -> Staged:
     """Put the files the pages offer for download under ``docs_dir/downloads`` (those of
     ``LATE_DOWNLOADS`` too unless ``late`` is False). ``sources``: the data package's files of
     a report not yet in ``datasets_dir`` (placed at its swap), by their paths there; ``groups``:
     of those, the ones in a group named by what it holds (``carry.Links``: the same key, the
     same files), that group's key. The folders of a file per report are brought up to date
-    (``_sync_staged``). Returns the files removed from them and linked."""
+    (``_sync_staged``), and what changed in them told (``Staged``)."""
     dl = docs_dir / "downloads"
     names = [
         "datapackage.json",
@@ -87,9 +90,19 @@ folder's inode and modification time after it, and the files it linked from each
 what it holds (by the group's key)."""
 
 
-def _sync_staged(
-    docs_dir: Path, staged: Mapping[str, list[tuple[str, str, str | None]]]
-) -> dict[str, int]:
+@dataclass(frozen=True)
+class Staged:
+    """What ``stage_downloads`` did to the folders of a file per report: files removed and
+    linked, and for each folder the state it is now in and, when it was brought up to date from
+    the last staging's record, what changed in it since that one's state (``carry.Changes``,
+    whose ``since`` is otherwise empty; by its path in the site: ``downloads/<sub>``)."""
+
+    removed: int
+    linked: int
+    changes: dict[str, Changes]
+
+
+def _sync_staged(docs_dir: Path, staged: Mapping[str, list[tuple[str, str, str | None]]]) -> Staged:
     """``sync_links`` for each folder of ``staged`` (``downloads/<sub>``: source, destination and
     the key of the source's group or None), file by file only where the last staging's record
     (``STAGED_RECORD``) does not tell. A destination the record shows linked from a group of
@@ -97,33 +110,37 @@ def _sync_staged(
     recorded), is that group's file already: the trust ``carry.Links`` places the data
     package's carried folders with. At 100,000 reports a one-report change then links a few
     files instead of checking 300,000 (3.5-6.9 s). Any other destination (a new file, one of a
-    group that changed, one not from a group) is checked as ever. Returns the files removed and
-    linked."""
+    group that changed, one not from a group) is checked as ever. Each record names the state
+    it describes (a hash of it): the files that may differ from the last one's are told with
+    it (``Staged.changes``), for the site's copy of the folders to follow."""
     dl = docs_dir / "downloads"
     record = docs_dir / STAGED_RECORD
     try:
         last = json.loads(record.read_text(encoding="utf-8"))
-        folders = dict(last["folders"])
+        since, described = str(last["state"]), last["record"]
+        folders = dict(described["folders"])
         keys = {
             sub: {name: key for key, names in by_key.items() for name in names}
-            for sub, by_key in last["keys"].items()
+            for sub, by_key in described["keys"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        folders, keys = {}, {}
+        folders, keys, since = {}, {}, ""
     record.unlink(missing_ok=True)  # no record survives a staging cut short
-    done = {"removed": 0, "linked": 0}
+    removed = linked = 0
     now_folders: dict[str, list[int]] = {}
     now_keys: dict[str, dict[str, list[str]]] = {}
+    changed: dict[str, frozenset[str]] = {}
     for sub, triples in staged.items():
         folder = f"{dl}/{sub}"
-        known = keys.get(sub) if _folder_stamp(folder) == folders.get(sub) else None
+        known = keys.get(sub) if folder_stamp(folder) == folders.get(sub) else None
         if isinstance(known, dict) and folders.get(sub) is not None:
-            counts = _sync_known(triples, folder, known)
+            counts, names = _sync_known(triples, folder, known)
+            changed[sub] = names
         else:
             counts = sync_links([(src, dest) for src, dest, _ in triples], [folder])
-        for k in done:
-            done[k] += counts[k]
-        stamp = _folder_stamp(folder)
+        removed += counts["removed"]
+        linked += counts["linked"]
+        stamp = folder_stamp(folder)
         if stamp is not None:
             now_folders[sub] = stamp
         by_key: dict[str, list[str]] = {}
@@ -131,27 +148,26 @@ def _sync_staged(
             if key:
                 by_key.setdefault(key, []).append(dest.rpartition("/")[2])
         now_keys[sub] = by_key
+    text = json.dumps({"folders": now_folders, "keys": now_keys}, sort_keys=True)
+    now = hashlib.sha256(f"{since}\n{text}".encode()).hexdigest()
     tmp = record.with_name(record.name + ".tmp")
-    tmp.write_text(json.dumps({"folders": now_folders, "keys": now_keys}), encoding="utf-8")
+    tmp.write_text(f'{{"state": "{now}", "record": {text}}}', encoding="utf-8")
     tmp.replace(record)
-    return done
-
-
-def _folder_stamp(folder: str) -> list[int] | None:
-    """A folder's inode and modification time (which a file added, removed or renamed in it
-    changes), or None when there is no such folder."""
-    try:
-        st = os.stat(folder)
-    except FileNotFoundError:
-        return None
-    return [st.st_ino, st.st_mtime_ns]
+    changes = {
+        f"downloads/{sub}": Changes(
+            f"{dl}/{sub}", since if sub in changed else "", now, changed.get(sub, frozenset())
+        )
+        for sub in staged
+    }
+    return Staged(removed, linked, changes)
 
 
 def _sync_known(
     triples: list[tuple[str, str, str | None]], folder: str, known: Mapping[str, str]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], frozenset[str]]:
     """``sync_links`` into ``folder``, as the last staging left it, whose files from a group are
-    ``known`` (file name: the group's key)."""
+    ``known`` (file name: the group's key). Returns the files removed and linked, and the names
+    of those that may have changed (every one checked or removed)."""
     present = set(os.listdir(folder))  # files only: a folder made in it changed its stamp
     wanted = set()
     check = []
@@ -163,7 +179,8 @@ def _sync_known(
     gone = sorted(present - wanted)
     for name in gone:
         os.unlink(f"{folder}/{name}")
-    return {"removed": len(gone), "linked": sync_links(check, [])["linked"]}
+    counts = {"removed": len(gone), "linked": sync_links(check, [])["linked"]}
+    return counts, frozenset([*gone, *(dest.rpartition("/")[2] for _, dest in check)])
 
 
 def stage_late_downloads(datasets_dir: Path, docs_dir: Path) -> None:
