@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from pipeline import fileio
 from pipeline.package import RESOURCES
 from pipeline.site.extras import STAGED_RECORD, stage_downloads
 
@@ -92,11 +93,13 @@ def _sha(n: int) -> str:
     return f"{n:02d}" + "a" * 62
 
 
-def test_a_second_staging_links_only_the_files_of_groups_that_changed(tmp_path):
+def test_a_second_staging_links_only_the_files_of_groups_that_changed(tmp_path, monkeypatch):
+    from pipeline.site import extras
+
     docs = tmp_path / "docs"
     package = Package(tmp_path)
-    package.group("seg-1", {"r1.txt": "one", "r2.txt": "two"}, {_sha(1): "o1"})
-    package.group("seg-2", {"r3.txt": "three"}, {_sha(3): "o3"})
+    package.group("seg-1", {"r1.txt": "one"}, {_sha(1): "o1"})
+    package.group("seg-2", {"r2.txt": "two", "r3.txt": "three"}, {_sha(3): "o3"})
     assert package.stage(docs) == {"removed": 0, "linked": 8}
     assert (docs / STAGED_RECORD).exists()
     # No record before: what changed is not known, only the state the folders are now in.
@@ -104,14 +107,24 @@ def test_a_second_staging_links_only_the_files_of_groups_that_changed(tmp_path):
     assert first.since == "" and first.now and first.names == frozenset()
     _check(docs, package)
 
-    # r3 changed (its segment has a new key), r4 is new, r2 is gone: only their files are
-    # touched; r1 (and its original) are left as they are, not even compared.
+    # r3 changed and r4 is new (their segment has a new key), r2 is gone with its old segment:
+    # only their files are touched; r1 (and its original) are left as they are, not even
+    # compared.
     later = Package(tmp_path)
     later.group("seg-1", {"r1.txt": "one"}, {_sha(1): "o1"})
     later.group("seg-3", {"r3.txt": "three, changed", "r4.txt": "four"}, {_sha(3): "o3"})
     r1 = docs / "downloads/texts/r1.txt"
     inode = r1.stat().st_ino
+    compared: list[str] = []
+
+    def sync_links(pairs, folders):
+        compared.extend(Path(dest).name for _, dest in pairs)
+        return fileio.sync_links(pairs, folders)
+
+    monkeypatch.setattr(extras, "sync_links", sync_links)
     assert later.stage(docs) == {"removed": 2, "linked": 5}
+    # (texts and Markdown here named alike)
+    assert sorted(compared) == [f"{_sha(3)}.txt", "r3.txt", "r3.txt", "r4.txt", "r4.txt"]
     files = _check(docs, later)
     assert files["texts/r3.txt"] == "three, changed" and "texts/r2.txt" not in files
     assert r1.stat().st_ino == inode

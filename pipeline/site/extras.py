@@ -48,7 +48,7 @@ def stage_downloads(
     ``LATE_DOWNLOADS`` too unless ``late`` is False). ``sources``: the data package's files of
     a report not yet in ``datasets_dir`` (placed at its swap), by their paths there; ``groups``:
     of those, the ones in a group named by what it holds (``carry.Links``: the same key, the
-    same files), that group's key. The folders of a file per report are brought up to date
+    same files), that group's key (``build.placed_files``). The folders of a file per report are brought up to date
     (``_sync_staged``), and what changed in them told (``Staged``)."""
     dl = docs_dir / "downloads"
     names = [
@@ -60,28 +60,32 @@ def stage_downloads(
     link_files([(f"{datasets_dir}/{name}", f"{dl}/{name}") for name in names])
     found = sources or {}
     keys = groups or {}
-    staged: dict[str, list[tuple[str, str, str | None]]] = {sub: [] for sub in STAGED}
-    per_report: dict[str, list[str]] = {"texts": [], "markdown": []}
-    for rel in found:
-        sub = rel.partition("/")[0]
-        if sub in per_report:
-            per_report[sub].append(rel)
-    for sub, rels in per_report.items():
+    staged: dict[str, Grouped] = {sub: {} for sub in STAGED}
+    for rel, src in found.items():
+        sub, _, name = rel.partition("/")
+        if sub == "texts" or sub == "markdown":
+            staged[sub].setdefault(keys.get(rel), []).append((name, src))
+    for sub in ("texts", "markdown"):
         if not found and (datasets_dir / sub).is_dir():
-            rels = [f"{sub}/{n}" for n in os.listdir(datasets_dir / sub)]
-        staged[sub] = [
-            (found.get(rel, f"{datasets_dir}/{rel}"), f"{dl}/{rel}", keys.get(rel))
-            for rel in sorted(rels)
-        ]
+            listed = os.listdir(datasets_dir / sub)
+            staged[sub] = {None: [(n, f"{datasets_dir}/{sub}/{n}") for n in listed]}
     for r in reports:
         # A saved web page is offered as .txt so that it is never served as live HTML.
         ext = original_suffix(r.archived.media_type)
         sha = r.archived.sha256
         rel = f"archive/{sha[:2]}/{sha}"
-        staged["originals"].append(
-            (found.get(rel, f"{datasets_dir}/{rel}"), f"{dl}/originals/{sha}.{ext}", keys.get(rel))
+        staged["originals"].setdefault(keys.get(rel), []).append(
+            (f"{sha}.{ext}", found.get(rel, f"{datasets_dir}/{rel}"))
         )
+    for grouped in staged.values():
+        for files in grouped.values():
+            files.sort()
     return _sync_staged(docs_dir, staged)
+
+
+Grouped = dict[str | None, list[tuple[str, str]]]
+"""A staged folder's files by the key of the group they come from (None: from no named group):
+(file name, source), in the order of their names."""
 
 
 STAGED_RECORD = ".staged-downloads.json"
@@ -102,27 +106,23 @@ class Staged:
     changes: dict[str, Changes]
 
 
-def _sync_staged(docs_dir: Path, staged: Mapping[str, list[tuple[str, str, str | None]]]) -> Staged:
-    """``sync_links`` for each folder of ``staged`` (``downloads/<sub>``: source, destination and
-    the key of the source's group or None), file by file only where the last staging's record
-    (``STAGED_RECORD``) does not tell. A destination the record shows linked from a group of
-    the same key, in a folder no one changed since (its inode and modification time those
-    recorded), is that group's file already: the trust ``carry.Links`` places the data
-    package's carried folders with. At 100,000 reports a one-report change then links a few
-    files instead of checking 300,000 (3.5-6.9 s). Any other destination (a new file, one of a
-    group that changed, one not from a group) is checked as ever. Each record names the state
-    it describes (a hash of it): the files that may differ from the last one's are told with
-    it (``Staged.changes``), for the site's copy of the folders to follow."""
+def _sync_staged(docs_dir: Path, staged: Mapping[str, Grouped]) -> Staged:
+    """``sync_links`` for each folder of ``staged`` (``downloads/<sub>``: its files by group),
+    file by file only where the last staging's record (``STAGED_RECORD``) does not tell. The
+    files of a group whose key and names the record shows, in a folder no one changed since
+    (its inode and modification time those recorded), are that group's files already: the
+    trust ``carry.Links`` places the data package's carried folders with. At 100,000 reports a
+    one-report change then links the files of a few groups instead of checking 300,000 (3.5-6.9
+    s). Any other file (of a group that changed, or of none) is checked as ever. Each record
+    names the state it describes (a hash of it and of the last one's): the files that may
+    differ from the last state are told with it (``Staged.changes``), for the site's copy of
+    the folders to follow."""
     dl = docs_dir / "downloads"
     record = docs_dir / STAGED_RECORD
     try:
         last = json.loads(record.read_text(encoding="utf-8"))
         since, described = str(last["state"]), last["record"]
-        folders = dict(described["folders"])
-        keys = {
-            sub: {name: key for key, names in by_key.items() for name in names}
-            for sub, by_key in described["keys"].items()
-        }
+        folders, keys = dict(described["folders"]), dict(described["keys"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         folders, keys, since = {}, {}, ""
     record.unlink(missing_ok=True)  # no record survives a staging cut short
@@ -130,24 +130,21 @@ def _sync_staged(docs_dir: Path, staged: Mapping[str, list[tuple[str, str, str |
     now_folders: dict[str, list[int]] = {}
     now_keys: dict[str, dict[str, list[str]]] = {}
     changed: dict[str, frozenset[str]] = {}
-    for sub, triples in staged.items():
+    for sub, grouped in staged.items():
         folder = f"{dl}/{sub}"
         known = keys.get(sub) if folder_stamp(folder) == folders.get(sub) else None
         if isinstance(known, dict) and folders.get(sub) is not None:
-            counts, names = _sync_known(triples, folder, known)
+            counts, names = _sync_known(grouped, folder, known)
             changed[sub] = names
         else:
-            counts = sync_links([(src, dest) for src, dest, _ in triples], [folder])
+            pairs = [(src, f"{folder}/{n}") for files in grouped.values() for n, src in files]
+            counts = sync_links(pairs, [folder])
         removed += counts["removed"]
         linked += counts["linked"]
         stamp = folder_stamp(folder)
         if stamp is not None:
             now_folders[sub] = stamp
-        by_key: dict[str, list[str]] = {}
-        for _, dest, key in triples:
-            if key:
-                by_key.setdefault(key, []).append(dest.rpartition("/")[2])
-        now_keys[sub] = by_key
+        now_keys[sub] = {key: [n for n, _ in files] for key, files in grouped.items() if key}
     text = json.dumps({"folders": now_folders, "keys": now_keys}, sort_keys=True)
     now = hashlib.sha256(f"{since}\n{text}".encode()).hexdigest()
     tmp = record.with_name(record.name + ".tmp")
@@ -163,19 +160,19 @@ def _sync_staged(docs_dir: Path, staged: Mapping[str, list[tuple[str, str, str |
 
 
 def _sync_known(
-    triples: list[tuple[str, str, str | None]], folder: str, known: Mapping[str, str]
+    grouped: Grouped, folder: str, known: Mapping[str, list[str]]
 ) -> tuple[dict[str, int], frozenset[str]]:
-    """``sync_links`` into ``folder``, as the last staging left it, whose files from a group are
-    ``known`` (file name: the group's key). Returns the files removed and linked, and the names
-    of those that may have changed (every one checked or removed)."""
+    """``sync_links`` into ``folder``, as the last staging left it, whose files from each named
+    group are ``known`` (the group's key: its files' names). Returns the files removed and
+    linked, and the names of those that may have changed (every one checked or removed)."""
     present = set(os.listdir(folder))  # files only: a folder made in it changed its stamp
-    wanted = set()
+    wanted: set[str] = set()
     check = []
-    for src, dest, key in triples:
-        name = dest.rpartition("/")[2]
-        wanted.add(name)
-        if key is None or name not in present or known.get(name) != key:
-            check.append((src, dest))
+    for key, files in grouped.items():
+        names = [n for n, _ in files]
+        wanted.update(names)
+        if key is None or known.get(key) != names:
+            check += [(src, f"{folder}/{n}") for n, src in files]
     gone = sorted(present - wanted)
     for name in gone:
         os.unlink(f"{folder}/{name}")
