@@ -52,7 +52,7 @@ from pipeline.site import (
     stage_late_downloads,
 )
 from pipeline.site.carry import Links
-from pipeline.site.shards import prune
+from pipeline.site.shards import Vouched, prune
 from pipeline.store import Reports, cache_key, for_task, light_reports, lighten, whole_report
 
 SIDECAR_SUFFIX = ".meta.yml"
@@ -1161,6 +1161,8 @@ def _build_locked(
             salt = environment_fingerprint(
                 codehash.fingerprint(codehash.PAGES), LIBRARIES + SITE_LIBRARIES
             )
+            # The keys' file the page writer reads (and removes): it vouches for the pages kept.
+            keys_before = _stamp_or_none(docs_dir / pages.KEYS_FILE)
             writer = pages.PageWriter(
                 docs_dir,
                 result.reports,
@@ -1256,6 +1258,13 @@ def _build_locked(
                 f"{result.timings['pages_downloads']:.1f}s)"
             )
 
+            keys = writer.site.keys
+            previous = writer.site.previous
+            vouched = Vouched(
+                keys_before,
+                _stamp_or_none(docs_dir / pages.KEYS_FILE),
+                frozenset(rel for rel, key in keys.items() if previous.get(rel) == key),
+            )
             if new_site.exists():
                 shutil.rmtree(new_site)
             result.site = build_site(
@@ -1266,6 +1275,7 @@ def _build_locked(
                 progress,
                 hub_pages=(write_datasets_page, ("datasets.md",)),
                 changes=staging.changes,
+                vouched=vouched,
             )
             result.timings.update(result.site.timings)
             publish_json(
@@ -1299,6 +1309,14 @@ def _build_locked(
         f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
     )
     return result
+
+
+def _stamp_or_none(path: Path) -> list[int] | None:
+    """``fileio.stamp`` of ``path``, or None when there is no such file."""
+    try:
+        return stamp(os.stat(path))
+    except FileNotFoundError:
+        return None
 
 
 def placed_files(links: Links | None) -> tuple[dict[str, str], dict[str, str]]:

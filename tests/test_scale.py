@@ -392,7 +392,7 @@ def _first_cached_build(corpus: Path, tmp_path: Path):
 def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
     corpus, tmp_path, small_shards, monkeypatch
 ):
-    from pipeline.site import carry
+    from pipeline.site import carry, shards
     from pipeline.site.shards import shard_count, shard_of
 
     src, cache, first = _first_cached_build(corpus, tmp_path)
@@ -416,10 +416,21 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
         return fileio.sync_links(pairs, folders)
 
     monkeypatch.setattr(carry, "sync_links", sync_links)
+    trusted: list[bool] = []  # per page planned: taken as recorded (the page keys vouch)
+
+    def facts(docs_dir, rel, known, seen, trust=False):
+        trusted.append(trust)
+        return real_facts(docs_dir, rel, known, seen, trust)
+
+    real_facts = shards._facts
+    monkeypatch.setattr(shards, "_facts", facts)
     second = build_into(src, tmp_path, with_site=True, workers=2, cache=cache)
     # The staged downloads changed in known files since the last site was made from them: it
     # follows those alone (the report CSVs, written by the pages, are compared file by file).
     assert checked == ["reports"]
+    # Planning took the pages the writer kept as it last read them: only those written again
+    # (the report's, its neighbours', the hub's) were looked at.
+    assert len(trusted) > 100 and 0 < trusted.count(False) < len(trusted) / 4
     # Issuer pages are written again only when what they show changed (the others are kept as
     # the last build wrote them, by key, as report pages are).
     rewritten = {
@@ -577,6 +588,38 @@ def test_planning_reads_again_only_the_pages_written_since(tmp_path):
     again = {j.pages: j.key for j in plan(docs, cache)[0]}
     changed = [pages for pages, key in again.items() if first.get(pages) != key]
     assert changed == [next(p for p in again if "reports/r07.md" in p)]
+
+
+def test_planning_takes_the_facts_of_pages_the_page_keys_vouch_for_as_recorded(tmp_path):
+    """Pages the page writer kept under their keys are taken as the files planning last read,
+    without a look at them, but only when the facts were recorded under the very keys' file
+    that vouches for them (``Vouched``), and were written whole."""
+    from pipeline.site.shards import VOUCHER, Vouched, plan
+
+    docs = _report_docs(tmp_path, 40, "# 首页\n")
+    cache = tmp_path / "cache" / "pages"
+    pages = frozenset(f"reports/r{i:02d}.md" for i in range(40))
+
+    def keys(vouched: Vouched | None = None, **kw) -> dict:
+        return {j.pages: j.key for j in plan(docs, cache, vouched=vouched, **kw)[0]}
+
+    first = keys(Vouched(None, [1, 1, 1], frozenset()))
+    assert json.loads(cache.with_name(VOUCHER).read_text())["keys"] == [1, 1, 1]
+    # A page changed behind the writer's back (it says it kept it): taken as recorded.
+    page = docs / "reports" / "r07.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("正文", "全文"), encoding="utf-8")
+    assert keys(Vouched([1, 1, 1], [2, 2, 2], pages)) == first
+    # Vouched for by another keys' file than the one the facts were recorded under (a build
+    # stopped after its pages were written, before they were planned): every page looked at.
+    assert keys(Vouched([1, 1, 1], [3, 3, 3], pages)) != first
+    changed = keys(Vouched([3, 3, 3], [4, 4, 4], pages))
+    # Facts left to the late plan of a build (pages to come) that never ran it: no voucher.
+    other = docs / "reports" / "r08.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
+    keys(Vouched([4, 4, 4], [5, 5, 5], pages - {"reports/r08.md"}), coming=("x.md",), memo={})
+    assert not cache.with_name(VOUCHER).exists()
+    page.write_text(page.read_text(encoding="utf-8").replace("全文", "原文"), encoding="utf-8")
+    assert keys(Vouched([5, 5, 5], [6, 6, 6], pages)) not in (first, changed)
 
 
 def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp_path, monkeypatch):

@@ -45,6 +45,7 @@ from pipeline.site.search_index import (
 from pipeline.site.shards import (
     KEPT_PAGES,
     Job,
+    Vouched,
     assemble,
     batch_job,
     build_job,
@@ -166,6 +167,7 @@ def build_site(
     progress: Callable[[str], None] | None = None,
     hub_pages: tuple[Callable[[], None], tuple[str, ...]] | None = None,
     changes: Mapping[str, Changes] | None = None,
+    vouched: Vouched | None = None,
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
     character map and search index. With a ``cache_dir``, the files of the carried folders
@@ -180,7 +182,8 @@ def build_site(
     then built alone (the build finishes ``reports.db`` meanwhile, which the datasets page
     describes; a change of one report had the hub wait 2-4 s for it). ``changes``: what changed
     in the docs folder's downloads of a file per report since their last staging
-    (``Staged.changes``), which the site's copies then follow file by file."""
+    (``Staged.changes``), which the site's copies then follow file by file. ``vouched``: the
+    pages kept as the last build wrote them, whose facts planning takes as recorded."""
     executor = executor or LocalExecutor(1)
     out = SiteBuild()
     timings = out.timings
@@ -192,7 +195,9 @@ def build_site(
         t0 = time.perf_counter()
         write_hub_pages, coming = hub_pages or (None, ())
         planned: dict[str, Any] = {}  # what the late plan takes from the full one
-        jobs, dealt = plan(docs_dir, cache_dir / "pages", coming=coming, memo=planned)
+        jobs, dealt = plan(
+            docs_dir, cache_dir / "pages", coming=coming, memo=planned, vouched=vouched
+        )
         timings["mkdocs_plan"] = time.perf_counter() - t0
         shards, outs = jobs[1:], [j.out for j in jobs[1:]]
         parts = part_count(dealt)
