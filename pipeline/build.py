@@ -51,7 +51,7 @@ from pipeline.site import (
     stage_downloads,
     stage_late_downloads,
 )
-from pipeline.site.carry import Links
+from pipeline.site.carry import Changes, Links
 from pipeline.site.shards import Vouched, prune
 from pipeline.store import Reports, cache_key, for_task, light_reports, lighten, whole_report
 
@@ -1260,11 +1260,16 @@ def _build_locked(
 
             keys = writer.site.keys
             previous = writer.site.previous
+            keys_after = _stamp_or_none(docs_dir / pages.KEYS_FILE)
             vouched = Vouched(
                 keys_before,
-                _stamp_or_none(docs_dir / pages.KEYS_FILE),
+                keys_after,
                 frozenset(rel for rel, key in keys.items() if previous.get(rel) == key),
             )
+            changes = {
+                **staging.changes,
+                **report_csv_changes(docs_dir, site_dir, writer.site, keys_before, keys_after),
+            }
             if new_site.exists():
                 shutil.rmtree(new_site)
             result.site = build_site(
@@ -1274,7 +1279,7 @@ def _build_locked(
                 executor,
                 progress,
                 hub_pages=(write_datasets_page, ("datasets.md",)),
-                changes=staging.changes,
+                changes=changes,
                 vouched=vouched,
             )
             result.timings.update(result.site.timings)
@@ -1309,6 +1314,43 @@ def _build_locked(
         f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
     )
     return result
+
+
+REPORT_CSVS = "downloads/reports"
+"""The page writer's folder of report CSVs (one of ``carry.SYNCED``)."""
+
+
+def report_csv_changes(
+    docs_dir: Path,
+    site_dir: Path,
+    site: pages.Site,
+    before: list[int] | None,
+    after: list[int] | None,
+) -> dict[str, Changes]:
+    """What the page writer changed in the report CSVs' folder since the state the keys' file
+    it read describes (``before``; the state it leaves, ``after``: the stamps of the two keys'
+    files; without a keys' file before, what changed is not known): the CSVs it wrote (their key
+    new or changed), and the names the live site's copy and the docs folder do not share (gone,
+    or new). ``Links.place`` uses it only when the last
+    site's copy was made from the state ``before`` and is untouched since; a CSV the writer
+    kept under its key is the file the last build wrote, which the site links already."""
+    if after is None or not site.salt:
+        return {}
+    folder, prefix = docs_dir / REPORT_CSVS, f"{REPORT_CSVS}/"
+    names = {
+        rel[len(prefix) :]
+        for rel, key in site.keys.items()
+        if rel.startswith(prefix) and site.previous.get(rel) != key
+    }
+    listed = []
+    for where in (folder, site_dir / REPORT_CSVS):
+        try:
+            listed.append(set(os.listdir(where)))
+        except FileNotFoundError:
+            listed.append(set())
+    names |= listed[0] ^ listed[1]
+    since, now = json.dumps(before) if before else "", json.dumps(after)
+    return {REPORT_CSVS: Changes(str(folder), since, now, frozenset(names))}
 
 
 def _stamp_or_none(path: Path) -> list[int] | None:
