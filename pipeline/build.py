@@ -1240,7 +1240,10 @@ def _build_locked(
             n = writer.finish()
             _settled()
             t = time.perf_counter()
-            placed, groups = placed_files(result.datasets_links)
+            package_links = result.datasets_links
+            placed, groups = (
+                (package_links.files(), package_links.keys()) if package_links else ({}, {})
+            )
             staging = stage_downloads(
                 light_reports(result.reports),
                 new_data,
@@ -1331,9 +1334,9 @@ def report_csv_changes(
     it read describes (``before``; the state it leaves, ``after``: the stamps of the two keys'
     files; without a keys' file before, what changed is not known): the CSVs it wrote (their key
     new or changed), and the names the live site's copy and the docs folder do not share (gone,
-    or new). ``Links.place`` uses it only when the last
-    site's copy was made from the state ``before`` and is untouched since; a CSV the writer
-    kept under its key is the file the last build wrote, which the site links already."""
+    or new). ``Links.place`` uses it only when the last site's copy was made from the state
+    ``before`` and is untouched since; a CSV the writer kept under its key is the file the last
+    build wrote, which the site links already."""
     if after is None or not site.salt:
         return {}
     folder, prefix = docs_dir / REPORT_CSVS, f"{REPORT_CSVS}/"
@@ -1359,22 +1362,6 @@ def _stamp_or_none(path: Path) -> list[int] | None:
         return stamp(os.stat(path))
     except FileNotFoundError:
         return None
-
-
-def placed_files(links: Links | None) -> tuple[dict[str, str], dict[str, str]]:
-    """The files the swap places into ``datasets/`` (``Links.files``: path there: source), and
-    of those in a group named by what it holds, that group's key (path: key)."""
-    if links is None:
-        return {}, {}
-    sources: dict[str, str] = {}
-    keys: dict[str, str] = {}
-    for key, make in links.groups.items():
-        named = not key.startswith("~")
-        for src, rel in make():
-            sources[rel] = src
-            if named:
-                keys[rel] = key
-    return sources, keys
 
 
 def _say_placed(progress: Progress, what: str, links: Links | None, seconds: float) -> None:

@@ -21,7 +21,7 @@ def _report(sha: str) -> SimpleNamespace:
 
 class Package:
     """A data package's per-report files in content-named cache folders (groups), as
-    ``build.placed_files`` gives them: path in datasets/: source, and path: group key."""
+    ``carry.Links.files`` and ``keys`` give them: path in datasets/: source, and path: group key."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

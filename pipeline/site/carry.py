@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.fileio import link_files, link_or_copy, sync_links
 
@@ -103,6 +104,7 @@ class Links:
         self.synced: dict[str, tuple[Callable[[], Pairs], Changes | None]] = {}
         self.placed: dict[str, int] = {}
         self._files: dict[str, str] | None = None
+        self._keys: dict[str, str] = {}
         """What ``place`` did: folders carried, files unlinked and linked."""
 
     def add(self, key: str | None, pairs: Callable[[], Pairs] | Pairs) -> None:
@@ -146,8 +148,20 @@ class Links:
         """Every file still to be placed: its path in the site and its source (listed once
         until a group is added)."""
         if self._files is None:
-            self._files = {rel: src for make in self.groups.values() for src, rel in make()}
+            self._files, self._keys = {}, {}
+            for key, make in self.groups.items():
+                named = not key.startswith("~")
+                for src, rel in make():
+                    self._files[rel] = src
+                    if named:
+                        self._keys[rel] = key
         return self._files
+
+    def keys(self) -> dict[str, str]:
+        """Of the files still to be placed, those of a group named by what it holds (not linked
+        again every build): its key, by the file's path (listed with ``files``)."""
+        self.files()
+        return self._keys
 
     def _link(self, pairs: Pairs, root: Path | None = None, replace: bool = False) -> None:
         root = root or self.site_dir
@@ -167,8 +181,11 @@ class Links:
         files unlinked and linked (also kept in ``placed``)."""
         if self.manifest is None:
             return self.placed
-        last = self._last(old)
-        last_states = self._last_synced(old)
+        record = self._record(old)
+        last = record.get("groups", {})
+        last = last if isinstance(last, dict) else {}
+        last_states = record.get("synced", {})
+        last_states = last_states if isinstance(last_states, dict) else {}
         # No record survives a swap cut short: the site it described is being changed.
         self.manifest.unlink(missing_ok=True)
         units = {k: {self.unit_of(rel) for rel in rels} for k, rels in last.items()}
@@ -238,30 +255,16 @@ class Links:
         }
         return self.placed
 
-    def _last_synced(self, old: Path | None) -> dict[str, list]:
-        """The state each synced folder of the last site was made from, and its stamp after
-        (``folder_stamp``), when the manifest describes ``old`` (else none)."""
+    def _record(self, old: Path | None) -> dict[str, Any]:
+        """The manifest's record (the last site's groups, and the state each synced folder was
+        made from with its stamp after), when it describes ``old`` (else an empty one)."""
         if old is None or self.manifest is None:
             return {}
         try:
             data = json.loads(self.manifest.read_text(encoding="utf-8"))
             if data["site"] != (old / ".fingerprint").read_text():
                 return {}
-            states = data.get("synced", {})
-            return states if isinstance(states, dict) else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
-
-    def _last(self, old: Path | None) -> dict[str, list[str]]:
-        """The last site's groups, when the manifest describes ``old`` (else none)."""
-        if old is None or self.manifest is None:
-            return {}
-        try:
-            data = json.loads(self.manifest.read_text(encoding="utf-8"))
-            if data["site"] != (old / ".fingerprint").read_text():
-                return {}
-            groups = data["groups"]
-            return groups if isinstance(groups, dict) else {}
+            return data if isinstance(data, dict) else {}
         except (OSError, ValueError, KeyError, TypeError):
             return {}
 

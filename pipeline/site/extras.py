@@ -47,9 +47,9 @@ def stage_downloads(
     """Put the files the pages offer for download under ``docs_dir/downloads`` (those of
     ``LATE_DOWNLOADS`` too unless ``late`` is False). ``sources``: the data package's files of
     a report not yet in ``datasets_dir`` (placed at its swap), by their paths there; ``groups``:
-    of those, the ones in a group named by what it holds (``carry.Links``: the same key, the
-    same files), that group's key (``build.placed_files``). The folders of a file per report are brought up to date
-    (``_sync_staged``), and what changed in them told (``Staged``)."""
+    of those, the ones in a group named by what it holds (the same key, the same files), that
+    group's key (``carry.Links.files`` and ``keys``). The folders of a file per report are
+    brought up to date (``_sync_staged``), and what changed in them told (``Staged``)."""
     dl = docs_dir / "downloads"
     names = [
         "datapackage.json",
