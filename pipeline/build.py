@@ -516,6 +516,7 @@ def write_datasets(
     database: Standby | None = None,
     early_zips: Early | None = None,
     listing: Listing | None = None,
+    ready: Callable[[], None] = lambda: None,
 ) -> Pending | None:
     """The data package, cleaned texts, archive, SQLite database, JSON documents and build
     report into ``out_dir``. The per-report part is made a segment of reports at a time on
@@ -530,16 +531,9 @@ def write_datasets(
     ``reports.db``, or aborts it. Without, ``reports.db`` is whole on return. ``database`` is
     a database process started earlier (``database.Standby``) to write it, ``early_zips`` one
     to write the zips in (``executor.Early``); ``listing`` the source folder as the build found
-    it (``list_sources``)."""
-    if result.cross is None:
-        cross_stage(result, progress=lambda _: None)
-    cross = result.cross
-    assert cross is not None
-    cross_rows = crossreport.rows(cross)
-    issuer_rows = {row["issuer_id"]: row for row in cross_rows["issuers"]}
-    reuse_rows: dict[str, list[dict[str, Any]]] = {}
-    for row in cross_rows["reuse"]:
-        reuse_rows.setdefault(row["report_id"], []).append(row)
+    it (``list_sources``); ``ready`` what the package waits for before it reads what the
+    cross-report stage found (``cross_end``, the copied text measured beside): the archive,
+    made from the reports alone, is written first."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in segments.FILE_FOLDERS:
         (out_dir / sub).mkdir(exist_ok=True)
@@ -551,6 +545,22 @@ def write_datasets(
     links = Links(out_dir, root / DATASET_LINKS if cache_dir is not None else None, dataset_unit)
     result.datasets_links = links
     light = light_reports(result.reports)
+    t = time.perf_counter()
+    archived = _Later()  # given to links after the segments', as they always were
+    archive_rows = write_archive(
+        light, sources, out_dir, root / ARCHIVE_DIR, hashes, archived, listing=listing
+    )
+    archive_seconds = time.perf_counter() - t
+    ready()
+    if result.cross is None:
+        cross_stage(result, progress=lambda _: None)
+    cross = result.cross
+    assert cross is not None
+    cross_rows = crossreport.rows(cross)
+    issuer_rows = {row["issuer_id"]: row for row in cross_rows["issuers"]}
+    reuse_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in cross_rows["reuse"]:
+        reuse_rows.setdefault(row["report_id"], []).append(row)
     zip_cache = zipped.MemberCache(root / ZIP_MEMBERS if cache_dir is not None else None)
 
     def inputs(r: Report) -> segments.Inputs:
@@ -630,11 +640,9 @@ def write_datasets(
         finally:
             results.close()
         t = time.perf_counter()
-        rows = write_archive(
-            light, sources, out_dir, root / ARCHIVE_DIR, hashes, links, listing=listing
-        )
-        db.add("archive", writer.add_archive(rows))
-        parts["package_archive"] = time.perf_counter() - t
+        archived.give(links)
+        db.add("archive", writer.add_archive(archive_rows))
+        parts["package_archive"] = time.perf_counter() - t + archive_seconds
         t = time.perf_counter()
         for name in ("issuers", "reuse", "series"):
             db.add(name, writer.add_rows(name, cross_rows[name]))
@@ -676,6 +684,20 @@ def write_datasets(
         if cache_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     return None if db.done else pending
+
+
+class _Later:
+    """Groups of files for ``Links.add``, kept to be given later, in the order they came."""
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[str | None, Any]] = []
+
+    def add(self, key: str | None, pairs: Any) -> None:
+        self.groups.append((key, pairs))
+
+    def give(self, links: Links) -> None:
+        for key, pairs in self.groups:
+            links.add(key, pairs)
 
 
 def _database_timings(result: BuildResult, db: DatabaseWriter) -> str:
@@ -750,7 +772,7 @@ def write_archive(
     out_dir: Path,
     store: Path,
     hashes: Path | None = None,
-    links: Links | None = None,
+    links: Links | _Later | None = None,
     listing: Listing | None = None,
 ) -> list[dict[str, Any]]:
     """Archive every source's bytes, published or not (nothing brought is ever lost), into
@@ -1144,6 +1166,7 @@ def _build_locked(
     early_copied = Early("copied text") if with_site else None
     new_data = datasets_dir.with_name(datasets_dir.name + ".new")
     writer: pages.PageWriter | None = None
+    early_pages: pages.WrittenBeside | None = None
     copied: CopiedText = None
     try:
         result = run_stages(
@@ -1173,11 +1196,18 @@ def _build_locked(
                 executor=executor,
                 timings=result.timings,
             )
-            writer.write(k for k in pages.PAGE_KINDS if not k.copied_text)
+            # Written beside the copied text and the data package, in a process of their own.
+            early_pages = writer.write_beside(k for k in pages.PAGE_KINDS if not k.copied_text)
             result.timings["pages_early"] = time.perf_counter() - t0
-        cross_end(result, copied, progress)
-        copied = None
-        _settled()
+
+        def copied_in() -> None:
+            """The copied text put in, once the archive is written."""
+            nonlocal copied
+            t = time.perf_counter()
+            cross_end(result, copied, progress)
+            copied = None
+            _settled()
+            result.timings["package_wait"] = time.perf_counter() - t
 
         t0 = time.perf_counter()
         if new_data.exists():
@@ -1197,7 +1227,12 @@ def _build_locked(
             database=standby,
             early_zips=early_zips,
             listing=listing,
+            ready=copied_in,
         )
+    except BaseException:
+        if early_pages is not None:
+            early_pages.cancel()
+        raise
     finally:
         if isinstance(copied, Beside):
             copied.cancel()  # the build stopped while it was measured
@@ -1207,7 +1242,7 @@ def _build_locked(
         if early_copied is not None:
             early_copied.stop()
     _settled()
-    result.timings["package"] = time.perf_counter() - t0
+    result.timings["package"] = time.perf_counter() - t0 - result.timings.get("package_wait", 0)
     progress(
         f"[package]  datapackage.json + CSV + Parquet, {len(result.reports)} texts in "
         f"{result.timings['package']:.1f}s"
@@ -1234,8 +1269,10 @@ def _build_locked(
     new_site = site_dir.with_name(site_dir.name + ".new")
     try:
         if with_site:
-            assert writer is not None
+            assert writer is not None and early_pages is not None
             t0 = time.perf_counter()
+            early_pages.join()
+            result.timings["pages_early_wait"] = time.perf_counter() - t0
             writer.write((k for k in pages.PAGE_KINDS if k.copied_text), defer_datasets=True)
             n = writer.finish()
             _settled()
@@ -1257,8 +1294,9 @@ def _build_locked(
             result.timings["pages"] = time.perf_counter() - t0 + early
             progress(
                 f"[pages]    {n} pages written to {docs_dir.name}/ in {result.timings['pages']:.1f}s "
-                f"({early:.1f}s of them while the copied text was measured; downloads staged in "
-                f"{result.timings['pages_downloads']:.1f}s)"
+                f"(and {result.timings.get('pages_beside', 0):.1f}s beside the copied text and "
+                f"the data package, {result.timings['pages_early_wait']:.1f}s waited for; "
+                f"downloads staged in {result.timings['pages_downloads']:.1f}s)"
             )
 
             keys = writer.site.keys
@@ -1292,6 +1330,8 @@ def _build_locked(
             if result.cross is not None:
                 issuer_names.publish(new_site, result.cross.issuers)
     finally:
+        if early_pages is not None:
+            early_pages.cancel()  # nothing once joined
         if pending is not None:
             pending.abort()  # does nothing once closed: a build stopped before leaves no file
 

@@ -62,6 +62,17 @@ def frozen() -> Iterator[None]:
             gc.unfreeze()
 
 
+def can_fork() -> bool:
+    """Whether this process may fork one beside it (``Beside``, ``Early``): not a daemonic pool
+    worker, nor where processes are not started by forking."""
+    import multiprocessing
+
+    return (
+        multiprocessing.get_context().get_start_method() == "fork"
+        and not multiprocessing.current_process().daemon
+    )
+
+
 def name_process(name: str) -> None:
     """Give this process ``name`` where the system shows it (``ps``, ``top``; Linux keeps 15
     bytes), so that the build's processes can be told apart; nothing where it cannot."""
@@ -259,9 +270,9 @@ class Early:
         self.name = name
         self.proc: Any = None
         self.taken = False
-        ctx = multiprocessing.get_context()
-        if ctx.get_start_method() != "fork" or multiprocessing.current_process().daemon:
+        if not can_fork():
             return
+        ctx = multiprocessing.get_context()
         self.inbox = ctx.Queue()
         self.outbox = ctx.Queue()
         # Daemonic: ended with the build, should it stop without giving it a function.
@@ -296,12 +307,12 @@ class Beside:
             self.proc, self.outbox = early.proc, early.outbox
             early.inbox.put(fn)
             return
-        ctx = multiprocessing.get_context()
-        if ctx.get_start_method() != "fork" or multiprocessing.current_process().daemon:
+        if not can_fork():
             pool = ThreadPoolExecutor(1, thread_name_prefix=name)
             self.future = pool.submit(fn)
             pool.shutdown(wait=False)
             return
+        ctx = multiprocessing.get_context()
         self.outbox = ctx.Queue()
         with frozen():  # shared with the child until either writes (as the pool's workers)
             self.proc = ctx.Process(target=_beside, args=(fn, self.outbox, name), name=name)

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -720,3 +721,76 @@ def test_the_kinds_written_before_the_copied_text_is_measured_do_not_read_it(cro
         assert outputs(kind, pending) == outputs(kind, cross), kind.name
     with pytest.raises(RuntimeError, match="copied text read before it was measured"):
         outputs(reuse.KIND, pending)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_page_kinds_written_in_another_process_are_those_written_here(
+    crossyear_build, tmp_path, monkeypatch, fork
+):
+    """``PageWriter.write_beside``: the kinds written in a forked process (or here, where this
+    process may not fork) leave the same files, and the writer the same count, pages made and
+    keys, as when written here; the writer may write other kinds after the join."""
+    import pipeline.pages as pages_module
+    from pipeline.pages import PAGE_KINDS, PageWriter
+
+    result = crossyear_build["result"]
+    if not fork:
+        monkeypatch.setattr(pages_module, "can_fork", lambda: False)
+    early = [k for k in PAGE_KINDS if not k.copied_text]
+    late = [k for k in PAGE_KINDS if k.copied_text]
+    outcome = {}
+    for how in ("here", "beside"):
+        docs = tmp_path / how
+        writer = PageWriter(
+            docs, result.reports, result.problems, crossyear_build["datasets"], "s", result.cross
+        )
+        if how == "here":
+            writer.write(early)
+        else:
+            job = writer.write_beside(early)
+            assert (job.job is not None) == fork
+            job.join()
+            job.join()  # once taken in, nothing more
+        writer.write(late, defer_datasets=True)
+        n = writer.finish()
+        outcome[how] = (n, sorted(writer.made), dict(writer.site.keys), _files(docs))
+        assert "pages_browse" in writer.timings and ("pages_beside" in writer.timings) == (
+            how == "beside" and fork
+        )
+    assert outcome["beside"] == outcome["here"]
+    assert outcome["here"][0] > 20 and any(r.startswith("browse/") for r in outcome["here"][1])
+
+
+def test_a_page_kind_that_fails_in_another_process_fails_the_join(crossyear_build, tmp_path):
+    """What writing the kinds beside raised is raised where the build waits for them, naming
+    the process and the error; a writing cancelled is not waited for again."""
+    from pipeline.pages import PageWriter
+    from pipeline.pages.common import PageKind
+
+    def broken(site):
+        yield "broken.md", "x"
+        raise ValueError("no such page")
+
+    result = crossyear_build["result"]
+    writer = PageWriter(
+        tmp_path, result.reports, result.problems, crossyear_build["datasets"], "s", result.cross
+    )
+    job = writer.write_beside([PageKind("broken", ("broken.md",), broken, copied_text=False)])
+    with pytest.raises(RuntimeError, match="pages: ValueError: no such page"):
+        job.join()
+    assert writer.pages == 0 and not writer.made
+    slow = writer.write_beside(
+        [PageKind("slow", ("slow.md",), lambda site: iter(time.sleep(60) or ()), False)]
+    )
+    t = time.perf_counter()
+    slow.cancel()
+    slow.join()  # nothing: cancelled
+    assert time.perf_counter() - t < 30

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.crossreport import CrossReport
-from pipeline.executor import Executor
+from pipeline.executor import Beside, Executor, can_fork
 from pipeline.fileio import write_files
 from pipeline.pages import (
     browse,
@@ -215,6 +215,29 @@ class PageWriter:
             batch = []
             self.timings[f"pages_{kind.name.replace(' ', '_')}"] = time.perf_counter() - t
 
+    def write_beside(self, kinds: Iterable[PageKind]) -> WrittenBeside:
+        """``write(kinds)`` begun in a forked process (``executor.Beside``) while this one goes
+        on with other work; ``WrittenBeside.join`` waits for it and takes what it did into this
+        writer (the pages counted and made, their keys, its timings). Where this process may
+        not fork, the kinds are written here and now. The kinds must not use ``site.executor``
+        nor read what this process changes meanwhile, and nothing else is written before the
+        join. At 100,000 reports the browse, home and series pages are some 10 s of Python
+        over every report, which the data package, written meanwhile, leaves a core for."""
+        kinds = tuple(kinds)
+        if not can_fork():
+            self.write(kinds)
+            return WrittenBeside(self, None)
+
+        def run() -> tuple[int, set[str], dict[str, str], dict[str, float]]:
+            # In the fork: counted from nothing, with its own timings, all sent back.
+            t = time.perf_counter()
+            self.pages, self.made, self.site.keys, self.timings = 0, set(), {}, {}
+            self.write(kinds)
+            self.timings["pages_beside"] = time.perf_counter() - t
+            return self.pages, self.made, self.site.keys, self.timings
+
+        return WrittenBeside(self, Beside(run, "pages"))
+
     def finish(self) -> int:
         """Remove the files of the kept folders no kind made, keep this build's keys for the
         next; returns the number of pages written."""
@@ -233,6 +256,33 @@ class PageWriter:
             )
         self.timings["pages_prune"] = time.perf_counter() - t
         return self.pages
+
+
+class WrittenBeside:
+    """Page kinds being written in another process (``PageWriter.write_beside``)."""
+
+    def __init__(self, writer: PageWriter, job: Beside | None) -> None:
+        self.writer = writer
+        self.job = job
+
+    def join(self) -> None:
+        """Wait for the kinds to be written, and take what was done into the writer; raises
+        what writing them raised."""
+        job, self.job = self.job, None
+        if job is None:
+            return
+        pages, made, keys, timings = job.result()
+        w = self.writer
+        w.pages += pages
+        w.made |= made
+        w.site.keys.update(keys)
+        w.timings.update(timings)
+
+    def cancel(self) -> None:
+        """Stop the writing (a build stopped before the join); nothing once joined."""
+        job, self.job = self.job, None
+        if job is not None:
+            job.cancel()
 
 
 def files_among(folder: Path, rels: Iterable[str]) -> set[str]:
