@@ -509,7 +509,7 @@ def test_every_counted_sentence_has_its_id_in_the_markdown(built):
 def test_a_failing_cross_report_stage_leaves_the_reports_published(tmp_path, monkeypatch):
     import pipeline.crossreport
 
-    def broken(reports):
+    def broken(reports, found=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pipeline.crossreport, "begin", broken)
@@ -518,6 +518,26 @@ def test_a_failing_cross_report_stage_leaves_the_reports_published(tmp_path, mon
     assert any(p.stage == "crossreport" and "boom" in p.message for p in result.problems)
     rows = _csv_rows(tmp_path / "datasets" / "reports.csv")
     assert len(rows) == 5 and all(r["issuer_id"] == "" for r in rows)
+
+
+def test_a_stage_that_fails_after_the_copied_text_was_begun_publishes_none_of_it(
+    tmp_path, monkeypatch
+):
+    """The copied text is begun beside as soon as the issuers are found; when the stage then
+    fails (here its series), the measure begun is dropped with the rest of the stage: no report
+    is said to copy from a body the published data does not have."""
+    import pipeline.crossreport
+
+    def broken(reports):
+        raise RuntimeError("no series")
+
+    monkeypatch.setattr(pipeline.crossreport, "build_series", broken)
+    result = build_into(paths.SOURCE_DIR, tmp_path, with_site=True)
+    assert any(p.stage == "crossreport" and "no series" in p.message for p in result.problems)
+    assert result.cross is not None and not result.cross.issuers and not result.cross.reuse
+    rows = _csv_rows(tmp_path / "datasets" / "reports.csv")
+    assert len(rows) == 5 and all(r["issuer_id"] == "" for r in rows)
+    assert all(r["reuse_sentences"] == "0" for r in rows)
 
 
 def test_copied_text_that_fails_beside_the_pages_leaves_the_rest_of_the_stage(

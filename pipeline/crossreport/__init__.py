@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -89,15 +89,21 @@ def cross_report(reports: Sequence[Report]) -> CrossReport:
     return out
 
 
-def begin(reports: Sequence[Report]) -> CrossReport:
+def begin(
+    reports: Sequence[Report], found: Callable[[CrossReport], None] | None = None
+) -> CrossReport:
     """All of ``cross_report`` but the copied text: ``reuse`` and ``pairs`` are ``NOT_YET``
     until ``measure(Sentences.of(reports), out.issuer_of, out.previous)`` (which may run in
-    another process meanwhile) gives them."""
+    another process meanwhile) gives them. ``found`` is called with the stage's findings as
+    soon as what the measure reads (the issuers, each report's previous year) is in them, before
+    the year-over-year checks and the series: the measure may begin then."""
     out = CrossReport(reuse=NOT_YET, pairs=NOT_YET)  # type: ignore[arg-type]
     t0 = time.perf_counter()
     by_rid = {r.report_id: r for r in reports}
     out.issuers, out.issuer_of = match_issuers(reports)
     out.previous, out.following = _neighbours(out.issuers, by_rid)
+    if found is not None:
+        found(out)
     checks: dict[str, list[Check]] = defaultdict(list)
     for issuer in out.issuers:
         for rid, found in year_over_year(by_year(by_rid[x] for x in issuer.report_ids)).items():
