@@ -106,8 +106,8 @@ def begin(
         found(out)
     checks: dict[str, list[Check]] = defaultdict(list)
     for issuer in out.issuers:
-        for rid, found in year_over_year(by_year(by_rid[x] for x in issuer.report_ids)).items():
-            checks[rid].extend(found)
+        for rid, own in year_over_year(by_year(by_rid[x] for x in issuer.report_ids)).items():
+            checks[rid].extend(own)
     out.checks = dict(checks)
     out.timings["issuers"] = time.perf_counter() - t0
     t0 = time.perf_counter()
