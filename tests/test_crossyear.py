@@ -526,12 +526,12 @@ def test_a_stage_that_fails_after_the_copied_text_was_begun_publishes_none_of_it
     """The copied text is begun beside as soon as the issuers are found; when the stage then
     fails (here its series), the measure begun is dropped with the rest of the stage: no report
     is said to copy from a body the published data does not have."""
-    import pipeline.crossreport
+    import pipeline.crossreport.stage
 
     def broken(reports):
         raise RuntimeError("no series")
 
-    monkeypatch.setattr(pipeline.crossreport, "build_series", broken)
+    monkeypatch.setattr(pipeline.crossreport.stage, "build_series", broken)
     result = build_into(paths.SOURCE_DIR, tmp_path, with_site=True)
     assert any(p.stage == "crossreport" and "no series" in p.message for p in result.problems)
     assert result.cross is not None and not result.cross.issuers and not result.cross.reuse
