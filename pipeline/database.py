@@ -744,10 +744,11 @@ class FullText:
 
 class _Database:
     """The statements that write ``reports.db``, in the one order that gives the same bytes
-    every time: tables, then rows as they come (each segment's texts go to the store,
-    ``FullText``, at ``fulltext`` or, without one, beside ``path`` for this build only), then
-    (``close``) the texts and both full-text indexes copied from the store, the views and the
-    foreign-key check. Written to a temporary file beside ``path`` and renamed at the end."""
+    every time: tables; each segment's texts, to the store (``FullText``, at ``fulltext`` or,
+    without one, beside ``path`` for this build only: ``add_texts``); the texts and both
+    full-text indexes copied from the store (``copy_texts``); then the rows as they come (the
+    segments', then the others'); and at ``close`` the views and the foreign-key check. Written
+    to a temporary file beside ``path`` and renamed at the end."""
 
     def __init__(self, path: Path, fulltext: Path | None = None) -> None:
         _, self.schemas = package.schemas()
@@ -782,6 +783,9 @@ class _Database:
         their segments are made)."""
         self.timings: dict[str, float] = {"database_texts": 0.0}
         """Seconds spent on the texts as segments came, merging and copying (``summary``)."""
+        self.copied = False
+        """Whether the texts and their indexes are in (``copy_texts``): once, after the last
+        segment's texts and before any segment's rows."""
         con.execute("BEGIN")
 
     def _checked_here(self, name: str) -> bool:
@@ -792,10 +796,44 @@ class _Database:
     def add(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         _insert(self.con, name, self.schemas[name], rows)
 
+    def add_texts(self, path: str) -> None:
+        """A segment's texts, the next in order, into the store (``FullText.add``): from the
+        ``base.db`` beside the segment's database at ``path`` (``write_segment``)."""
+        if self.copied:
+            raise ValueError(f"{path}: texts added after the texts were copied")
+        con = self.con
+        t = time.perf_counter()
+        con.execute("COMMIT")
+        con.execute("ATTACH DATABASE ? AS base", (str(Path(path).with_name(BASE_DATABASE)),))
+        con.execute("BEGIN")
+        self.fulltext.add("base")
+        con.execute("COMMIT")
+        con.execute("DETACH DATABASE base")
+        con.execute("BEGIN")
+        self.timings["database_texts"] += time.perf_counter() - t
+
+    def copy_texts(self) -> None:
+        """Once every segment's texts are in the store: its changed indexes merged, and the texts
+        and both indexes copied into ``reports.db`` (``FullText.copy_into_main``), before the
+        segments' rows, so that the copy (at 100,000 reports some 20 s) does not wait for the
+        package to be put together."""
+        if self.copied:
+            return
+        self.copied = True
+        con = self.con
+        con.execute("COMMIT")
+        t = time.perf_counter()
+        self.fulltext.finish()
+        self.timings["database_merge"] = time.perf_counter() - t
+        t = time.perf_counter()
+        con.execute("BEGIN")
+        self.fulltext.copy_into_main()
+        self.timings["database_copy"] = time.perf_counter() - t
+
     def add_segment(self, path: str) -> None:
-        """A segment's rows and texts, copied by SQLite itself: its ``reports`` rows from the
-        database at ``path``, its other rows and its texts from ``base.db`` beside it (both
-        written by ``write_segment``)."""
+        """A segment's rows, copied by SQLite itself: its ``reports`` rows from the database at
+        ``path``, its other rows from ``base.db`` beside it (both written by ``write_segment``;
+        its texts come by ``add_texts``)."""
         con = self.con
         con.execute("COMMIT")
         con.execute("ATTACH DATABASE ? AS segment", (path,))
@@ -807,32 +845,27 @@ class _Database:
             con.execute(
                 f"INSERT INTO main.{_quote(name)} ({cols}) SELECT {cols} FROM {source}.{_quote(name)}"
             )
-        t = time.perf_counter()
-        self.fulltext.add("base")
         con.execute("COMMIT")
-        self.timings["database_texts"] += time.perf_counter() - t
         con.execute("DETACH DATABASE segment")
         con.execute("DETACH DATABASE base")
         con.execute("BEGIN")
 
     def apply(self, call: tuple[Any, ...]) -> None:
-        """One ``DatabaseWriter`` call: ``("rows", name, rows)`` or ``("segment", path)``."""
+        """One ``DatabaseWriter`` call: ``("rows", name, rows)``, ``("texts", path)``,
+        ``("copy",)`` or ``("segment", path)``."""
         if call[0] == "rows":
             self.add(call[1], call[2])
+        elif call[0] == "texts":
+            self.add_texts(call[1])
+        elif call[0] == "copy":
+            self.copy_texts()
         else:
             self.add_segment(call[1])
 
     def close(self) -> None:
         con = self.con
         try:
-            con.execute("COMMIT")
-            t = time.perf_counter()
-            self.fulltext.finish()
-            self.timings["database_merge"] = time.perf_counter() - t
-            t = time.perf_counter()
-            con.execute("BEGIN")
-            self.fulltext.copy_into_main()
-            self.timings["database_copy"] = time.perf_counter() - t
+            self.copy_texts()  # when no call asked for it (a database of no segment)
             for name, sql in VIEWS.items():
                 con.execute(f"CREATE VIEW {_quote(name)} AS {sql.strip()}")
             problems = [
@@ -865,14 +898,15 @@ class _Database:
         }
 
 
-INBOX = 1 << 16
+INBOX = 1 << 17
 """Batches of calls the database process may have waiting. Most are one segment's file name
-(a few bytes), so the build never waits for the database while it has other work: it goes on
-to the archive, the zips and the pages while the database copies and indexes. The bound is
-above the segments of 4 million reports (64 a segment): at 100,000 reports (1,654 segments, ~63 ms each in the
-database) a bound of 512 had a one-report rebuild put the package together at the database's
-pace, 75.8 s where the same work alone takes 17 s (and a bound of 8 had a 10,000 one waiting
-some 20 s). Batches of rows are 200 calls at most, and come only at the end."""
+(a few bytes; two calls a segment: its texts, its rows), so the build never waits for the
+database while it has other work: it goes on to the archive, the zips and the pages while the
+database copies and indexes. The bound is above the calls of 4 million reports (64 a segment):
+at 100,000 reports (1,654 segments, ~63 ms each in the database) a bound of 512 had a one-report
+rebuild put the package together at the database's pace, 75.8 s where the same work alone takes
+17 s (and a bound of 8 had a 10,000 one waiting some 20 s). Batches of rows are 200 calls at
+most, and come only at the end."""
 
 _FAILURES = (sqlite3.Error, ValueError, TypeError, OSError)
 """What a bad row or a full disk raises in the database process (anything else ends it, which
@@ -1018,13 +1052,27 @@ class DatabaseWriter:
         if rows:
             self._queue(("rows", name, list(rows)))
 
-    def add_segment(self, path: Path) -> None:
-        """A segment's rows and texts, from its database (``write_segment``); the file must
-        stay until ``close`` returns."""
-        self._queue(("segment", str(path)))
-        if self.local is None:  # sent at once: the database process copies it meanwhile
+    def _now(self, call: tuple[Any, ...]) -> None:
+        """``call`` sent at once: the database process works on it meanwhile."""
+        self._queue(call)
+        if self.local is None:
             self._send(self.batch)
             self.batch = []
+
+    def add_texts(self, path: Path) -> None:
+        """A segment's texts, from its database (``write_segment``): every segment's, in order,
+        before ``copy_texts``. The file must stay until ``close`` returns."""
+        self._now(("texts", str(path)))
+
+    def copy_texts(self) -> None:
+        """The texts are all given: the database process copies them and their indexes into
+        the file while the rows still come (``_Database.copy_texts``)."""
+        self._now(("copy",))
+
+    def add_segment(self, path: Path) -> None:
+        """A segment's rows, from its database (``write_segment``), after ``copy_texts``; the
+        file must stay until ``close`` returns."""
+        self._now(("segment", str(path)))
 
     def finish(self) -> None:
         """Send the last calls: the database process then makes the views, checks the foreign

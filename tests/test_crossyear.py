@@ -570,7 +570,7 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
     """The texts of the segments copied are added to both full-text indexes every
     ``INDEX_EVERY`` segments, each under its own row; those of the last, short run when the
     database is finished. (They are indexed in the store, ``FullText``, and copied into
-    ``reports.db`` at the end.)"""
+    ``reports.db`` once every segment's texts are in, ``copy_texts``.)"""
     from pipeline import database
 
     monkeypatch.setattr(database, "INDEX_EVERY", 3)
@@ -585,7 +585,7 @@ def test_texts_are_indexed_a_run_of_segments_at_a_time_and_none_is_left_out(tmp_
     db = database._Database(tmp_path / "reports.db")
     try:
         for n in range(len(words)):
-            db.add_segment(str(tmp_path / f"s{n}" / "segment.db"))
+            db.add_texts(str(tmp_path / f"s{n}" / "segment.db"))
 
         def found(word: str) -> tuple[set[str], set[str]]:
             trigram = (

@@ -27,7 +27,8 @@ def _report_row(rid: str) -> dict:
 
 def _segments(root: Path, texts: list[list[tuple[str, str]]]) -> list[str]:
     """One segment per list of (report id, text), written as the package writes them
-    (``database.write_segment``); returns the paths ``_Database.add_segment`` takes."""
+    (``database.write_segment``); returns the paths ``_Database.add_texts`` and
+    ``add_segment`` take."""
     paths = []
     for n, segment in enumerate(texts):
         folder = root / f"s{n}"
@@ -66,13 +67,22 @@ def _corpus(changed: dict[str, str] | None = None, extra: int = 0, at: int = 0) 
     return out
 
 
+def fill(db: database._Database, paths: list[str]) -> None:
+    """The segments at ``paths`` into ``db`` as the build gives them: every segment's texts,
+    their copy, then every segment's rows."""
+    for path in paths:
+        db.add_texts(path)
+    db.copy_texts()
+    for path in paths:
+        db.add_segment(path)
+
+
 def _build(root: Path, corpus: list[list], store: Path | None) -> tuple[Path, database._Database]:
     """``reports.db`` of ``corpus`` under ``root`` (its segments beside it), with the store
     ``store`` (None: one of its own, removed at the end)."""
     root.mkdir(parents=True)
     db = database._Database(root / "reports.db", store)
-    for path in _segments(root / "segments", corpus):
-        db.add_segment(path)
+    fill(db, _segments(root / "segments", corpus))
     db.close()
     return root / "reports.db", db
 
@@ -241,3 +251,18 @@ def test_structure_records_are_read_and_written_as_fts5_does(tmp_path):
         database.index_segments(b"\x00\x00\x00\x01\xff\x00\x00\x01\x01\x01\x00")
     with pytest.raises(ValueError, match="cut short"):
         database.index_segments(structure()[:-1])
+
+
+def test_no_text_comes_after_the_texts_were_copied(tmp_path):
+    """The texts and their indexes are copied into ``reports.db`` once, before the segments'
+    rows: a segment's texts given after that would be left out of the file, so they are refused,
+    naming the segment."""
+    paths = _segments(tmp_path / "segments", [[("r1", "报告一")], [("r2", "报告二")]])
+    db = database._Database(tmp_path / "reports.db")
+    try:
+        db.add_texts(paths[0])
+        db.copy_texts()
+        with pytest.raises(ValueError, match=f"{paths[1]}: texts added after"):
+            db.add_texts(paths[1])
+    finally:
+        db.abort()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import database, package, segments
-from tests.test_fulltext import _report_row, _segments
+from tests.test_fulltext import _report_row, _segments, fill
 
 
 def test_a_row_that_refers_to_another_report_stops_its_segment(tmp_path):
@@ -46,8 +46,7 @@ def _closed_with(tmp_path: Path, reuse_of: str) -> None:
     tmp_path.mkdir()
     db = database._Database(tmp_path / "reports.db")
     try:
-        for path in _segments(tmp_path / "segments", [[("r1", "报告一"), ("r2", "报告二")]]):
-            db.add_segment(path)
+        fill(db, _segments(tmp_path / "segments", [[("r1", "报告一"), ("r2", "报告二")]]))
         _, schemas = package.schemas()
         row = {f.name: None for f in schemas["reuse"].fields}
         row.update(
