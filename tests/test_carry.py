@@ -179,11 +179,12 @@ def test_files_outside_the_carried_folders_are_refused():
     assert unit_of("reports/x/index.html") == "reports"
     assert unit_of("issuers/i/index.html") == "issuers"
     assert unit_of("pagefind/part-12/fragment/a") == "pagefind/part-12"
+    assert unit_of("browse/year/2020/index.html") == "browse"
     assert unit_of("reports") is None and unit_of("pagefind/parts.json") is None
-    assert unit_of("browse/index.html") is None
+    assert unit_of("datasets/index.html") is None and unit_of("index.html") is None
     links = Links(Path("/nonexistent"), None)
     with pytest.raises(ValueError, match="not in a carried folder"):
-        links.add("k", [("/x", "browse/index.html")])
+        links.add("k", [("/x", "datasets/index.html")])
 
 
 def test_sync_links_keeps_the_same_files_and_replaces_or_removes_the_others(tmp_path):

@@ -393,6 +393,7 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
     corpus, tmp_path, small_shards, monkeypatch
 ):
     from pipeline.site import carry, shards
+    from pipeline.site.mkdocs_run import page_html
     from pipeline.site.shards import shard_count, shard_of
 
     src, cache, first = _first_cached_build(corpus, tmp_path)
@@ -447,30 +448,31 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
     # So are the browse pages' lists: those not listing the report (nor counting it) are kept.
     browse_kept = [p for p in browse.rglob("*.md") if browse_docs.get(p) == p.stat().st_mtime_ns]
     assert len(browse_docs) / 2 < len(browse_kept) < len(browse_docs)
-    assert second.site.shards == first.site.shards
     after = _site_pages(tmp_path / "site")
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     # Pages that name the report changed with it (its issuer's, its neighbours', those whose
-    # most similar report it is): exactly their shards are rebuilt, and the hub.
-    pages = {
-        k.removesuffix("/index.html")
-        for k in changed
-        if k.startswith(("reports/", "issuers/")) and k.count("/") == 2 and k.endswith("index.html")
+    # most similar report it is, the browse pages listing or counting it): exactly their shards
+    # are rebuilt, and the hub.
+    docs = tmp_path / "docs"
+    sharded = {
+        page_html(rel): rel[: -len(".md")]
+        for rel in (p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+        if rel.split("/", 1)[0] in ("reports", "issuers", "browse")
+        and rel.split("/", 1)[1] != "index.md"
     }
+    gone = {  # pages of the last build only (a browse list one page shorter)
+        k: k.removesuffix("/index.html")
+        for k in changed - after.keys()
+        if k.startswith(("reports/", "issuers/", "browse/"))
+    }
+    pages = {{**gone, **sharded}[k] for k in changed if k in sharded or k in gone}
     assert any(k.startswith("reports/") for k in pages)
-    n = shard_count(
-        sum(
-            1
-            for d in ("reports", "issuers")
-            for p in (tmp_path / "docs" / d).glob("*.md")
-            if p.name != "index.md"
-        )
-    )
+    assert any(k.startswith("browse/") for k in pages)
+    n = shard_count(len(sharded))
     shards = {shard_of(k, n) for k in pages}
     assert second.site.shards_built == len(shards) + 1 < first.site.shards / 2
     # Of those builds, MkDocs made only the pages that changed: the others' HTML is kept, hub
     # pages' too (every page has its HTML kept, and a page made anew is a page that changed).
-    docs = tmp_path / "docs"
     md_pages = [p for p in docs.rglob("*.md") if p.relative_to(docs).parts[0] != "downloads"]
     kept_after = {p.name for p in kept_html.iterdir()}
     assert len(kept_after) == len(md_pages) and len(kept_before) > len(md_pages) - 3
@@ -479,7 +481,7 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
     assert len(made) > len(pages) and "index.html" in made  # the home page's counts changed
     # The changed pages of all those shards were made by one MkDocs run; the shards' own
     # builds only linked them (and the hub's were made by the hub's build).
-    shard_made = [k for k in made if k.startswith(("reports/", "issuers/")) and k.count("/") == 2]
+    shard_made = [k for k in made if k in sharded]
     assert second.site.batched == len(shard_made) > 1
     # Of the search index, only the part holding the changed report is made again: the other
     # pages that changed show it in links and copied-text notes, which Pagefind does not read.
@@ -491,9 +493,11 @@ def test_one_changed_report_rebuilds_its_shard_and_the_hub_only(
     # are one segment of the package).
     placed = second.site.links.placed
     carried_files = [
-        k for k in _tree(tmp_path / "site") if k.startswith(("reports/", "issuers/", "downloads/"))
+        k
+        for k in _tree(tmp_path / "site")
+        if k.startswith(("reports/", "issuers/", "browse/", "downloads/"))
     ]
-    assert placed["carried"] == 2 + 4 + 4 and 0 < placed["linked"] < len(carried_files) * 0.6
+    assert placed["carried"] == 3 + 4 + 4 and 0 < placed["linked"] < len(carried_files) * 0.6
     # So were the data package's folders of a file per report: of the archive, only the folder
     # (by the first two characters of the hash) of the changed source was linked again.
     data_placed = second.datasets_links.placed
@@ -696,7 +700,14 @@ def test_planning_tells_which_shards_changed_in_what_search_reads(tmp_path):
 
 
 def test_a_small_change_of_several_shards_is_one_batch_of_their_unkept_pages(tmp_path):
-    from pipeline.site.shards import BATCH_PAGES, Job, batch_job, needs_mkdocs
+    from pipeline.site.shards import (
+        BATCH_MOST,
+        BATCH_PAGES,
+        BATCH_SPREAD,
+        Job,
+        batch_job,
+        needs_mkdocs,
+    )
 
     kept = tmp_path / "page-html"
     kept.mkdir()
@@ -720,12 +731,69 @@ def test_a_small_change_of_several_shards_is_one_batch_of_their_unkept_pages(tmp
     (kept / "k3").write_text("kept")
     assert not needs_mkdocs(a) and not needs_mkdocs(b)
     assert batch_job([a, b], str(tmp_path / "batch")) is None
-    # One shard is its own build; a change of more pages than a batch takes is built by shards.
+    # One shard is its own build; a change of more pages than a batch takes is built by shards
+    # when each shard has many of them (its own MkDocs run is then worth its start).
     (kept / "k2").unlink()
     assert batch_job([a], str(tmp_path / "batch")) is None
-    many = [shard(f"s{i}", (f"reports/s{i}.md",), (f"new{i}",)) for i in range(BATCH_PAGES + 1)]
-    assert batch_job(many, str(tmp_path / "batch")) is None
-    assert len(batch_job(many[:-1], str(tmp_path / "batch")).pages) == BATCH_PAGES
+
+    def dense(n):
+        each = BATCH_SPREAD + 1
+        return [
+            shard(f"d{i}", tuple(f"browse/d{i}-{k}.md" for k in range(each)), (f"n{i}",) * each)
+            for i in range(n)
+        ]
+
+    over = -(-(BATCH_PAGES + 1) // (BATCH_SPREAD + 1))
+    assert batch_job(dense(over), str(tmp_path / "batch")) is None
+    assert len(batch_job(dense(2), str(tmp_path / "batch")).pages) == 2 * (BATCH_SPREAD + 1)
+
+    # Spread thin (a page or a few a shard: a report added changes browse pages of many
+    # shards), more pages are one batch, up to BATCH_MOST.
+    def thin(n):
+        return [shard(f"s{i}", (f"browse/s{i}.md",), (f"new{i}",)) for i in range(n)]
+
+    assert len(batch_job(thin(BATCH_PAGES + 1), str(tmp_path / "batch")).pages) == BATCH_PAGES + 1
+    assert len(batch_job(thin(BATCH_MOST), str(tmp_path / "batch")).pages) == BATCH_MOST
+    assert batch_job(thin(BATCH_MOST + 1), str(tmp_path / "batch")) is None
+
+
+def test_a_shard_built_again_takes_its_kept_report_pages_search_digests_from_the_record(
+    tmp_path,
+):
+    """A shard whose key changed but whose report pages are kept (a browse page of it changed)
+    only links them, and takes their ``search_digest`` from the record by page key instead of
+    reading them; the record holds what the shards built wrote, for the pages in use only."""
+    import json
+
+    from pipeline.site.digest import DIGESTS, search_digest
+    from pipeline.site.shards import SEARCH_DIGESTS, Job, build_job, record_digests
+
+    kept = tmp_path / "page-html"
+    kept.mkdir()
+    html = '<html lang="zh"><div data-pagefind-body>公开</div></html>'
+    (kept / "k1").write_text(html, encoding="utf-8")
+    cache = tmp_path / "pages"
+
+    def shard(name, digests=()):
+        pages = ("reports/r1.md",)
+        return Job(
+            name, "docs", pages, (), str(cache / name), True, False, ("k1",), str(kept), digests
+        )
+
+    def written(job):
+        build_job(job)
+        return json.loads((Path(job.out) / DIGESTS).read_text())
+
+    # Not known: read from the page. Known: taken as recorded (here a made-up one, to tell).
+    assert written(shard("a")) == {"reports/r1": search_digest(html)}
+    assert written(shard("b", ("d" * 64,))) == {"reports/r1": "d" * 64}
+    record = cache.with_name(SEARCH_DIGESTS)
+    record_digests(cache, [shard("a")], [shard("a")])
+    assert json.loads(record.read_text()) == {"k1": search_digest(html)}
+    # A page no longer in use leaves the record.
+    other = Job("c", "docs", ("reports/r2.md",), (), str(cache / "c"), True, False, ("k2",))
+    record_digests(cache, [], [other])
+    assert json.loads(record.read_text()) == {}
 
 
 def test_a_build_is_given_only_the_stubs_its_pages_made_anew_link_to(tmp_path):
@@ -806,7 +874,9 @@ def test_an_empty_corpus_builds_a_site_with_a_search_bundle(tmp_path):
     (tmp_path / "src").mkdir()
     copy_docs_assets(tmp_path / "docs")
     result = build_into(tmp_path / "src", tmp_path, with_site=True)
-    assert result.site.shards == 1  # the hub alone
+    # The hub and one shard: the browse pages of no report (by level, by type).
+    assert result.site.shards == 2
+    assert (tmp_path / "site" / "browse" / "levels" / "index.html").is_file()
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "pagefind" / "pagefind-ui.js").is_file()
     assert json.loads((tmp_path / "site" / "pagefind" / "parts.json").read_text()) == {

@@ -6,13 +6,13 @@ them all into every new output (about 160,000 links at 10,000 reports: the site'
 parts and downloads, the downloads staged in the docs folder, the data package's per-report
 files) took about 6 s of a one-report change, the 13,000 report and issuer folders the most,
 and ten times that at 100,000. Yet a small change alters a few of them. So the files of the
-*carried* folders (the site's ``reports/``, ``issuers/`` and each ``pagefind/part-<g>/``:
-``unit_of``; ``datasets/``'s ``archive/``, ``texts/``, ``markdown/``, ``json/``) are not linked
-while the new output is made: they are given to ``Links`` in groups, each named by where its
-files come from, which never change once written (a shard's output, an index part, a package
-segment, an archive folder). At the swap (``Links.place``), the last output's carried folders
-are moved into the new one with one rename each, and only the groups that differ from the last
-build's are unlinked or linked. The groups the last output holds are recorded beside its cache
+*carried* folders (the site's ``reports/``, ``issuers/``, ``browse/`` and each
+``pagefind/part-<g>/``: ``unit_of``; ``datasets/``'s ``archive/``, ``texts/``, ``markdown/``,
+``json/``) are not linked while the new output is made: they are given to ``Links`` in
+groups, each named by where its files come from, which never change once written (a shard's
+output, an index part, a package segment, an archive folder). At the swap (``Links.place``),
+the last output's carried folders are moved into the new one with one rename each, and only
+the groups that differ from the last build's are unlinked or linked. The groups the last output holds are recorded beside its cache
 (``MANIFEST``) with its fingerprint: an output that is not the one recorded (no record, another
 build's, a build stopped during the swap) has every group linked, as one built from nothing.
 The site's downloads of a file per report (``SYNCED``) are carried over from any last site and
@@ -32,8 +32,9 @@ from typing import Any
 
 from pipeline.fileio import link_files, link_or_copy, sync_links
 
-CARRIED = ("reports", "issuers")
-"""Top folders of the site carried whole; and every ``pagefind/part-<g>/``."""
+CARRIED = ("reports", "issuers", "browse")
+"""Top folders of the site carried whole (those of ``shards.SHARDED``); and every
+``pagefind/part-<g>/``."""
 
 SYNCED = ("originals", "texts", "markdown", "reports")
 """Folders of ``downloads/`` (a file per report) carried over and brought up to date file by

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -64,10 +65,12 @@ def search_digest(html: str) -> str:
     return h.hexdigest()
 
 
-def write_digests(site_dir: Path) -> None:
-    """Record the ``search_digest`` of every report page of a built shard."""
-    digests = {
-        p.parent.relative_to(site_dir).as_posix(): search_digest(p.read_text(encoding="utf-8"))
-        for p in sorted((site_dir / "reports").glob("*/index.html"))
-    }
+def write_digests(site_dir: Path, known: Mapping[str, str] | None = None) -> None:
+    """Record the ``search_digest`` of every report page of a built shard: from ``known`` (by
+    the page's folder, ``reports/<id>``) where given, else read from the page."""
+    known = known or {}
+    digests = {}
+    for p in sorted((site_dir / "reports").glob("*/index.html")):
+        rel = p.parent.relative_to(site_dir).as_posix()
+        digests[rel] = known.get(rel) or search_digest(p.read_text(encoding="utf-8"))
     (site_dir / DIGESTS).write_text(json.dumps(digests, sort_keys=True) + "\n")

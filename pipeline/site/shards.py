@@ -1,7 +1,8 @@
-"""The site in shards: report and issuer pages dealt by a hash of their path into many small MkDocs builds,
-each cached by the hash of its pages, the theme and the config; the hub pages (home, browse,
-datasets, search, build report) are one more build. A build makes only the shards whose key is
-not in the cache and then links every shard's output into the new site."""
+"""The site in shards: report, issuer and browse pages dealt by a hash of their path into many
+small MkDocs builds, each cached by the hash of its pages, the theme and the config; the hub
+pages (home, the three folders' first pages, datasets, search, build report) are one more build.
+A build makes only the shards whose key is not in the cache and then links every shard's output
+into the new site."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any
 from pipeline import codehash, fileio, paths
 from pipeline.fileio import files_under, link_files, link_or_copy
 from pipeline.site.carry import Links, unit_of
-from pipeline.site.digest import search_digest, write_digests
+from pipeline.site.digest import DIGESTS, search_digest, write_digests
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages, page_html
 
 SHARD_CODE = ("pipeline.site.shards",)
@@ -30,8 +31,11 @@ SHARD_PAGES = 64
 """Report pages per shard, about: a one-report change rebuilds one shard of this size."""
 
 REPORTS = "reports"
-SHARDED = (REPORTS, "issuers")
-"""Folders of one page per report or per issuer: dealt out between shards, not built by the hub."""
+SHARDED = (REPORTS, "issuers", "browse")
+"""Folders of one page per report or per issuer, and the browse pages (a list of reports each,
+by year, region and level: 1,413 at 100,000 reports, which the hub made again on every change,
+some 5 s of a one-report change, though a change alters a few of them): dealt out between
+shards, not built by the hub; each folder's ``index.md`` is the hub's."""
 
 
 def shard_count(n_pages: int) -> int:
@@ -85,6 +89,10 @@ class Job:
     ``kept``: a build whose key changed makes again only its pages not kept."""
     kept: str = ""
     """The folder the pages' HTML is kept in (``KEPT_PAGES``, beside the cached builds)."""
+    digests: tuple[str, ...] = ()
+    """Per page (or none at all): the ``search_digest`` of a report page's HTML as recorded
+    under its key (``SEARCH_DIGESTS``), empty when not known, which ``build_job`` then does
+    not read the page for."""
 
 
 def build_job(job: Job) -> str:
@@ -121,7 +129,9 @@ def build_job(job: Job) -> str:
                 if os.path.exists(made) and not os.path.exists(kept):
                     link_or_copy(made, kept)
         if job.pages_only:
-            write_digests(site)
+            site.mkdir(exist_ok=True)  # a shard with no page to make or link
+            known = zip(job.pages, job.digests or [""] * len(job.pages), strict=True)
+            write_digests(site, {rel[: -len(".md")]: d for rel, d in known if d})
         try:
             site.rename(out)
         except OSError:
@@ -160,18 +170,33 @@ BATCH_PAGES = 2 * SHARD_PAGES
 """At most this many changed pages of several shards are made by one MkDocs run
 (``batch_job``): a small change then starts MkDocs once, not once per shard it touches."""
 
+BATCH_SPREAD = 4
+"""More changed pages are made by one run too (up to ``BATCH_MOST``) when they are spread this
+thin or thinner, a shard's MkDocs run then making this many or fewer: a report added at 100,000
+reports changes some 130 browse pages (those of its year, region and level after it, each
+dealt to a shard of its own), which as 130 runs took some 0.3 s each, and as one 0.3 s and
+3-4 ms a page."""
+
+BATCH_MOST = 64 * SHARD_PAGES
+"""The most pages one batch makes (MkDocs holds a build's pages until it ends)."""
+
 
 def batch_job(jobs: Sequence[Job], out: str) -> Job | None:
     """The pages of the shards ``jobs`` whose HTML is not kept, as one job whose output goes to
     ``out`` (to be removed once built: its pages' HTML is kept under their keys, from where the
     shards' own builds then only link it). None when the shards are fewer than two, or have no
-    such page or more than ``BATCH_PAGES``. Every other page of those shards, and every page
-    they link to, is a stub: a page's HTML does not depend on which pages are built with it."""
+    such page, or more than ``BATCH_PAGES`` that are not spread thin (``BATCH_SPREAD``), or more
+    than ``BATCH_MOST``. Every other page of those shards, and every page they link to, is a
+    stub: a page's HTML does not depend on which pages are built with it."""
     todo: dict[str, str] = {}
+    touched = 0
     for job in jobs:
         keys = dict(zip(job.pages, job.page_keys, strict=True))
-        todo.update((rel, keys[rel]) for rel in unkept(job))
-    if len(jobs) < 2 or not todo or len(todo) > BATCH_PAGES:
+        pages = unkept(job)
+        touched += bool(pages)
+        todo.update((rel, keys[rel]) for rel in pages)
+    thin = len(todo) <= BATCH_SPREAD * touched
+    if len(jobs) < 2 or not todo or len(todo) > (BATCH_MOST if thin else BATCH_PAGES):
         return None
     pages = sorted(todo)
     stubs = {rel for job in jobs for rel in (*job.stubs, *job.pages)} - set(pages)
@@ -263,12 +288,15 @@ def plan(
         voucher.unlink(missing_ok=True)  # until the facts of this plan are written
         memo["vouched"] = vouched.now if vouched is not None else None
     seen: dict[str, list] = {}
+    if "digests" not in memo:
+        memo["digests"] = _read_json(cache_dir.with_name(SEARCH_DIGESTS))
+    recorded: dict[str, str] = memo["digests"]
     sharded = [
-        f"{folder}/{p.name}"
+        rel
         for folder in SHARDED
         if (docs_dir / folder).is_dir() and not late
-        for p in sorted(os.scandir(docs_dir / folder), key=lambda e: e.name)
-        if p.name.endswith(".md") and p.name != "index.md"
+        for rel in _walk(docs_dir, folder)
+        if rel.endswith(".md") and rel != f"{folder}/index.md"
     ]
     n = shard_count(len(sharded))
     dealt: list[list[str]] = [[] for _ in range(n)]
@@ -281,6 +309,7 @@ def plan(
         targets: set[str] = set(nav)
         searched = False
         page_keys = []
+        digests = []
         for rel in pages:
             digest, linked = _facts(docs_dir, rel, known, seen, rel in trusted)
             h.update(rel.encode() + b"\0" + bytes.fromhex(digest))
@@ -288,6 +317,7 @@ def plan(
             page = hashlib.sha256(f"{theme}\0{rel}\0{digest}".encode())
             page.update("\0".join(t for t in linked if exists(t)).encode())
             page_keys.append(page.hexdigest()[:32] if rel.endswith(".md") else "")
+            digests.append(recorded.get(page_keys[-1], "") if rel.startswith(f"{REPORTS}/") else "")
             old = known.get(rel)
             searched = searched or (
                 rel.startswith(f"{REPORTS}/") and (not old or old[3:] != seen[rel][3:])
@@ -308,6 +338,7 @@ def plan(
             searched,
             tuple(page_keys),
             kept,
+            tuple(digests),
         )
 
     hub_pages = []
@@ -322,7 +353,9 @@ def plan(
         seen = {**known, **seen}
     else:
         jobs = [job("hub", hub_pages, False)]
-        jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt) if rels]
+        # Every shard, an empty one too (it is built as an empty folder, and kept): index parts
+        # are made of shards by their number, which must not move when another shard empties.
+        jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt)]
     # Written once a build: a full plan with pages still to come leaves it to the late plan
     # (the file is some 80 MB of JSON at 100,000 reports, 0.8-0.9 s to write).
     changed = seen != known or memo.pop("unwritten", False)
@@ -341,7 +374,7 @@ def plan(
             tmp.write_text(json.dumps(said), encoding="utf-8")
             tmp.replace(voucher)
     memo.update(theme=theme, facts=seen)
-    return jobs, [rels for rels in dealt if rels]
+    return jobs, dealt
 
 
 VOUCHER = "page-facts-vouched.json"
@@ -353,6 +386,48 @@ not yet written."""
 KEPT_PAGES = "page-html"
 """Beside the cached builds: the HTML of every page the last build made, under its key
 (``Job.page_keys``), hard links to the files in the builds' outputs."""
+
+
+SEARCH_DIGESTS = "page-search-digests.json"
+"""Beside the cached builds: the ``search_digest`` of each report page's HTML, by its key
+(``Job.page_keys``: the same key, the same HTML). A shard built again whose report pages are
+kept takes their digests from here (``Job.digests``) instead of reading them: a report added
+at 100,000 reports changes some 130 browse pages, each in a shard of its own, and reading the
+6,300 report pages of those shards took 4.7 s."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    with contextlib.suppress(ValueError, OSError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            return data
+    return {}
+
+
+def record_digests(cache_dir: Path, built: Iterable[Job], jobs: Iterable[Job]) -> None:
+    """Add to the record (``SEARCH_DIGESTS``, beside ``cache_dir``) the report pages' digests
+    the shards ``built`` wrote, and keep only those of the pages of ``jobs``."""
+    path = cache_dir.with_name(SEARCH_DIGESTS)
+    last = _read_json(path)
+    record = dict(last)
+    for job in built:
+        if not job.pages_only or not os.path.exists(f"{job.out}/{DIGESTS}"):
+            continue
+        made = _read_json(Path(job.out) / DIGESTS)
+        for rel, key in zip(job.pages, job.page_keys, strict=True):
+            if key and isinstance(made.get(rel[: -len(".md")]), str):
+                record[key] = made[rel[: -len(".md")]]
+    wanted = {
+        key
+        for job in jobs
+        for rel, key in zip(job.pages, job.page_keys, strict=True)
+        if key and rel.startswith(f"{REPORTS}/")
+    }
+    record = {key: record[key] for key in sorted(wanted & record.keys())}
+    if record != last:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.replace(path)
 
 
 FACTS_FILE = "page-facts.json"
@@ -433,7 +508,7 @@ def assemble(
 
 
 def _sharded_files(out: str) -> list[tuple[str, str]]:
-    """A shard's report and issuer pages: (file in its output, path relative to the site)."""
+    """A shard's pages (of ``SHARDED``): (file in its output, path relative to the site)."""
     return [
         (f"{out}/{d}/{rel}", f"{d}/{rel}") for d in SHARDED for rel in files_under(f"{out}/{d}")
     ]
