@@ -12,9 +12,10 @@ and ten times that at 100,000. Yet a small change alters a few of them. So the f
 groups, each named by where its files come from, which never change once written (a shard's
 output, an index part, a package segment, an archive folder). At the swap (``Links.place``),
 the last output's carried folders are moved into the new one with one rename each, and only
-the groups that differ from the last build's are unlinked or linked. The groups the last output holds are recorded beside its cache
-(``MANIFEST``) with its fingerprint: an output that is not the one recorded (no record, another
-build's, a build stopped during the swap) has every group linked, as one built from nothing.
+the groups that differ from the last build's are unlinked or linked. The groups the last
+output holds are recorded beside its cache (``MANIFEST``) with its fingerprint: an output that
+is not the one recorded (no record, another build's, a build stopped during the swap) has every
+group linked, as one built from nothing.
 The site's downloads of a file per report (``SYNCED``) are carried over from any last site and
 checked file by file instead (``Links.sync``). The carried output is the one the build would
 link whole (checked in the tests); like the kept files, the published folders are trusted to be

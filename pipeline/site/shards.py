@@ -91,8 +91,8 @@ class Job:
     """The folder the pages' HTML is kept in (``KEPT_PAGES``, beside the cached builds)."""
     digests: tuple[str, ...] = ()
     """Per page (or none at all): the ``search_digest`` of a report page's HTML as recorded
-    under its key (``SEARCH_DIGESTS``), empty when not known, which ``build_job`` then does
-    not read the page for."""
+    under its key (``SEARCH_DIGESTS``), or empty when not known; ``build_job`` reads only the
+    pages whose digest is not given."""
 
 
 def build_job(job: Job) -> str:
