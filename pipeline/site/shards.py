@@ -177,8 +177,9 @@ reports changes some 130 browse pages (those of its year, region and level after
 dealt to a shard of its own), which as 130 runs took some 0.3 s each, and as one 0.3 s and
 3-4 ms a page."""
 
-BATCH_MOST = 64 * SHARD_PAGES
-"""The most pages one batch makes (MkDocs holds a build's pages until it ends)."""
+BATCH_MOST = 16 * SHARD_PAGES
+"""The most pages one batch makes: MkDocs holds a build's pages until it ends, some 200 MB for
+1,024 of the largest (browse pages of up to 200 KB of HTML)."""
 
 
 def batch_job(jobs: Sequence[Job], out: str) -> Job | None:
