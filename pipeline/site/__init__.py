@@ -362,7 +362,7 @@ def build_site(
                 f"and beside them the hub ({'built' if hub_built else 'cached'}, "
                 f"{timings['hub']:.1f}s), downloads and sitemap in {timings['search']:.1f}s"
             )
-        record_digests(cache_dir / "pages", todo, jobs)
+        record_digests(cache_dir / "pages", todo, jobs, planned.get("digests"))
         prune(cache_dir / "pages", [Path(j.out).name for j in jobs + late])
         prune(cache_dir / KEPT_PAGES, [k for j in jobs + late for k in j.page_keys if k])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])

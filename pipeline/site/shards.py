@@ -277,8 +277,7 @@ def plan(
     known: dict[str, list] = memo.get("facts", {})
     trusted: frozenset[str] = frozenset()
     if "facts" not in memo and facts_file.exists():
-        with contextlib.suppress(ValueError, OSError):
-            known = json.loads(facts_file.read_text(encoding="utf-8"))
+        known = _read_json(facts_file)
         if vouched is not None and vouched.since is not None:
             with contextlib.suppress(ValueError, OSError):
                 said = json.loads(voucher.read_text(encoding="utf-8"))
@@ -405,11 +404,17 @@ def _read_json(path: Path) -> dict[str, Any]:
     return {}
 
 
-def record_digests(cache_dir: Path, built: Iterable[Job], jobs: Iterable[Job]) -> None:
+def record_digests(
+    cache_dir: Path,
+    built: Iterable[Job],
+    jobs: Iterable[Job],
+    last: dict[str, str] | None = None,
+) -> None:
     """Add to the record (``SEARCH_DIGESTS``, beside ``cache_dir``) the report pages' digests
-    the shards ``built`` wrote, and keep only those of the pages of ``jobs``."""
+    the shards ``built`` wrote, and keep only those of the pages of ``jobs``. ``last``: the
+    record as ``plan`` read it (else read here)."""
     path = cache_dir.with_name(SEARCH_DIGESTS)
-    last = _read_json(path)
+    last = _read_json(path) if last is None else last
     record = dict(last)
     for job in built:
         if not job.pages_only or not os.path.exists(f"{job.out}/{DIGESTS}"):
