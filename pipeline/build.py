@@ -34,7 +34,7 @@ from pipeline import (
 )
 from pipeline.archive import HTML_SUFFIXES, MAX_BYTES
 from pipeline.cache import LIBRARIES, SITE_LIBRARIES, Cache, environment_fingerprint
-from pipeline.database import FULLTEXT, DatabaseWriter, Standby
+from pipeline.database import FULLTEXT, ROWS, DatabaseWriter, Standby
 from pipeline.executor import Beside, Early, Executor, LocalExecutor, executor_for
 from pipeline.fileio import link_files, stamp, write_files
 from pipeline.lock import BuildLock
@@ -718,7 +718,8 @@ class _Later:
 
 def _database_timings(result: BuildResult, db: DatabaseWriter) -> str:
     """The database's own timings into ``result.timings`` (``database_texts``, ``_merge``,
-    ``_copy``, ``_hash``), and what it did with its full-text store, said in words."""
+    ``_copy``, ``_rows``, ``_rows_copy``, ``_hash``), and what it did with its stores (full
+    text, rows), said in words."""
     summary = db.summary or {}
     result.timings.update(summary.get("timings", {}))
     t = result.timings
@@ -727,9 +728,13 @@ def _database_timings(result: BuildResult, db: DatabaseWriter) -> str:
         if summary.get("kept")
         else "full-text store made from nothing"
     )
+    rows = summary.get("rows") or {}
     return (
         f"{store}: texts {t.get('database_texts', 0):.1f}s, merged "
-        f"{t.get('database_merge', 0):.1f}s, copied {t.get('database_copy', 0):.1f}s"
+        f"{t.get('database_merge', 0):.1f}s, copied {t.get('database_copy', 0):.1f}s; "
+        f"row store {'kept' if rows.get('kept') else 'made from nothing'}, "
+        f"{rows.get('added', 0)} segments added in {t.get('database_rows', 0):.1f}s, "
+        f"rows copied {t.get('database_rows_copy', 0):.1f}s"
     )
 
 
@@ -778,7 +783,7 @@ ARCHIVE_DIR = "archive"
 """In the package's cache: every archived source, by its SHA-256, linked into each build's
 ``datasets/archive/``."""
 
-PACKAGE_KEPT = (ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT, PARQUET_BLOCKS)
+PACKAGE_KEPT = (ZIP_MEMBERS, ARCHIVE_DIR, DATASET_LINKS, FULLTEXT, ROWS, PARQUET_BLOCKS)
 """What the package's cache keeps besides the segment folders of the build's plan."""
 
 

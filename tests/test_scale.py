@@ -86,8 +86,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
     nothing."""
     import pipeline.package
     import pipeline.segments
-    from pipeline.build import ARCHIVE_DIR, DATASET_LINKS, PARQUET_BLOCKS, ZIP_MEMBERS
-    from pipeline.database import FULLTEXT
+    from pipeline.build import PACKAGE_KEPT, PARQUET_BLOCKS
     from pipeline.segments import BASE_PREFIX
 
     monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
@@ -104,13 +103,7 @@ def test_one_changed_report_remakes_only_the_package_segments_it_touches(
         return {p.name.removesuffix(".json") for p in (kept / segment / "json").iterdir()}
 
     def segments_of(bases: bool = False) -> set[str]:
-        names = {p.name for p in kept.iterdir()} - {
-            ZIP_MEMBERS,
-            ARCHIVE_DIR,
-            DATASET_LINKS,
-            FULLTEXT,
-            PARQUET_BLOCKS,
-        }
+        names = {p.name for p in kept.iterdir()} - set(PACKAGE_KEPT)
         return {n for n in names if n.startswith(BASE_PREFIX) == bases}
 
     def blocks_of(segments: set[str]) -> list[list[str]]:
