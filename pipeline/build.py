@@ -1284,7 +1284,9 @@ def _build_locked(
                 f"({result.timings['database_wait']:.1f}s waited; "
                 f"{_database_timings(result, pending.db)})"
             )
-        pages.write_datasets_page(docs_dir, result.reports, new_data)
+        pages.write_datasets_page(
+            docs_dir, result.reports, new_data, writer.corpus if writer is not None else None
+        )
         stage_late_downloads(new_data, docs_dir)
 
     new_site = site_dir.with_name(site_dir.name + ".new")

@@ -674,3 +674,34 @@ def test_a_database_that_cannot_be_written_fails_naming_it_and_leaves_no_file(tm
     db.abort()
     assert list(tmp_path.iterdir()) == []
     db.close()  # nothing: it was aborted
+
+
+def test_the_datasets_pages_figures_of_the_corpus_are_those_of_their_plain_definitions():
+    """``datasets.Corpus`` (one pass, found beside the package) says what the plain definitions
+    say: the years' span, the newest date, the whole-body figures, those a failed check marks,
+    and the reports with any failed check (a figure of a part of the body counts there only)."""
+    from dataclasses import replace
+
+    from pipeline.pages.datasets import Corpus
+
+    seeds = _seed_reports()
+    part = replace(Statistic("applications_received", 3, "件", check_failed=True), scope="x")
+    reports = [
+        *seeds,
+        _report_with(2009, 5, "old", failed=True),
+        replace(_report_with(2024, 7, "part"), statistics=(part,)),
+    ]
+    corpus = Corpus.of(reports)
+    years = sorted({r.metadata.year for r in reports if r.metadata.year})
+    dates = sorted(r.metadata.published_date for r in reports if r.metadata.published_date)
+    whole = [s for r in reports for s in r.statistics if s.scope is None]
+    assert corpus.reports == len(reports) == len(seeds) + 2
+    assert corpus.years == (years[0], years[-1]) and years[-1] == 2024
+    assert corpus.latest == (dates[-1] if dates else None)
+    assert corpus.doubtful == {
+        "figures": len(whole),
+        "marked": sum(s.check_failed for s in whole),
+        "reports": sum(any(s.check_failed for s in r.statistics) for r in reports),
+    }
+    assert corpus.doubtful["reports"] >= 2 and corpus.doubtful["marked"] >= 1
+    assert Corpus.of([]) == Corpus(0, None, None, {"figures": 0, "marked": 0, "reports": 0})
