@@ -7,7 +7,7 @@ cache is keyed by the code that makes its outputs:
 
 * the per-report stages (``STAGES``): the modules ``pipeline.report`` and ``pipeline.store``
   import, directly or through others, at any depth, read from their sources (an import inside a
-  function counts as well);
+  function counts as well; one under ``if TYPE_CHECKING:``, which never runs, does not);
 * the data package's segments (``PACKAGE``) and the report pages (``PAGES``): their own modules'
   imports and the stages' (a segment or a page is made from the stages' reports).
 
@@ -61,15 +61,40 @@ _IMPORT = re.compile(
 on its own; a line of prose that only looks like one (in a docstring) does not parse."""
 
 
+_TYPE_CHECKING = re.compile(r"^([ \t]*)if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:[ \t]*$", re.M)
+"""The head of a block that only a type checker runs (``if TYPE_CHECKING:``)."""
+
+
+def _type_checking_blocks(text: str) -> list[tuple[int, int]]:
+    """Where the ``if TYPE_CHECKING:`` blocks of ``text`` are (start and end offsets): their
+    imports are never run, so the code they name does not make anything."""
+    spans = []
+    for m in _TYPE_CHECKING.finditer(text):
+        indent = len(m.group(1).expandtabs())
+        end = m.end() + 1  # past the head's line
+        for line in text[end:].splitlines(keepends=True):
+            shown = line.expandtabs()
+            if shown.strip() and len(shown) - len(shown.lstrip()) <= indent:
+                break
+            end += len(line)
+        spans.append((m.start(), end))
+    return spans
+
+
 def _imports(name: str, root: Path) -> list[str]:
-    """The modules of the package that module ``name`` imports (see the module's docstring).
-    Only the import statements are parsed (parsing whole modules took 0.9 s a build)."""
+    """The modules of the package that module ``name`` imports (see the module's docstring),
+    but those imported only for a type checker (``if TYPE_CHECKING:``). Only the import
+    statements are parsed (parsing whole modules took 0.9 s a build)."""
     path = module_file(name, root)
     assert path is not None
     top = root.name
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[str] = []
-    for m in _IMPORT.finditer(path.read_text(encoding="utf-8")):
+    text = path.read_text(encoding="utf-8")
+    checking = _type_checking_blocks(text)
+    for m in _IMPORT.finditer(text):
+        if any(start <= m.start() < end for start, end in checking):
+            continue
         try:
             statement = ast.parse(m.group().strip()).body[0]
         except SyntaxError:

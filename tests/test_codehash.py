@@ -66,6 +66,9 @@ def test_the_stages_run_extraction_and_none_of_the_site_or_the_package():
         ("site/digest.py", {"shards", "whole"}),
         # How the index is assembled and searched: no shard is built again for it.
         ("site/search_index.py", {"whole"}),
+        # Imported by the package's code for a type checker only (``reportjson.py``).
+        ("site/carry.py", {"shards", "whole"}),
+        ("site/__init__.py", {"shards", "whole"}),
     ],
 )
 def test_a_fingerprint_changes_with_the_code_it_runs_only(tmp_path, edited, changed):
@@ -99,6 +102,41 @@ def test_imports_are_followed_at_any_depth_and_inside_functions(tmp_path):
     assert parents == ["pipeline", "pipeline.sub"]
     with pytest.raises(ValueError, match=r"pipeline\.nothing: no such module"):
         codehash.modules_of(("pipeline.nothing",), root)
+
+
+def test_imports_for_a_type_checker_only_are_not_followed(tmp_path):
+    """What a module imports under ``if TYPE_CHECKING:`` is never run: it does not make the
+    module's outputs, so its code is not in the module's fingerprint (an edit there would
+    otherwise make every segment again); an import after the block still counts."""
+    root = tmp_path / "pipeline"
+    root.mkdir()
+    files = {
+        "__init__.py": "",
+        "a.py": (
+            "from typing import TYPE_CHECKING\n"
+            "\n"
+            "if TYPE_CHECKING:\n"
+            "    from pipeline import typed\n"
+            "\n"
+            "    import pipeline.typed_too\n"
+            "from pipeline import run\n"
+            "\n"
+            "\n"
+            "def f() -> None:\n"
+            "    if TYPE_CHECKING:\n"
+            "        import pipeline.typed_in_function\n"
+            "    import pipeline.run_in_function\n"
+        ),
+        "typed.py": "",
+        "typed_too.py": "",
+        "typed_in_function.py": "",
+        "run.py": "",
+        "run_in_function.py": "",
+    }
+    for rel, text in files.items():
+        (root / rel).write_text(text, encoding="utf-8")
+    modules, _ = codehash.modules_of(("pipeline.a",), root)
+    assert modules == ["pipeline.a", "pipeline.run", "pipeline.run_in_function"]
 
 
 def test_a_change_outside_the_stages_code_keeps_their_results(tmp_path, monkeypatch):
