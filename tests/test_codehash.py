@@ -81,9 +81,16 @@ def test_a_fingerprint_changes_with_the_code_it_runs_only(tmp_path, edited, chan
     assert {name for name in before if before[name] != after[name]} == changed
 
 
-def test_imports_are_followed_at_any_depth_and_inside_functions(tmp_path):
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A package ``pipeline`` of ``files`` (path: source) under ``tmp_path``; its folder."""
     root = tmp_path / "pipeline"
-    (root / "sub").mkdir(parents=True)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_imports_are_followed_at_any_depth_and_inside_functions(tmp_path):
     files = {
         "__init__.py": "from pipeline import unused\n",
         "unused.py": "",
@@ -94,8 +101,7 @@ def test_imports_are_followed_at_any_depth_and_inside_functions(tmp_path):
         "sub/d.py": "x = 1\n",
         "e.py": "",
     }
-    for rel, text in files.items():
-        (root / rel).write_text(text, encoding="utf-8")
+    root = _package(tmp_path, files)
     modules, parents = codehash.modules_of(("pipeline.a",), root)
     assert modules == ["pipeline.a", "pipeline.b", "pipeline.sub.c", "pipeline.sub.d"]
     # Packages run on the way: their source counts, their imports are not followed.
@@ -108,8 +114,6 @@ def test_imports_for_a_type_checker_only_are_not_followed(tmp_path):
     """What a module imports under ``if TYPE_CHECKING:`` is never run: it does not make the
     module's outputs, so its code is not in the module's fingerprint (an edit there would
     otherwise make every segment again); an import after the block still counts."""
-    root = tmp_path / "pipeline"
-    root.mkdir()
     files = {
         "__init__.py": "",
         "a.py": (
@@ -133,9 +137,7 @@ def test_imports_for_a_type_checker_only_are_not_followed(tmp_path):
         "run.py": "",
         "run_in_function.py": "",
     }
-    for rel, text in files.items():
-        (root / rel).write_text(text, encoding="utf-8")
-    modules, _ = codehash.modules_of(("pipeline.a",), root)
+    modules, _ = codehash.modules_of(("pipeline.a",), _package(tmp_path, files))
     assert modules == ["pipeline.a", "pipeline.run", "pipeline.run_in_function"]
 
 
