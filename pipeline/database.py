@@ -40,7 +40,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +365,60 @@ def sum_averages(records: Sequence[bytes]) -> bytes:
     return b"".join(map(_varint, totals))
 
 
+def _no_journal(con: sqlite3.Connection, alias: str) -> None:
+    """A store attached as ``alias`` written as ``reports.db`` is, with no journal: a store left
+    part-way is not whole (its ``state``), and made again. (Nor is there a journal file in the
+    package's cache, which the zips' process prunes meanwhile.)"""
+    con.execute(f"PRAGMA {alias}.journal_mode = OFF")
+    con.execute(f"PRAGMA {alias}.synchronous = OFF")
+
+
+def _open_store(
+    con: sqlite3.Connection, alias: str, path: Path, stamp: str, read: Callable[[], None]
+) -> bool:
+    """Attach the last build's store at ``path`` as ``alias`` if its ``state`` says it is whole
+    and of ``stamp``: ``read`` takes what it holds (raising ``sqlite3.Error``, ``ValueError``
+    or ``TypeError`` where it cannot), and the store is marked not whole until the build ends
+    (``_mark_whole``); True. Else the file is removed and nothing attached: False. Outside a
+    transaction."""
+    if not path.exists():
+        return False
+    try:
+        con.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+        _no_journal(con, alias)
+        state = dict(con.execute(f"SELECT key, value FROM {alias}.state"))
+        if state.get("stamp") == stamp and state.get("whole") == "1":
+            read()
+            _mark_whole(con, alias, False)
+            return True
+    except (sqlite3.Error, ValueError, TypeError):
+        pass
+    with contextlib.suppress(sqlite3.Error):
+        con.execute(f"DETACH DATABASE {alias}")
+    path.unlink(missing_ok=True)
+    return False
+
+
+def _new_store(
+    con: sqlite3.Connection, alias: str, path: Path, stamp: str, tables: Iterable[str]
+) -> None:
+    """A new store at ``path`` attached as ``alias``: its ``state`` (``stamp``, not whole) and
+    ``tables`` (``CREATE TABLE`` statements naming it). Outside a transaction."""
+    con.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    _no_journal(con, alias)
+    con.execute("BEGIN")
+    con.execute(f"CREATE TABLE {alias}.state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute(f"INSERT INTO {alias}.state VALUES ('stamp', ?), ('whole', '0')", (stamp,))
+    for sql in tables:
+        con.execute(sql)
+    con.execute("COMMIT")
+
+
+def _mark_whole(con: sqlite3.Connection, alias: str, whole: bool) -> None:
+    """Whether the store attached as ``alias`` is whole, in its ``state``."""
+    con.execute(f"UPDATE {alias}.state SET value = ? WHERE key = 'whole'", ("1" if whole else "0",))
+
+
 class FullText:
     """The texts and both full-text indexes, made in a database of their own (the store, kept
     beside the package's segments from one build to the next) and copied into ``reports.db`` at
@@ -428,54 +482,37 @@ class FullText:
     def _open(self) -> bool:
         """Attach the last build's store if it is whole and made by this file and SQLite, and
         mark it not whole; else a new, empty one. Outside a transaction."""
-        con = self.con
-        if self.path.exists():
-            try:
-                con.execute("ATTACH DATABASE ? AS ft", (str(self.path),))
-                self._no_journal()
-                state = dict(con.execute("SELECT key, value FROM ft.state"))
-                if state.get("stamp") == self.stamp and state.get("whole") == "1":
-                    held = dict(con.execute("SELECT block, first FROM ft.blocks"))
-                    for block in held:
-                        for fts in FTS_TABLES:
-                            index_segments(self._structure(f"{fts}_{block}"))
-                    con.execute("UPDATE ft.state SET value = '0' WHERE key = 'whole'")
-                    self.held = held
-                    return True
-            except (sqlite3.Error, ValueError, TypeError):
-                pass
-            with contextlib.suppress(sqlite3.Error):
-                con.execute("DETACH DATABASE ft")
-            self.path.unlink(missing_ok=True)
+
+        def read() -> None:
+            held = dict(self.con.execute("SELECT block, first FROM ft.blocks"))
+            for block in held:
+                for fts in FTS_TABLES:
+                    index_segments(self._structure(f"{fts}_{block}"))
+            self.held = held
+
+        if _open_store(self.con, "ft", self.path, self.stamp, read):
+            return True
         self._create()
         return False
 
-    def _no_journal(self) -> None:
-        """Written as ``reports.db`` is, with no journal: a store left part-way is not whole
-        (``state``), and made again. (Nor is there a journal file in the package's cache, which
-        the zips' process prunes meanwhile.)"""
-        self.con.execute("PRAGMA ft.journal_mode = OFF")
-        self.con.execute("PRAGMA ft.synchronous = OFF")
-
     def _create(self) -> None:
-        con = self.con
-        con.execute("ATTACH DATABASE ? AS ft", (str(self.path),))
-        self._no_journal()
-        con.execute("BEGIN")
-        con.execute("CREATE TABLE ft.state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        con.execute("INSERT INTO ft.state VALUES ('stamp', ?), ('whole', '0')", (self.stamp,))
-        con.execute(
-            "CREATE TABLE ft.texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
-            "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT)"
+        _new_store(
+            self.con,
+            "ft",
+            self.path,
+            self.stamp,
+            [
+                "CREATE TABLE ft.texts (report_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+                "script TEXT NOT NULL, text TEXT NOT NULL, text_original TEXT)",
+                # Each text's id and digest by its rowid: what a build compares, without
+                # reading texts.
+                "CREATE TABLE ft.rows (rowid INTEGER PRIMARY KEY, report_id TEXT NOT NULL, "
+                "digest BLOB NOT NULL)",
+                # Each block of segments (its indexes ``<index>_<block>``) by its first text's
+                # rowid.
+                "CREATE TABLE ft.blocks (block INTEGER PRIMARY KEY, first INTEGER NOT NULL)",
+            ],
         )
-        # Each text's id and digest by its rowid: what a build compares, without reading texts.
-        con.execute(
-            "CREATE TABLE ft.rows (rowid INTEGER PRIMARY KEY, report_id TEXT NOT NULL, "
-            "digest BLOB NOT NULL)"
-        )
-        # Each block of segments (its indexes ``<index>_<block>``) by its first text's rowid.
-        con.execute("CREATE TABLE ft.blocks (block INTEGER PRIMARY KEY, first INTEGER NOT NULL)")
-        con.execute("COMMIT")
 
     def _structure(self, table: str) -> bytes:
         row = self.con.execute(
@@ -659,7 +696,7 @@ class FullText:
                     # of its own, so that the index is merged (see the class).
                     self._rewrite_first(fts, block)
                 con.execute(f"INSERT INTO ft.{table} ({table}) VALUES ('optimize')")
-        con.execute("UPDATE ft.state SET value = '1' WHERE key = 'whole'")
+        _mark_whole(con, "ft", True)
 
     def _rewrite_first(self, fts: str, block: int) -> None:
         con = self.con
@@ -796,41 +833,29 @@ class RowStore:
     def _open(self) -> bool:
         """Attach the last build's store if it is whole and made by this file, SQLite and table
         definitions, and mark it not whole; else a new, empty one. Outside a transaction."""
-        con = self.con
-        if self.path.exists():
-            try:
-                con.execute("ATTACH DATABASE ? AS rs", (str(self.path),))
-                self._no_journal()
-                state = dict(con.execute("SELECT key, value FROM rs.state"))
-                if state.get("stamp") == self.stamp and state.get("whole") == "1":
-                    self.held = {r[0] for r in con.execute("SELECT segment FROM rs.segments")}
-                    con.execute("UPDATE rs.state SET value = '0' WHERE key = 'whole'")
-                    return True
-            except sqlite3.Error:
-                pass
-            with contextlib.suppress(sqlite3.Error):
-                con.execute("DETACH DATABASE rs")
-            self.path.unlink(missing_ok=True)
-        con.execute("ATTACH DATABASE ? AS rs", (str(self.path),))
-        self._no_journal()
-        con.execute("BEGIN")
-        con.execute("CREATE TABLE rs.state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        con.execute("INSERT INTO rs.state VALUES ('stamp', ?), ('whole', '0')", (self.stamp,))
-        con.execute("CREATE TABLE rs.segments (segment TEXT PRIMARY KEY) WITHOUT ROWID")
-        # Which segment each report's rows came with.
-        con.execute(
-            "CREATE TABLE rs.owners (report_id TEXT PRIMARY KEY, segment TEXT NOT NULL) "
-            "WITHOUT ROWID"
-        )
-        for sql in self.tables.values():
-            con.execute(sql.replace("CREATE TABLE ", "CREATE TABLE rs.", 1))
-        con.execute("COMMIT")
-        return False
 
-    def _no_journal(self) -> None:
-        """No journal, as ``FullText``'s store (``state`` says whether it is whole)."""
-        self.con.execute("PRAGMA rs.journal_mode = OFF")
-        self.con.execute("PRAGMA rs.synchronous = OFF")
+        def read() -> None:
+            self.held = {r[0] for r in self.con.execute("SELECT segment FROM rs.segments")}
+
+        if _open_store(self.con, "rs", self.path, self.stamp, read):
+            return True
+        _new_store(
+            self.con,
+            "rs",
+            self.path,
+            self.stamp,
+            [
+                "CREATE TABLE rs.segments (segment TEXT PRIMARY KEY) WITHOUT ROWID",
+                # Which segment each report's rows came with.
+                "CREATE TABLE rs.owners (report_id TEXT PRIMARY KEY, segment TEXT NOT NULL) "
+                "WITHOUT ROWID",
+                *(
+                    sql.replace("CREATE TABLE ", "CREATE TABLE rs.", 1)
+                    for sql in self.tables.values()
+                ),
+            ],
+        )
+        return False
 
     @staticmethod
     def segment_key(path: str) -> str:
@@ -890,7 +915,7 @@ class RowStore:
         con.execute("DROP TABLE temp.seen")
         for name in SEGMENT_TABLES:
             con.execute(f"INSERT INTO main.{_quote(name)} SELECT * FROM rs.{_quote(name)}")
-        con.execute("UPDATE rs.state SET value = '1' WHERE key = 'whole'")
+        _mark_whole(con, "rs", True)
 
 
 class _Database:
