@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+from pathlib import Path
 
 from pipeline.executor import Beside, LocalExecutor, executor_for
 
@@ -177,13 +178,8 @@ def test_a_pool_leaves_the_builds_frozen_objects_frozen_and_undoes_only_its_own_
         gc.unfreeze()
 
 
-def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_back(tmp_path):
-    from pipeline.build import FULL_PASS_EVERY, build_all
-    from tests.tools.synth import generate
-
-    generate(3, tmp_path / "src", seed=5)
-    before = gc.get_threshold()
-    seen: list[tuple[tuple[int, int, int], int]] = []
+def _build_in(tmp_path: Path, build_all, **kwargs) -> None:
+    """``build_all`` of the sources in ``tmp_path/src``, everything it writes in ``tmp_path``."""
     build_all(
         source_dir=tmp_path / "src",
         datasets_dir=tmp_path / "datasets",
@@ -191,6 +187,20 @@ def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_bac
         site_dir=tmp_path / "site",
         workers=1,
         cache_dir=tmp_path / "cache",
+        **kwargs,
+    )
+
+
+def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_back(tmp_path):
+    from pipeline.build import FULL_PASS_EVERY, build_all
+    from tests.tools.synth import generate
+
+    generate(3, tmp_path / "src", seed=5)
+    before = gc.get_threshold()
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    _build_in(
+        tmp_path,
+        build_all,
         with_site=False,
         progress=lambda _: seen.append((gc.get_threshold(), gc.get_freeze_count())),
     )
@@ -198,3 +208,43 @@ def test_a_build_makes_full_passes_rare_while_it_runs_and_puts_the_collector_bac
     assert seen[-1][1] > 0, "what the build keeps is out of the full passes while it runs"
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+ZIPS_NOTED: dict[str, object] = {}
+"""For ``_zips_noting_priority``: the build's own ``write_zips`` and the file to note in."""
+
+
+def _zips_noting_priority(*args, **kwargs):
+    """The build's zips, written after noting the nice value of the process they run in."""
+    Path(ZIPS_NOTED["file"]).write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+    return ZIPS_NOTED["write_zips"](*args, **kwargs)
+
+
+def test_the_zips_process_runs_at_a_lower_priority_than_the_build(tmp_path, monkeypatch):
+    """The zips are wanted only at the end: their process yields the CPU to the build's own,
+    whose steps are the longest path of a rebuild (``build.ZIPS_NICENESS``)."""
+    from pipeline import build
+    from pipeline.executor import Early
+    from tests.conftest import copy_docs_assets
+    from tests.tools.synth import generate
+
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    early = Early("zips")
+    try:
+        build.lower_priority(early.proc, 3)
+        assert os.getpriority(os.PRIO_PROCESS, early.proc.pid) == min(19, mine + 3)
+        build.lower_priority(early.proc, 30)  # at most the lowest
+        assert os.getpriority(os.PRIO_PROCESS, early.proc.pid) == 19
+    finally:
+        early.stop()
+    build.lower_priority(early.proc, 3)  # ended: nothing to lower, no error
+    build.lower_priority(None, 3)
+    # The build's zips, in the process they are written in (the function is sent by name).
+    monkeypatch.setitem(ZIPS_NOTED, "file", str(tmp_path / "nice"))
+    monkeypatch.setitem(ZIPS_NOTED, "write_zips", build.write_zips)
+    monkeypatch.setattr(build, "write_zips", _zips_noting_priority)
+    generate(3, tmp_path / "src", seed=5)
+    copy_docs_assets(tmp_path / "docs")
+    _build_in(tmp_path, build.build_all)  # with the site: the zips are written beside it
+    assert int((tmp_path / "nice").read_text()) == min(19, mine + build.ZIPS_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the build's own is as it was

@@ -76,8 +76,9 @@ def _finish(
     links: Links,
     changes: Mapping[str, Changes] | None = None,
 ) -> None:
-    """Downloads, sitemap and character map: what every site build adds to MkDocs' pages
-    (``pages_linked``: the files ``assemble`` linked, which the sitemap lists the pages of).
+    """Downloads and sitemap: what every site build adds to MkDocs' pages, with the character
+    map written before (``pages_linked``: the files ``assemble`` linked, which the sitemap lists
+    the pages of).
     The downloads of one file per report are given to ``links``, a folder at a time, with what
     changed in it since the last staging when that is known (``changes``, by folder)."""
     dl = docs_dir / "downloads"
@@ -95,7 +96,6 @@ def _finish(
 
         links.sync(unit, listed, (changes or {}).get(unit))
     pages.write_sitemap(site_dir, pages_linked)
-    write_t2s_map(site_dir / "assets" / "t2s.json")
 
 
 def single_build(docs_dir: Path, site_dir: Path, strict: bool = True) -> None:
@@ -169,6 +169,7 @@ def build_site(
     hub_pages: tuple[Callable[[], None], tuple[str, ...]] | None = None,
     changes: Mapping[str, Changes] | None = None,
     vouched: Vouched | None = None,
+    meanwhile: Callable[[Links], None] | None = None,
 ) -> SiteBuild:
     """Build ``docs_dir`` into ``site_dir`` (which must not exist): pages, downloads, sitemap,
     character map and search index. With a ``cache_dir``, the files of the carried folders
@@ -184,7 +185,11 @@ def build_site(
     describes; a change of one report had the hub wait 2-4 s for it). ``changes``: what changed
     in the docs folder's downloads of a file per report since their last staging
     (``Staged.changes``), which the site's copies then follow file by file. ``vouched``: the
-    pages kept as the last build wrote them, whose facts planning takes as recorded."""
+    pages kept as the last build wrote them, whose facts planning takes as recorded.
+    ``meanwhile``: the caller's work on the new site, done while the hub is built, Pagefind
+    writes the last parts and the build finishes ``reports.db`` (this thread would otherwise
+    wait: at 100,000 reports a changed report's part takes 5-8 s after the shards), given the
+    site's ``Links`` (to which the parts are given meanwhile, from another thread)."""
     executor = executor or LocalExecutor(1)
     out = SiteBuild()
     timings = out.timings
@@ -227,23 +232,34 @@ def build_site(
             timings["search_assemble"] = time.perf_counter() - t
 
         def make_hub() -> bool:
-            """Build the hub, then write the pages still to come and build them alone, and link
-            them in, with the downloads and the sitemap; whether the hub was built rather than
-            cached. A search index of the report pages alone is put together meanwhile, in a
-            thread, as its last parts are written and as the build finishes ``reports.db``,
-            which the pages still to come wait for (a site without report pages has its hub
-            pages indexed: after them all)."""
+            """Build the hub (the caller's ``meanwhile`` done as it is), then write the pages
+            still to come and build them alone, and link them in, with the downloads and the
+            sitemap; whether the hub was built rather than cached. A search index of the report
+            pages alone is put together meanwhile, in a thread, as its last parts are written
+            and as the build finishes ``reports.db``, which the pages still to come wait for (a
+            site without report pages has its hub pages indexed: after them all)."""
             t = time.perf_counter()
             built = not Path(jobs[0].out).exists()
-            if built:
-                todo.append(jobs[0])
-                executor.map(build_job, [jobs[0]])
-            pages_linked = assemble(jobs[:1], site_dir, links=links)
-            with ThreadPoolExecutor(1) as beside:
+            with ThreadPoolExecutor(2) as beside:
                 assembling = beside.submit(make_indexes) if parts else None
+                hub = None
+                if built:
+                    todo.append(jobs[0])
+                    hub = beside.submit(executor.map, build_job, [jobs[0]])
+                # While the hub is built, Pagefind writes the last parts and the build
+                # finishes reports.db: the shards' digests recorded, the caller's work.
+                write_t2s_map(site_dir / "assets" / "t2s.json")
+                record_digests(cache_dir / "pages", todo, jobs, planned.get("digests"))
+                if meanwhile is not None:
+                    meanwhile(links)
+                if hub is not None:
+                    hub.result()
+                pages_linked = assemble(jobs[:1], site_dir, links=links)
                 pages_linked += late_pages()
                 timings["hub"] = time.perf_counter() - t
                 _finish(docs_dir, site_dir, linked + pages_linked, links, changes)
+                prune(cache_dir / "pages", [Path(j.out).name for j in jobs + late])
+                prune(cache_dir / KEPT_PAGES, [k for j in jobs + late for k in j.page_keys if k])
                 if assembling is not None:
                     assembling.result()
             if not parts:
@@ -362,9 +378,6 @@ def build_site(
                 f"and beside them the hub ({'built' if hub_built else 'cached'}, "
                 f"{timings['hub']:.1f}s), downloads and sitemap in {timings['search']:.1f}s"
             )
-        record_digests(cache_dir / "pages", todo, jobs, planned.get("digests"))
-        prune(cache_dir / "pages", [Path(j.out).name for j in jobs + late])
-        prune(cache_dir / KEPT_PAGES, [k for j in jobs + late for k in j.page_keys if k])
         prune(cache_dir / "search", [Path(j.out).name for j in idx])
     finally:
         if tmp is not None:

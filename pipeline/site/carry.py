@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,8 @@ class Links:
         self._files: dict[str, str] | None = None
         self._keys: dict[str, str] = {}
         """What ``place`` did: folders carried, files unlinked and linked."""
+        self._lock = threading.Lock()
+        """Groups are given from two threads (the search index's parts, the reports' JSON)."""
 
     def add(self, key: str | None, pairs: Callable[[], Pairs] | Pairs) -> None:
         """A group of files, every one in a carried folder. ``key`` names what the files are:
@@ -118,13 +121,14 @@ class Links:
         if self.manifest is None:
             self._link(make())
             return
-        if key is None:
-            key = f"~{self.fresh}"
-            self.fresh += 1
-        if key in self.groups:
-            raise ValueError(f"two groups of site files named {key}")
-        self.groups[key] = make
-        self._files = None
+        with self._lock:
+            if key is None:
+                key = f"~{self.fresh}"
+                self.fresh += 1
+            if key in self.groups:
+                raise ValueError(f"two groups of site files named {key}")
+            self.groups[key] = make
+            self._files = None
 
     def sync(
         self,

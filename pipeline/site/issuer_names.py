@@ -91,13 +91,12 @@ def name_files(
     return listing, files
 
 
-def publish(site_dir: Path, issuers: Iterable[Issuer]) -> None:
-    """Write the names' files into ``site_dir/pagefind/names/`` and list them in
-    ``pagefind/parts.json`` (written by ``search_index.assemble_indexes``)."""
-    root = site_dir / "pagefind"
-    listing_file = root / "parts.json"
-    if not listing_file.is_file():
-        return
+Named = tuple[list[list[str]], dict[str, bytes]]
+"""What ``name_files`` returns: the listing and the files."""
+
+
+def made(site_dir: Path, issuers: Iterable[Issuer]) -> Named:
+    """``name_files`` of ``issuers`` with the site's character map (``assets/t2s.json``)."""
     t2s_file = site_dir / "assets" / "t2s.json"
     try:
         data = json.loads(t2s_file.read_text(encoding="utf-8"))
@@ -106,7 +105,18 @@ def publish(site_dir: Path, issuers: Iterable[Issuer]) -> None:
         from pipeline.site.extras import t2s_map
 
         t2s = t2s_map()
-    listing, files = name_files(issuers, t2s)
+    return name_files(issuers, t2s)
+
+
+def publish(site_dir: Path, issuers: Iterable[Issuer], named: Named | None = None) -> None:
+    """Write the names' files into ``site_dir/pagefind/names/`` and list them in
+    ``pagefind/parts.json`` (written by ``search_index.assemble_indexes``): ``named``, when
+    ``made`` gave them already (the build does while Pagefind writes)."""
+    root = site_dir / "pagefind"
+    listing_file = root / "parts.json"
+    if not listing_file.is_file():
+        return
+    listing, files = named if named is not None else made(site_dir, issuers)
     write_files([(root / "names" / name, data) for name, data in files.items()])
     parts = json.loads(listing_file.read_text(encoding="utf-8"))
     parts["names"] = listing

@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline import codehash, fileio, paths
 from pipeline.fileio import files_under, link_files, link_or_copy
+from pipeline.gcpause import paused_gc
 from pipeline.site.carry import Links, unit_of
 from pipeline.site.digest import DIGESTS, search_digest, write_digests
 from pipeline.site.mkdocs_run import link_targets, mkdocs_build, nav_pages, page_html
@@ -397,7 +398,9 @@ at 100,000 reports changes some 130 browse pages, each in a shard of its own, an
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    with contextlib.suppress(ValueError, OSError):
+    """A JSON object kept in a file ({} when there is none, or none readable), read with the
+    collector paused (the page facts: 80 MB at 100,000 reports)."""
+    with contextlib.suppress(ValueError, OSError), paused_gc():
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict):
             return data
