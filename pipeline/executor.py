@@ -293,20 +293,28 @@ class Beside:
     interpreter's lock (the zips written in a thread slowed the pages made meanwhile by as much
     as they gained), or in a thread where this process may not fork one (a daemonic pool
     worker, a platform without ``fork``). With ``early`` (not yet used), in that process,
-    forked earlier; ``fn`` must then be picklable. ``result`` waits and returns what ``fn``
-    returned (picklable), or raises what it raised."""
+    forked earlier, ``fn`` sent to it pickled; a function that cannot be pickled (a local one)
+    runs in a process forked now instead, and the early one ends (put on the queue, it would
+    have failed in the queue's thread, and both processes waited for ever). ``result`` waits
+    and returns what ``fn`` returned (picklable), or raises what it raised."""
 
     def __init__(self, fn: Callable[[], Any], name: str, early: Early | None = None) -> None:
         import multiprocessing
+        import pickle
 
         self.name = name
         self.future: Future[Any] | None = None
         self.proc: Any = None
         if early is not None and early.proc is not None and not early.taken:
-            early.taken = True
-            self.proc, self.outbox = early.proc, early.outbox
-            early.inbox.put(fn)
-            return
+            try:
+                sent = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                early.stop()
+            else:
+                early.taken = True
+                self.proc, self.outbox = early.proc, early.outbox
+                early.inbox.put(sent)
+                return
         if not can_fork():
             pool = ThreadPoolExecutor(1, thread_name_prefix=name)
             self.future = pool.submit(fn)
@@ -366,9 +374,11 @@ def end_waiting(proc: Any, inbox: Any) -> None:
 
 
 def _early(inbox: Any, outbox: Any, name: str) -> None:
-    fn = inbox.get()
-    if fn is not None:
-        _beside(fn, outbox, name)
+    import pickle
+
+    sent = inbox.get()
+    if sent is not None:
+        _beside(pickle.loads(sent), outbox, name)
 
 
 def _beside(fn: Callable[[], Any], outbox: Any, name: str) -> None:

@@ -157,6 +157,32 @@ def test_an_early_process_runs_the_function_given_later_and_one_not_given_any_en
     assert not unused.proc.is_alive() and unused.proc.exitcode == 0
 
 
+def test_a_function_an_early_process_cannot_be_sent_runs_in_a_process_forked_for_it():
+    """A local function cannot be pickled to the early process: it runs in one forked now (the
+    early one ends) rather than leaving both waiting for ever."""
+    import threading
+
+    from pipeline.executor import Early
+
+    early = Early("zips")
+    offset = 5
+
+    def local() -> tuple[int, int]:
+        return os.getpid(), offset * 2
+
+    got: list[tuple[int, int]] = []
+    runner = threading.Thread(
+        target=lambda: got.append(Beside(local, "zips", early).result()), daemon=True
+    )
+    runner.start()
+    runner.join(timeout=60)
+    assert got, "the function never ran"
+    pid, value = got[0]
+    assert value == 10 and pid not in (os.getpid(), early.proc.pid)
+    early.proc.join(timeout=30)
+    assert early.taken and not early.proc.is_alive()
+
+
 def test_a_pool_leaves_the_builds_frozen_objects_frozen_and_undoes_only_its_own_freeze():
     gc.unfreeze()
     try:
