@@ -1359,14 +1359,14 @@ def _build_locked(
             }
             if new_site.exists():
                 shutil.rmtree(new_site)
-            named: list[issuer_names.Named] = []
+            named: dict[str, issuer_names.Named] = {}
 
             def meanwhile(links: Links) -> None:
-                """While Pagefind writes the last index parts: the reports' JSON linked, the
-                issuers' names found (listed once the parts are in)."""
+                """While the hub is built and Pagefind writes the last index parts: the
+                reports' JSON linked, the issuers' names found (listed once the parts are in)."""
                 publish_json(new_data, docs_dir, new_site, result.json_documents, links, placed)
                 if result.cross is not None:
-                    named.append(issuer_names.made(new_site, result.cross.issuers))
+                    named["names"] = issuer_names.made(new_site, result.cross.issuers)
 
             result.site = build_site(
                 docs_dir,
@@ -1381,7 +1381,7 @@ def _build_locked(
             )
             result.timings.update(result.site.timings)
             if result.cross is not None:
-                issuer_names.publish(new_site, result.cross.issuers, *named)
+                issuer_names.publish(new_site, result.cross.issuers, named.get("names"))
     finally:
         if early_pages is not None:
             early_pages.cancel()  # nothing once joined
