@@ -571,7 +571,11 @@ def write_datasets(
     reuse_rows: dict[str, list[dict[str, Any]]] = {}
     for row in cross_rows["reuse"]:
         reuse_rows.setdefault(row["report_id"], []).append(row)
-    zip_cache = zipped.MemberCache(root / ZIP_MEMBERS if cache_dir is not None else None)
+    # The package's cache makes a file whole and renames it into place, under a name of what it
+    # is made of: a zip's member read from there is taken as the kept zip recorded it.
+    zip_cache = zipped.MemberCache(
+        root / ZIP_MEMBERS if cache_dir is not None else None, made=root if cache_dir else None
+    )
 
     def inputs(r: Report) -> segments.Inputs:
         fields = crossreport.report_fields(cross, r.report_id)

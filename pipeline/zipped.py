@@ -17,6 +17,10 @@ and are written again on every build. Two things keep that from costing a full c
   file (``os.copy_file_range``), so their bytes never pass through the interpreter. The record
   also names the kept zip's own size, time and inode; a kept zip that was changed since is not
   read.
+* A member read from a folder whose files are never written into once made (the package's
+  cache: ``MemberCache(…, made=)``), from the same path the record names for it, is taken as
+  recorded without a look at its file: at 100,000 reports the ``stat`` of 300,000 members took
+  4 s of the zips' 10.
 
 The zip is the one ``zipfile`` writes for the same members (DEFLATE at level 6, the same
 headers): ``zipfile`` writes the headers and the central directory, this module the members'
@@ -41,7 +45,7 @@ from pipeline.fileio import stamp
 
 RECORD = ".members.json"
 """The record of a kept zip's members, beside it: ``corpus.zip.members.json``."""
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 LEVEL = 6
 DATE_TIME = (2008, 1, 1, 0, 0, 0)
@@ -61,9 +65,10 @@ def _stamp(path: Path | str) -> list[int]:
 class _KeptZip:
     """The zip a build kept and the record of its members (``MemberCache.keep_zip``)."""
 
-    def __init__(self, path: Path, members: dict[str, list]) -> None:
+    def __init__(self, path: Path, members: dict[str, list], folders: list[str]) -> None:
         self.path = path
         self.members = members
+        self.folders = folders
         self.fd = -1
 
     def __enter__(self) -> _KeptZip:
@@ -78,12 +83,20 @@ class _KeptZip:
         entry = self.members.get(name)
         return entry if entry is not None and entry[:3] == stamp else None
 
+    def made_entry(self, name: str, folder: str) -> list | None:
+        """The record of member ``name`` when it was read from ``folder`` (the path its name
+        follows) last time too."""
+        entry = self.members.get(name)
+        if entry is None or entry[7] < 0 or self.folders[entry[7]] != folder:
+            return None
+        return entry
+
     def place(self, name: str, entry: list) -> tuple[int, int] | None:
         """Where the member's local header and compressed bytes are in the kept zip (start,
         length): None unless the header there is the one ``_write_member`` writes for it (a
         record that does not match its zip). Only the header is read: the bytes after it are
         copied from file to file by the writer."""
-        size, _, _, _, crc, compress_size, offset = entry
+        size, _, _, _, crc, compress_size, offset, _ = entry
         header = _info(name, size, crc, compress_size).FileHeader(_zip64(size))
         if os.pread(self.fd, len(header), offset) != header:
             return None
@@ -92,10 +105,16 @@ class _KeptZip:
 
 class MemberCache:
     """Compressed members by the SHA-256 of their bytes, in ``folder`` (or nowhere). ``used``
-    names what this build read or wrote, for ``prune``."""
+    names what this build read or wrote, for ``prune``. ``made``: a folder whose files are
+    never written into once made (a file there is made whole and renamed into place, and its
+    path names its bytes: the package's cache, whose segment folders are named by what they
+    are made of and whose archive names a file by its SHA-256): a member read from there, from
+    the path it was read from when the kept zip was written, is copied from that zip without
+    a look at its file."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, made: Path | str | None = None) -> None:
         self.folder = folder
+        self.made = f"{os.fspath(made).rstrip('/')}/" if made is not None else None
         self.used: set[str] = set()
 
     def _path(self, digest: str) -> Path:
@@ -132,13 +151,15 @@ class MemberCache:
             record = json.loads((self.folder / (name + RECORD)).read_text(encoding="utf-8"))
             if record.get("version") != RECORD_VERSION or record["zip"] != _stamp(path):
                 return None
-            return _KeptZip(path, record["members"])
+            return _KeptZip(path, record["members"], record["folders"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def keep_zip(self, dest: Path, members: dict[str, list]) -> None:
+    def keep_zip(self, dest: Path, members: dict[str, list], folders: list[str]) -> None:
         """Keep the zip just written at ``dest`` (a hard link) and the record of its members
-        (``name: [size, mtime_ns, inode, sha256, crc, compressed size, offset]``)."""
+        (``name: [size, mtime_ns, inode, sha256, crc, compressed size, offset, folder]``:
+        ``folder`` the place in ``folders`` of the path the member was read from, less its
+        name, when that is in ``made``; else -1)."""
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -153,7 +174,12 @@ class MemberCache:
             kept.unlink(missing_ok=True)
             return
         tmp.replace(kept)
-        record = {"version": RECORD_VERSION, "zip": _stamp(kept), "members": members}
+        record = {
+            "version": RECORD_VERSION,
+            "zip": _stamp(kept),
+            "members": members,
+            "folders": folders,
+        }
         tmp = record_path.with_name(f".{record_path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         tmp.replace(record_path)
@@ -186,14 +212,30 @@ def write_zip(
     batch = 64  # members read and compressed by one thread at a time: memory stays small
     kept = cache.kept_zip(dest.name)
     record: dict[str, list] = {}
+    folders: dict[str, int] = {}  # the folders members were read from, in ``made``
+
+    def folder_of(name: str, path: str) -> str | None:
+        """The folder of ``made`` the member was read from (its path less its name)."""
+        if cache.made is None or not path.startswith(cache.made) or not path.endswith(name):
+            return None
+        head = path[: len(path) - len(name)]
+        return head if head.endswith("/") else None
 
     def compressed(part: Sequence[tuple[str, Path | str]]) -> list[tuple[int, int, Any, list]]:
         """Each member's size, CRC, compressed bytes (or where they are in the kept zip) and
         what the record keeps of it."""
         out = []
         for name, path in part:
-            stamp = _stamp(path)
-            entry = kept.entry(name, stamp) if kept is not None else None
+            path = os.fspath(path)
+            folder = folder_of(name, path)
+            entry = None
+            if kept is not None and folder is not None:
+                entry = kept.made_entry(name, folder)
+            if entry is not None:
+                stamp = entry[:3]
+            else:
+                stamp = _stamp(path)
+                entry = kept.entry(name, stamp) if kept is not None else None
             where = kept.place(name, entry) if kept is not None and entry is not None else None
             if entry is not None and where is not None:
                 size, crc, digest, blob = entry[0], entry[4], entry[3], (*where, entry[5])
@@ -202,7 +244,7 @@ def write_zip(
                     data = f.read()
                 size, crc = len(data), zlib.crc32(data)
                 digest, blob = cache.get_digest(data)
-            out.append((size, crc, blob, [*stamp, digest]))
+            out.append((size, crc, blob, [*stamp, digest, folder]))
         return out
 
     parts = [members[i : i + batch] for i in range(0, len(members), batch)]
@@ -227,10 +269,12 @@ def write_zip(
                 else:
                     start, length, compress_size = blob
                     offset = run.add(name, size, crc, compress_size, start, length)
-                record[name] = [*seen[:3], seen[3], crc, compress_size, offset]
+                folder = seen[4]
+                place = -1 if folder is None else folders.setdefault(folder, len(folders))
+                record[name] = [*seen[:3], seen[3], crc, compress_size, offset, place]
         run.flush()
     if cache.folder is not None:
-        cache.keep_zip(dest, record)
+        cache.keep_zip(dest, record, list(folders))
 
 
 _NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}

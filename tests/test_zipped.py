@@ -96,8 +96,8 @@ def test_a_damaged_kept_member_is_not_what_the_zip_holds(tmp_path: Path) -> None
 class _Counting(zipped.MemberCache):
     """A member cache that counts the members it was asked to compress (or find)."""
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
+    def __init__(self, folder: Path, made: Path | None = None) -> None:
+        super().__init__(folder, made)
         self.asked: list[int] = []
 
     def get_digest(self, data: bytes) -> tuple[str, bytes]:
@@ -105,8 +105,10 @@ class _Counting(zipped.MemberCache):
         return super().get_digest(data)
 
 
-def _rewrite(members: list[tuple[str, Path]], dest: Path, cache: Path) -> _Counting:
-    counting = _Counting(cache)
+def _rewrite(
+    members: list[tuple[str, Path]], dest: Path, cache: Path, made: Path | None = None
+) -> _Counting:
+    counting = _Counting(cache, made)
     dest.parent.mkdir(parents=True, exist_ok=True)
     zipped.write_zip(dest, members, counting)
     return counting
@@ -140,6 +142,52 @@ def test_unchanged_members_are_copied_from_the_kept_zip_without_reading_their_fi
     # The copied members' compressed bytes are still in use: pruning keeps them.
     third.prune()
     assert len(_blobs(cache)) == len(TEXTS)
+
+
+def test_members_read_again_from_a_folder_of_made_files_are_taken_as_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member read from a folder whose files are never written into (``made``), from the path
+    the kept zip's record names, is copied without a look at its file; one read from another
+    folder there (a segment made again under another name) is looked at, and read when it is
+    not the file recorded. Either way the zip is ``zipfile``'s."""
+    made = tmp_path / "made"
+    old = [(name, made / "s1" / name) for name in TEXTS]
+    for (_, path), data in zip(old, TEXTS.values(), strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    cache = tmp_path / "cache"
+    first = _rewrite(old, tmp_path / "out" / "corpus.zip", cache, made)
+    assert len(first.asked) == len(TEXTS)
+
+    looked: list[str] = []
+    stamp = zipped._stamp
+    monkeypatch.setattr(zipped, "_stamp", lambda p: looked.append(str(p)) or stamp(p))
+    again = _rewrite(old, tmp_path / "again" / "corpus.zip", cache, made)
+    assert again.asked == [] and not [p for p in looked if p.startswith(str(made))]
+    _by_zipfile(tmp_path / "expected.zip", old)
+    assert (tmp_path / "again" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected.zip"
+    ).read_bytes()
+
+    new = [(name, made / "s2" / name) for name in TEXTS]
+    for (_, src), (_, dest) in zip(old, new, strict=True):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.read_bytes())
+    new[0][1].write_bytes("改过的文本".encode() * 9)
+    looked.clear()
+    moved = _rewrite(new, tmp_path / "moved" / "corpus.zip", cache, made)
+    assert sorted(p for p in looked if p.startswith(str(made))) == sorted(str(p) for _, p in new)
+    assert len(moved.asked) == len(TEXTS)  # other files (other inodes): each one read
+    _by_zipfile(tmp_path / "expected2.zip", new)
+    assert (tmp_path / "moved" / "corpus.zip").read_bytes() == (
+        tmp_path / "expected2.zip"
+    ).read_bytes()
+
+    # Without ``made`` every member is looked at, as a file anywhere else is.
+    looked.clear()
+    _rewrite(new, tmp_path / "plain" / "corpus.zip", cache)
+    assert sorted(p for p in looked if p.startswith(str(made))) == sorted(str(p) for _, p in new)
 
 
 def test_a_kept_zip_changed_since_it_was_written_is_not_read(tmp_path: Path) -> None:
