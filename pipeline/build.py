@@ -1413,7 +1413,32 @@ def _build_locked(
         f"[done]     {len(result.reports)} reports published, {errors} files skipped, "
         f"{len(result.problems) - errors} warnings; total {result.timings['total']:.1f}s"
     )
+    if cache_dir is not None:
+        removed = prune_stage_results(cache_dir)
+        if removed:
+            progress(f"[cache]    per-report results of {removed} other code versions removed")
     return result
+
+
+def prune_stage_results(cache_dir: Path) -> int:
+    """Remove the per-report results of other versions of the code and libraries
+    (``Cache``: a folder per environment fingerprint in ``cache_dir``), once a build of this
+    version has published: no build reads them again unless the code goes back, and at 100,000
+    reports each version's are some 4 GB. Returns how many versions' folders were removed."""
+    current = Cache(cache_dir, codehash.fingerprint(codehash.STAGES)).root.name
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(cache_dir):
+            name = entry.name
+            if (
+                name != current
+                and len(name) == len(current)
+                and all(c in "0123456789abcdef" for c in name)
+                and entry.is_dir(follow_symlinks=False)
+            ):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 REPORT_CSVS = "downloads/reports"

@@ -279,3 +279,28 @@ def test_light_copies_hold_only_the_checks_the_build_adds_and_whole_ones_get_bot
     item = for_task(reports, reports.light[checked])
     assert isinstance(item, Kept) and item.checks == (added,)
     assert from_task(item).checks == (*own[ids[checked]], added)
+
+
+def test_a_published_build_removes_other_versions_results_only(tmp_path):
+    """Once a build has published, the per-report results of other code or library versions
+    (a folder per environment fingerprint) are removed; this version's, the secret and anything
+    not named like a fingerprint stay."""
+    from pipeline import codehash
+    from tests.conftest import build_into
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    older = cache_dir / "0123456789abcdef"
+    (older / "ab").mkdir(parents=True)
+    (older / "ab" / "entry").write_bytes(b"x")
+    kept = [cache_dir / "notes", cache_dir / "0123456789abcdeg", cache_dir / "0123"]
+    for folder in kept:
+        folder.mkdir()
+    build_into(src, tmp_path / "out", cache=cache_dir)
+    current = Cache(cache_dir, codehash.fingerprint(codehash.STAGES)).root
+    assert not older.exists()
+    assert current.is_dir() and any(current.rglob("*.light"))
+    assert all(folder.is_dir() for folder in kept)
+    assert (cache_dir / "secret.key").is_file()

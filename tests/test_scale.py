@@ -619,6 +619,54 @@ def test_planning_takes_the_facts_of_pages_the_page_keys_vouch_for_as_recorded(t
     assert keys(Vouched([5, 5, 5], [6, 6, 6], pages)) not in (first, changed)
 
 
+def test_a_shard_whose_pages_are_all_vouched_for_is_planned_as_the_last_plan_found_it(
+    tmp_path, monkeypatch
+):
+    """A shard whose pages are the same and all vouched for is taken from the last plan's record
+    (``SHARD_PLANS``) without a look at its pages; a page written since has its shard planned
+    page by page, and a file added to the docs folder (a link that now resolves) every shard.
+    The jobs are those a plan without the record makes."""
+    from pipeline.site import shards
+    from pipeline.site.shards import SHARD_PLANS, Vouched
+
+    docs = _report_docs(tmp_path, 40, "# 首页\n")
+    (docs / "reports" / "r01.md").write_text("# 报告 01\n\n[下篇](r02.md) [缺](r99.md)\n", "utf-8")
+    cache = tmp_path / "cache" / "pages"
+    pages = frozenset(f"reports/r{i:02d}.md" for i in range(40))
+    looked: list[str] = []
+    facts = shards._facts
+    monkeypatch.setattr(
+        shards, "_facts", lambda d, rel, *a, **k: looked.append(rel) or facts(d, rel, *a, **k)
+    )
+
+    def jobs(vouched: Vouched, where=cache) -> list[tuple]:
+        looked.clear()
+        planned = shards.plan(docs, where, vouched=vouched)[0]
+        return [(j.key, j.pages, j.stubs, j.page_keys, j.searched) for j in planned]
+
+    def afresh() -> list[tuple]:
+        fresh = tmp_path / f"fresh{len(list(tmp_path.glob('fresh*')))}" / "pages"
+        return jobs(Vouched(None, [0, 0, 0], frozenset()), fresh)
+
+    first = jobs(Vouched(None, [1, 1, 1], frozenset()))
+    assert cache.with_name(SHARD_PLANS).is_file()
+    # (``searched``: the first plan knew nothing before, so every shard was.)
+    assert [j[:4] for j in jobs(Vouched([1, 1, 1], [2, 2, 2], pages))] == [j[:4] for j in first]
+    assert not [rel for rel in looked if rel.startswith("reports/")]
+
+    page = docs / "reports" / "r07.md"
+    page.write_text("# 报告 07\n\n全文。\n", "utf-8")
+    again = jobs(Vouched([2, 2, 2], [3, 3, 3], pages - {"reports/r07.md"}))
+    (shard,) = [j for j in again if "reports/r07.md" in j[1]]
+    assert sorted(rel for rel in looked if rel.startswith("reports/")) == sorted(shard[1])
+    assert [j[:4] for j in again] == [j[:4] for j in afresh()] != [j[:4] for j in first]
+
+    (docs / "reports" / "r99.md").write_text("# 报告 99\n", "utf-8")
+    added = jobs(Vouched([3, 3, 3], [4, 4, 4], pages))
+    assert {rel for rel in looked if rel.startswith("reports/")} == pages | {"reports/r99.md"}
+    assert [j[:4] for j in added] == [j[:4] for j in afresh()]
+
+
 def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp_path, monkeypatch):
     """The datasets page is planned after the rest (``coming``, then ``late``): given the full
     plan's ``memo``, the late plan neither walks the docs folder nor reads the pages' facts

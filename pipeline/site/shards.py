@@ -275,6 +275,7 @@ def plan(
             exists = memo["present"].__contains__
     facts_file = cache_dir.with_name(FACTS_FILE)
     voucher = cache_dir.with_name(VOUCHER)
+    plans_file = cache_dir.with_name(SHARD_PLANS)
     known: dict[str, list] = memo.get("facts", {})
     trusted: frozenset[str] = frozenset()
     if "facts" not in memo and facts_file.exists():
@@ -304,8 +305,64 @@ def plan(
     for rel in sharded:
         dealt[shard_of(rel[: -len(".md")], n)].append(rel)
     nav = nav_pages()
+    kept = str(cache_dir.with_name(KEPT_PAGES))
+    # The shards as the last full plan found them, when the docs folder holds the same files
+    # (which of the pages' links resolve) under the same theme: a shard whose pages are all
+    # vouched for is taken from there.
+    files = ""
+    last_plans: dict[str, Any] = {}
+    plans: dict[str, list] = {}
+    fresh: list[str] = []  # the shards planned page by page
+    if not late and "present" in memo:
+        files = hashlib.sha256("\0".join(sorted(memo["present"])).encode()).hexdigest()
+        if trusted:
+            last_plans = _read_json(plans_file)
+            if last_plans.get("theme") != theme or last_plans.get("files") != files:
+                last_plans = {}
+
+    def pages_hash(pages: Sequence[str]) -> str:
+        return hashlib.sha256("\0".join(pages).encode()).hexdigest()[:32]
+
+    def recorded_job(name: str, pages: Sequence[str]) -> Job | None:
+        """The shard ``name`` as the last plan found it, when its pages are the same and all
+        vouched for (their facts as recorded then)."""
+        last = last_plans.get("shards", {}).get(name)
+        if not last or last[1] != pages_hash(pages):
+            return None
+        if not all(rel in trusted and rel in known for rel in pages):
+            return None
+        key, _, stubs, page_keys = last
+        for rel in pages:
+            seen[rel] = known[rel]
+        digests = tuple(
+            recorded.get(k, "") if rel.startswith(f"{REPORTS}/") else ""
+            for rel, k in zip(pages, page_keys, strict=True)
+        )
+        out = str(cache_dir / key)
+        return Job(
+            key,
+            str(docs_dir),
+            tuple(pages),
+            tuple(stubs),
+            out,
+            True,
+            False,
+            tuple(page_keys),
+            kept,
+            digests,
+        )
 
     def job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
+        if files and pages_only and not late:
+            reused = recorded_job(name, pages)
+            if reused is None:
+                reused = _job(name, pages, pages_only)
+                fresh.append(name)
+            plans[name] = [reused.key, pages_hash(pages), reused.stubs, reused.page_keys]
+            return reused
+        return _job(name, pages, pages_only)
+
+    def _job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
         h = hashlib.sha256(theme.encode() + name.encode())
         targets: set[str] = set(nav)
         searched = False
@@ -328,7 +385,6 @@ def plan(
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
         out = str(cache_dir / key)
-        kept = str(cache_dir.with_name(KEPT_PAGES))
         return Job(
             key,
             str(docs_dir),
@@ -357,6 +413,13 @@ def plan(
         # Every shard, an empty one too (it is built as an empty folder, and kept): index parts
         # are made of shards by their number, which must not move when another shard empties.
         jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt)]
+        if files:
+            now = {"theme": theme, "files": files, "shards": plans}
+            if fresh or plans.keys() != last_plans.get("shards", {}).keys():
+                tmp = plans_file.with_name(plans_file.name + ".tmp")
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps(now), encoding="utf-8")
+                tmp.replace(plans_file)
     # Written once a build: a full plan with pages still to come leaves it to the late plan
     # (the file is some 80 MB of JSON at 100,000 reports, 0.8-0.9 s to write).
     changed = seen != known or memo.pop("unwritten", False)
@@ -382,6 +445,14 @@ VOUCHER = "page-facts-vouched.json"
 """Beside the page facts (``FACTS_FILE``): the stamp of the page keys' file under which they
 were recorded, with the facts file's own stamp (``Vouched``); removed while a plan's facts are
 not yet written."""
+
+
+SHARD_PLANS = "shard-plans.json"
+"""Beside the cached shards: each shard's key, stubs and page keys as the last full plan found
+them, with a hash of its pages, the theme's fingerprint and a hash of the docs folder's files. A
+shard whose pages are the same and all vouched for (``Vouched``: their facts as recorded), in a
+docs folder of the same files, is planned from here without a look at its pages: at 100,000
+reports the per-page work of 2,048 shards was 2 s of a one-report change's 4.4 s plan."""
 
 
 KEPT_PAGES = "page-html"
