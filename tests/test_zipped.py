@@ -230,9 +230,10 @@ def test_a_record_that_does_not_match_its_zip_is_not_trusted(tmp_path: Path) -> 
 def test_unchanged_members_are_copied_file_to_file_in_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Members copied from the kept zip do not pass through the process: only their local
-    headers are read, and consecutive ones are copied in one call; a member changed in the
-    middle splits the run and the zip is still ``zipfile``'s bytes."""
+    """Members copied from the kept zip are not written through the process: their local
+    headers are read (those within ``SPAN`` bytes of each other in one read, up to the last
+    header), and consecutive members are copied in one call; a member changed in the middle
+    splits the run and the zip is still ``zipfile``'s bytes."""
     members = _files(tmp_path)
     cache = tmp_path / "cache"
     _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
@@ -252,8 +253,15 @@ def test_unchanged_members_are_copied_file_to_file_in_runs(
     monkeypatch.setattr(zipped.os, "copy_file_range", counted_copy)
     again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
     assert again.asked == []
-    assert len(read) == len(TEXTS) and max(read) < 100  # headers only
     assert copies == [(tmp_path / "first" / "corpus.zip").stat().st_size - _central(tmp_path)]
+    assert len(read) == 1 and read[0] < copies[0]  # not the last member's bytes
+    read.clear()
+    monkeypatch.setattr(zipped, "SPAN", 1)
+    _rewrite(members, tmp_path / "apart" / "corpus.zip", cache)
+    assert len(read) == len(TEXTS) and max(read) < 100  # a header a read
+    assert (tmp_path / "apart" / "corpus.zip").read_bytes() == (
+        tmp_path / "second" / "corpus.zip"
+    ).read_bytes()
 
     members[1][1].write_bytes("改过的文本".encode() * 9)
     copies.clear()
