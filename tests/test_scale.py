@@ -344,6 +344,37 @@ def test_sharded_site_build_is_byte_identical_to_one_process(corpus, tmp_path, s
     assert all(len(counts[w]) == bin(m).count("1") for w, m in masks.items())
 
 
+def test_the_word_directory_put_together_part_by_part_is_the_one_made_at_once():
+    """``PartWords``: parts added a few at a time, their lines made in between (as the site does
+    while Pagefind writes the last parts), one part replaced by another index of it, and a part
+    bringing a single new word, give the directory ``word_directory`` makes of them at once."""
+    import random
+
+    from pipeline.site.search_index import PartWords, word_directory
+
+    rng = random.Random(7)
+    vocab = [chr(0x4E00 + i) + chr(0x4E00 + j) for i in range(40) for j in range(40)]
+    vocab += ["abc", "Zeta", "\U0002000b字", "\uff21"]  # JavaScript's order is UTF-16's
+
+    def summary() -> dict:
+        return {"words": {w: rng.randint(1, 9) for w in rng.sample(vocab, 300)}, "filters": {}}
+
+    parts = [summary() for _ in range(7)]
+    words = PartWords()
+    for g in (0, 2, 3, 6):
+        words.add(g, parts[g], f"idx-{g}")
+    words.prepare()
+    words.add(4, summary(), "idx-4-old")  # a part written again since
+    words.prepare()
+    for g in (1, 5, 4):
+        words.add(g, parts[g], f"idx-{g}")
+    listing, files = words.directory()
+    assert (listing, files) == word_directory(parts) and len(files) > 1
+    parts.append({"words": {"新词": 2, vocab[5]: 1}, "filters": {}})
+    words.add(7, parts[7], "idx-7")
+    assert words.directory() == word_directory(parts)
+
+
 def test_the_search_index_is_put_together_while_the_hub_waits_for_reports_db(
     corpus, tmp_path, small_shards, monkeypatch
 ):

@@ -40,6 +40,7 @@ from pipeline.site.search_index import (
     index_job,
     part_count,
     part_job,
+    part_words,
     plan_indexes,
 )
 from pipeline.site.shards import (
@@ -223,12 +224,13 @@ def build_site(
             """Once the parts begun beside the shards are written: the stub (or the hub's index)
             and the parts put together in the site."""
             t = time.perf_counter()
+            idx[:] = plan_indexes(dealt, outs, site_dir, cache_dir / "search", links)
+            words = part_words(idx)  # of the parts written, while the last are
             for future in indexed:
                 future.result()
-            idx[:] = plan_indexes(dealt, outs, site_dir, cache_dir / "search", links)
             idx_todo[:] = [j for j in idx if not Path(j.out).exists()]
             index_runner.map(index_job, idx_todo)
-            assemble_indexes(idx, site_dir, links)
+            assemble_indexes(idx, site_dir, links, words)
             timings["search_assemble"] = time.perf_counter() - t
 
         def make_hub() -> bool:
