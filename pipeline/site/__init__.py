@@ -161,6 +161,12 @@ def resident_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _prune_pages(cache_dir: Path, builds: list[str], pages: list[str]) -> None:
+    """Remove the cached builds and kept pages not named."""
+    prune(cache_dir / "pages", builds)
+    prune(cache_dir / KEPT_PAGES, pages)
+
+
 def build_site(
     docs_dir: Path,
     site_dir: Path,
@@ -259,9 +265,16 @@ def build_site(
                 pages_linked = assemble(jobs[:1], site_dir, links=links)
                 pages_linked += late_pages()
                 timings["hub"] = time.perf_counter() - t
+                # The builds and pages no job kept removed beside the downloads and the sitemap
+                # (at 100,000 reports a change's 126 shards' last outputs: 1.1 s).
+                pruned = beside.submit(
+                    _prune_pages,
+                    cache_dir,
+                    [Path(j.out).name for j in jobs + late],
+                    [k for j in jobs + late for k in j.page_keys if k],
+                )
                 _finish(docs_dir, site_dir, linked + pages_linked, links, changes)
-                prune(cache_dir / "pages", [Path(j.out).name for j in jobs + late])
-                prune(cache_dir / KEPT_PAGES, [k for j in jobs + late for k in j.page_keys if k])
+                pruned.result()
                 if assembling is not None:
                     assembling.result()
             if not parts:
