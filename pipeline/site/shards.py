@@ -306,63 +306,66 @@ def plan(
         dealt[shard_of(rel[: -len(".md")], n)].append(rel)
     nav = nav_pages()
     kept = str(cache_dir.with_name(KEPT_PAGES))
-    # The shards as the last full plan found them, when the docs folder holds the same files
-    # (which of the pages' links resolve) under the same theme: a shard whose pages are all
-    # vouched for is taken from there.
-    files = ""
+    # The shards as the last full plan found them, under the same theme: a shard whose pages
+    # are all vouched for, and whose links resolve as they did, is taken from there.
+    reuse = not late
     last_plans: dict[str, Any] = {}
-    plans: dict[str, list] = {}
+    if reuse and trusted:
+        last_plans = _read_json(plans_file)
+        if last_plans.get("theme") != theme:
+            last_plans = {}
+    last_paths: list[str] = last_plans.get("paths", [])
+    last_shards: dict[str, list] = last_plans.get("shards", {})
+    plans: dict[str, tuple[Job, list[str]]] = {}
     fresh: list[str] = []  # the shards planned page by page
-    if not late and "present" in memo:
-        files = hashlib.sha256("\0".join(sorted(memo["present"])).encode()).hexdigest()
-        if trusted:
-            last_plans = _read_json(plans_file)
-            if last_plans.get("theme") != theme or last_plans.get("files") != files:
-                last_plans = {}
 
-    def pages_hash(pages: Sequence[str]) -> str:
-        return hashlib.sha256("\0".join(pages).encode()).hexdigest()[:32]
-
-    def recorded_job(name: str, pages: Sequence[str]) -> Job | None:
-        """The shard ``name`` as the last plan found it, when its pages are the same and all
-        vouched for (their facts as recorded then)."""
-        last = last_plans.get("shards", {}).get(name)
-        if not last or last[1] != pages_hash(pages):
+    def recorded_job(name: str, pages: Sequence[str]) -> tuple[Job, list[str]] | None:
+        """The shard ``name`` as the last plan found it, and the pages it links to that were not
+        there, when its pages are the same and all vouched for (their facts as recorded
+        then), and the pages it links to are there, or not, as they were."""
+        last = last_shards.get(name)
+        if not last or last[1] != _pages_hash(pages):
             return None
         if not all(rel in trusted and rel in known for rel in pages):
             return None
-        key, _, stubs, page_keys = last
+        key, _, stub_ids, page_keys, missing_ids = last
+        stubs = [last_paths[i] for i in stub_ids]
+        missing = [last_paths[i] for i in missing_ids]
+        assert exists is not None
+        if not all(exists(t) for t in stubs) or any(exists(t) for t in missing):
+            return None
         for rel in pages:
             seen[rel] = known[rel]
         digests = tuple(
             recorded.get(k, "") if rel.startswith(f"{REPORTS}/") else ""
             for rel, k in zip(pages, page_keys, strict=True)
         )
-        out = str(cache_dir / key)
-        return Job(
+        job = Job(
             key,
             str(docs_dir),
             tuple(pages),
             tuple(stubs),
-            out,
+            str(cache_dir / key),
             True,
             False,
             tuple(page_keys),
             kept,
             digests,
         )
+        return job, missing
 
     def job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
-        if files and pages_only and not late:
-            reused = recorded_job(name, pages)
-            if reused is None:
-                reused = _job(name, pages, pages_only)
-                fresh.append(name)
-            plans[name] = [reused.key, pages_hash(pages), reused.stubs, reused.page_keys]
-            return reused
-        return _job(name, pages, pages_only)
+        if not (reuse and pages_only):
+            return _job(name, pages, pages_only)[0]
+        found = recorded_job(name, pages)
+        if found is None:
+            found = _job(name, pages, pages_only)
+            fresh.append(name)
+        plans[name] = found
+        return found[0]
 
-    def _job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
+    def _job(name: str, pages: Sequence[str], pages_only: bool) -> tuple[Job, list[str]]:
+        """The job of the pages, and the pages they link to that are not there."""
         h = hashlib.sha256(theme.encode() + name.encode())
         targets: set[str] = set(nav)
         searched = False
@@ -382,10 +385,11 @@ def plan(
             )
         own = set(pages)
         stubs = sorted(t for t in targets - own if exists(t))
+        missing = sorted(t for t in targets - own if not exists(t))
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
         out = str(cache_dir / key)
-        return Job(
+        made = Job(
             key,
             str(docs_dir),
             tuple(pages),
@@ -397,6 +401,7 @@ def plan(
             kept,
             tuple(digests),
         )
+        return made, missing
 
     hub_pages = []
     for entry in sorted(os.listdir(docs_dir)):
@@ -413,13 +418,8 @@ def plan(
         # Every shard, an empty one too (it is built as an empty folder, and kept): index parts
         # are made of shards by their number, which must not move when another shard empties.
         jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt)]
-        if files:
-            now = {"theme": theme, "files": files, "shards": plans}
-            if fresh or plans.keys() != last_plans.get("shards", {}).keys():
-                tmp = plans_file.with_name(plans_file.name + ".tmp")
-                tmp.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_text(json.dumps(now), encoding="utf-8")
-                tmp.replace(plans_file)
+        if reuse and (fresh or plans.keys() != last_shards.keys()):
+            _write_plans(plans_file, theme, plans)
     # Written once a build: a full plan with pages still to come leaves it to the late plan
     # (the file is some 80 MB of JSON at 100,000 reports, 0.8-0.9 s to write).
     changed = seen != known or memo.pop("unwritten", False)
@@ -441,6 +441,31 @@ def plan(
     return jobs, dealt
 
 
+def _pages_hash(pages: Sequence[str]) -> str:
+    return hashlib.sha256("\0".join(pages).encode()).hexdigest()[:32]
+
+
+def _write_plans(path: Path, theme: str, plans: dict[str, tuple[Job, list[str]]]) -> None:
+    """``SHARD_PLANS``: each shard's key, the hash of its pages, its stubs, page keys and the
+    pages it links to that are not there (the paths by their place in one list: 840,000 stubs
+    at 100,000 reports name some 10,000 pages)."""
+    paths: dict[str, int] = {}
+    shards = {
+        name: [
+            job.key,
+            _pages_hash(job.pages),
+            [paths.setdefault(t, len(paths)) for t in job.stubs],
+            job.page_keys,
+            [paths.setdefault(t, len(paths)) for t in missing],
+        ]
+        for name, (job, missing) in plans.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"theme": theme, "paths": list(paths), "shards": shards}))
+    tmp.replace(path)
+
+
 VOUCHER = "page-facts-vouched.json"
 """Beside the page facts (``FACTS_FILE``): the stamp of the page keys' file under which they
 were recorded, with the facts file's own stamp (``Vouched``); removed while a plan's facts are
@@ -449,10 +474,11 @@ not yet written."""
 
 SHARD_PLANS = "shard-plans.json"
 """Beside the cached shards: each shard's key, stubs and page keys as the last full plan found
-them, with a hash of its pages, the theme's fingerprint and a hash of the docs folder's files. A
-shard whose pages are the same and all vouched for (``Vouched``: their facts as recorded), in a
-docs folder of the same files, is planned from here without a look at its pages: at 100,000
-reports the per-page work of 2,048 shards was 2 s of a one-report change's 4.4 s plan."""
+them, with a hash of its pages, the pages it links to that were not there, and the theme's
+fingerprint. A shard whose pages are the same and all vouched for (``Vouched``: their facts as
+recorded), whose stubs are there and whose missing links are not, is planned from here without
+a look at its pages: at 100,000 reports the per-page work of 2,048 shards was 2 s of a
+one-report change's 4.4 s plan."""
 
 
 KEPT_PAGES = "page-html"
