@@ -707,6 +707,27 @@ def test_a_shard_whose_pages_are_all_vouched_for_is_planned_as_the_last_plan_fou
     assert [j[:4] for j in added] == [j[:4] for j in afresh()]
 
 
+def test_the_recorded_plans_name_paths_once_and_drop_those_no_shard_names(tmp_path):
+    """``_write_plans``: the stubs and missing links by their place in one list of paths, which
+    grows from build to build until it holds more than twice the paths named, and is then made
+    again of those alone; the paths not there are listed."""
+    from pipeline.site.shards import _write_plans
+
+    paths = [f"old/{i}.md" for i in range(3000)] + ["reports/a.md", "reports/b.md", "x.md"]
+    records = {"shard-0": ["k", "h", [3000, 3001], ["p"], [3002]]}
+    there = {"reports/a.md", "reports/b.md"}
+    out = tmp_path / "plans.json"
+    _write_plans(out, "theme", records, paths, there.__contains__)
+    data = json.loads(out.read_text())
+    stubs, missing = data["shards"]["shard-0"][2], data["shards"]["shard-0"][4]
+    assert [data["paths"][i] for i in stubs] == ["reports/a.md", "reports/b.md"]
+    assert [data["paths"][i] for i in missing] == ["x.md"] and data["absent"] == missing
+    assert len(data["paths"]) == 3
+    records = {"shard-0": ["k", "h", [0, 1], ["p"], [2]]}
+    _write_plans(out, "theme", records, paths[:1000] + paths[3000:], there.__contains__)
+    assert len(json.loads(out.read_text())["paths"]) == 1003  # kept: within twice the named
+
+
 def test_the_late_plan_takes_what_the_full_plan_found_and_plans_the_same_job(tmp_path, monkeypatch):
     """The datasets page is planned after the rest (``coming``, then ``late``): given the full
     plan's ``memo``, the late plan neither walks the docs folder nor reads the pages' facts

@@ -316,23 +316,25 @@ def plan(
             last_plans = {}
     last_paths: list[str] = last_plans.get("paths", [])
     last_shards: dict[str, list] = last_plans.get("shards", {})
-    plans: dict[str, tuple[Job, list[str]]] = {}
+    absent = set(last_plans.get("absent", ()))
+    # The recorded paths that are there now and were not, or the reverse: a shard that links to
+    # one is planned page by page.
+    moved = {i for i, rel in enumerate(last_paths) if exists(rel) == (i in absent)}
+    ids = {rel: i for i, rel in enumerate(last_paths)}  # new paths added at the end
+    records: dict[str, list] = {}
     fresh: list[str] = []  # the shards planned page by page
 
-    def recorded_job(name: str, pages: Sequence[str]) -> tuple[Job, list[str]] | None:
-        """The shard ``name`` as the last plan found it, and the pages it links to that were not
-        there, when its pages are the same and all vouched for (their facts as recorded
-        then), and the pages it links to are there, or not, as they were."""
+    def recorded_job(name: str, pages: Sequence[str]) -> Job | None:
+        """The shard ``name`` as the last plan found it, when its pages are the same and all
+        vouched for (their facts as recorded then), and the pages it links to are there, or
+        not, as they were."""
         last = last_shards.get(name)
         if not last or last[1] != _pages_hash(pages):
             return None
         if not all(rel in trusted and rel in known for rel in pages):
             return None
         key, _, stub_ids, page_keys, missing_ids = last
-        stubs = [last_paths[i] for i in stub_ids]
-        missing = [last_paths[i] for i in missing_ids]
-        assert exists is not None
-        if not all(exists(t) for t in stubs) or any(exists(t) for t in missing):
+        if not (moved.isdisjoint(stub_ids) and moved.isdisjoint(missing_ids)):
             return None
         for rel in pages:
             seen[rel] = known[rel]
@@ -340,11 +342,12 @@ def plan(
             recorded.get(k, "") if rel.startswith(f"{REPORTS}/") else ""
             for rel, k in zip(pages, page_keys, strict=True)
         )
-        job = Job(
+        records[name] = last
+        return Job(
             key,
             str(docs_dir),
             tuple(pages),
-            tuple(stubs),
+            tuple(map(last_paths.__getitem__, stub_ids)),
             str(cache_dir / key),
             True,
             False,
@@ -352,17 +355,22 @@ def plan(
             kept,
             digests,
         )
-        return job, missing
 
     def job(name: str, pages: Sequence[str], pages_only: bool) -> Job:
         if not (reuse and pages_only):
             return _job(name, pages, pages_only)[0]
         found = recorded_job(name, pages)
         if found is None:
-            found = _job(name, pages, pages_only)
+            found, missing = _job(name, pages, pages_only)
             fresh.append(name)
-        plans[name] = found
-        return found[0]
+            records[name] = [
+                found.key,
+                _pages_hash(pages),
+                [ids.setdefault(t, len(ids)) for t in found.stubs],
+                found.page_keys,
+                [ids.setdefault(t, len(ids)) for t in missing],
+            ]
+        return found
 
     def _job(name: str, pages: Sequence[str], pages_only: bool) -> tuple[Job, list[str]]:
         """The job of the pages, and the pages they link to that are not there."""
@@ -385,7 +393,8 @@ def plan(
             )
         own = set(pages)
         stubs = sorted(t for t in targets - own if exists(t))
-        missing = sorted(t for t in targets - own if not exists(t))
+        # (Not the links out of the docs folder, to the downloads: never among its files.)
+        missing = sorted(t for t in targets - own if not exists(t) and not t.startswith("../"))
         h.update("\0".join(stubs).encode())
         key = h.hexdigest()[:32]
         out = str(cache_dir / key)
@@ -418,8 +427,8 @@ def plan(
         # Every shard, an empty one too (it is built as an empty folder, and kept): index parts
         # are made of shards by their number, which must not move when another shard empties.
         jobs += [job(f"shard-{i}", rels, True) for i, rels in enumerate(dealt)]
-        if reuse and (fresh or plans.keys() != last_shards.keys()):
-            _write_plans(plans_file, theme, plans)
+        if reuse and (fresh or records.keys() != last_shards.keys()):
+            _write_plans(plans_file, theme, records, list(ids), exists)
     # Written once a build: a full plan with pages still to come leaves it to the late plan
     # (the file is some 80 MB of JSON at 100,000 reports, 0.8-0.9 s to write).
     changed = seen != known or memo.pop("unwritten", False)
@@ -445,24 +454,29 @@ def _pages_hash(pages: Sequence[str]) -> str:
     return hashlib.sha256("\0".join(pages).encode()).hexdigest()[:32]
 
 
-def _write_plans(path: Path, theme: str, plans: dict[str, tuple[Job, list[str]]]) -> None:
+def _write_plans(
+    path: Path,
+    theme: str,
+    records: dict[str, list],
+    paths: list[str],
+    exists: Callable[[str], bool],
+) -> None:
     """``SHARD_PLANS``: each shard's key, the hash of its pages, its stubs, page keys and the
-    pages it links to that are not there (the paths by their place in one list: 840,000 stubs
-    at 100,000 reports name some 10,000 pages)."""
-    paths: dict[str, int] = {}
-    shards = {
-        name: [
-            job.key,
-            _pages_hash(job.pages),
-            [paths.setdefault(t, len(paths)) for t in job.stubs],
-            job.page_keys,
-            [paths.setdefault(t, len(paths)) for t in missing],
-        ]
-        for name, (job, missing) in plans.items()
-    }
+    pages it links to that are not there, the paths by their place in ``paths`` (840,000 stubs
+    at 100,000 reports name some 108,000 pages; the list only grows while it holds no more than
+    twice the paths named), with those that are not there."""
+    named = set().union(*(r[2] for r in records.values()), *(r[4] for r in records.values()))
+    if len(paths) > 2 * len(named) + 1024:
+        ids: dict[str, int] = {}
+        for r in records.values():
+            r[2] = [ids.setdefault(paths[i], len(ids)) for i in r[2]]
+            r[4] = [ids.setdefault(paths[i], len(ids)) for i in r[4]]
+        paths = list(ids)
+    absent = [i for i, rel in enumerate(paths) if not exists(rel)]
+    data = {"theme": theme, "paths": paths, "absent": absent, "shards": records}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"theme": theme, "paths": list(paths), "shards": shards}))
+    tmp.write_text(json.dumps(data))
     tmp.replace(path)
 
 
