@@ -135,3 +135,52 @@ def test_texts_and_archive(seed_build):
     manifest = list(csv.DictReader((d / "archive.csv").open(encoding="utf-8")))
     assert {m["status"] for m in manifest} == {"published"}
     assert all(len(m["sha256"]) == 64 and m["encoding"] for m in manifest)
+
+
+def _series_rows(n: int, start: int = 0) -> list[dict]:
+    return [
+        {"series_id": f"s{i:04d}", "issuer_id": f"i{i % 7}", "year": 2019 + i % 5}
+        for i in range(start, start + n)
+    ]
+
+
+def test_csv_lines_are_written_in_order_by_the_copier_thread(tmp_path):
+    """A table's CSV is written by the package's copier thread in the order the lines and
+    files came: the same bytes as written at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    schema = package.schemas()[1]["series"]
+    parts = []
+    for i in range(3):
+        path = tmp_path / f"part{i}.csv"
+        path.write_text(package.csv_text("series", _series_rows(50, 50 * i)), encoding="utf-8")
+        parts.append(path)
+    outs = []
+    for copier in (None, ThreadPoolExecutor(1)):
+        out = tmp_path / f"series-{'thread' if copier else 'now'}.csv"
+        table = package._Table(out, None, schema, copier)
+        table.add_csv_file(str(parts[0]))
+        table.add(_series_rows(5, 1000))
+        table.add_csv_file(str(parts[1]))
+        table.add_csv_file(str(parts[2]))
+        if copier is not None:
+            assert table.copies, "nothing was given to the copier"
+        table.close()
+        outs.append(out.read_bytes())
+    lines = outs[0].decode("utf-8").split("\n")
+    assert lines[0] == ",".join(f.name for f in schema.fields)
+    assert len(lines) == 1 + 155 + 1  # header, rows, the last newline
+    assert outs[1] == outs[0]
+
+
+def test_an_error_of_the_copier_is_raised_when_the_table_is_closed(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as copier:
+        table = package._Table(
+            tmp_path / "series.csv", None, package.schemas()[1]["series"], copier
+        )
+        table.add_csv_file(str(tmp_path / "missing.csv"))
+        with pytest.raises(FileNotFoundError, match=r"missing\.csv"):
+            table.close()
+        assert table.csv.closed
