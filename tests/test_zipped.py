@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import errno
-import json
+import marshal
 import os
 import zipfile
 from pathlib import Path
@@ -213,13 +213,13 @@ def test_a_record_that_does_not_match_its_zip_is_not_trusted(tmp_path: Path) -> 
     cache = tmp_path / "cache"
     _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
     record_path = cache / ("corpus.zip" + zipped.RECORD)
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record = zipped.read_record(record_path)
     name_a, name_b = members[0][0], members[2][0]
     record["members"][name_a][6], record["members"][name_b][6] = (
         record["members"][name_b][6],
         record["members"][name_a][6],
     )
-    record_path.write_text(json.dumps(record), encoding="utf-8")
+    zipped.write_record(record_path, record)
     again = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
     assert sorted(again.asked) == sorted([len(TEXTS[name_a]), len(TEXTS[name_b])])
     assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
@@ -296,3 +296,33 @@ def test_members_are_copied_through_a_buffer_where_the_file_system_cannot_copy_r
     assert (tmp_path / "second" / "corpus.zip").read_bytes() == (
         tmp_path / "expected.zip"
     ).read_bytes()
+
+
+def test_a_record_not_of_this_version_is_not_read(tmp_path: Path) -> None:
+    """A record of another version, damaged or cut short is no record: every member is
+    compressed again, and the zip is still ``zipfile``'s bytes; the record's JSON form of
+    earlier versions is removed when the zip is kept."""
+    members = _files(tmp_path)
+    _by_zipfile(tmp_path / "expected.zip", members)
+    cache = tmp_path / "cache"
+    _rewrite(members, tmp_path / "first" / "corpus.zip", cache)
+    record_path = cache / ("corpus.zip" + zipped.RECORD)
+    whole = record_path.read_bytes()
+    record = zipped.read_record(record_path)
+    damaged = [
+        marshal.dumps({**record, "version": zipped.RECORD_VERSION - 1}),
+        whole[: len(whole) // 2],
+        b"not a record",
+    ]
+    for i, data in enumerate(damaged):
+        record_path.write_bytes(data)
+        with pytest.raises((ValueError, EOFError, TypeError)):
+            zipped.read_record(record_path)
+        (cache / ("corpus.zip.members.json")).write_text("{}", encoding="utf-8")
+        again = _rewrite(members, tmp_path / f"again{i}" / "corpus.zip", cache)
+        assert len(again.asked) == len(TEXTS)
+        assert (tmp_path / f"again{i}" / "corpus.zip").read_bytes() == (
+            tmp_path / "expected.zip"
+        ).read_bytes()
+        assert zipped.read_record(record_path)["version"] == zipped.RECORD_VERSION
+        assert not (cache / "corpus.zip.members.json").exists()
