@@ -1160,6 +1160,16 @@ longest path of a rebuild) needed meanwhile: a one-report change at 100,000 repo
 ``reports.db`` at the end)."""
 
 
+BESIDE_NICENESS = 5
+"""How much lower the processes that write the first pages and ``reports.db`` run than the
+build (``lower_priority``). Both work beside the build's own process, whose steps are the
+longest path of a rebuild, and both are wanted long after they could be done (the pages after
+the data package, ``reports.db`` by the datasets page); at the same priority, the system
+shares the two cores among four busy processes (the build, the copied text, the pages,
+``reports.db``) and the build gets half of one. The copied text, which the build waits for,
+keeps the build's priority."""
+
+
 def lower_priority(proc: Any, by: int) -> None:
     """Lower the scheduling priority of the process ``proc`` (a ``multiprocessing`` process, or
     None) by ``by`` nice levels from its own, at most to the lowest (19): the system gives a
@@ -1209,6 +1219,7 @@ def _build_locked(
     # The processes beside the build are started before a report is loaded (``Standby``,
     # ``Early``): forked later, each would keep a stale copy of the build's memory.
     standby = None if multiprocessing.current_process().daemon else Standby()
+    lower_priority(standby.proc if standby is not None else None, BESIDE_NICENESS)
     early_zips = Early("zips")
     early_copied = Early("copied text") if with_site else None
     lower_priority(early_zips.proc, ZIPS_NICENESS)
@@ -1246,6 +1257,7 @@ def _build_locked(
             )
             # Written beside the copied text and the data package, in a process of their own.
             early_pages = writer.write_beside(k for k in pages.PAGE_KINDS if not k.copied_text)
+            lower_priority(getattr(early_pages.job, "proc", None), BESIDE_NICENESS)
             result.timings["pages_early"] = time.perf_counter() - t0
 
         def copied_in() -> None:

@@ -274,3 +274,45 @@ def test_the_zips_process_runs_at_a_lower_priority_than_the_build(tmp_path, monk
     _build_in(tmp_path, build.build_all)  # with the site: the zips are written beside it
     assert int((tmp_path / "nice").read_text()) == min(19, mine + build.ZIPS_NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the build's own is as it was
+
+
+def test_the_first_pages_and_reports_db_run_at_a_lower_priority_than_the_build(
+    tmp_path, monkeypatch
+):
+    """The first pages (written beside the copied text and the data package) and
+    ``reports.db`` are wanted long after they could be done: their processes yield the CPU to
+    the build's own (``build.BESIDE_NICENESS``); the copied text, which the build waits for,
+    does not."""
+    from pipeline import build, database
+    from tests.conftest import copy_docs_assets
+    from tests.tools.synth import generate
+
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered: list[tuple[str, int]] = []
+    lower_priority = build.lower_priority
+
+    def noting(proc, by):
+        lowered.append((proc.name, by))
+        lower_priority(proc, by)
+
+    def closing(db):
+        # In the database process, once the build has sent it its work.
+        (tmp_path / "db-nice").write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+        return close(db)
+
+    close = database._Database.close
+    monkeypatch.setattr(build, "lower_priority", noting)
+    monkeypatch.setattr(database._Database, "close", closing)
+    generate(3, tmp_path / "src", seed=5)
+    copy_docs_assets(tmp_path / "docs")
+    _build_in(tmp_path, build.build_all)
+    assert build.BESIDE_NICENESS > 0
+    assert sorted(lowered) == sorted(
+        [
+            ("zips", build.ZIPS_NICENESS),
+            ("reports.db", build.BESIDE_NICENESS),
+            ("pages", build.BESIDE_NICENESS),
+        ]
+    )
+    assert int((tmp_path / "db-nice").read_text()) == min(19, mine + build.BESIDE_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine
