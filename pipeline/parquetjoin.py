@@ -257,11 +257,6 @@ def _moved_chunk(chunk: Struct, by: int) -> Struct:
     return out
 
 
-def append_file(path: Path | str, dest: Any) -> None:
-    """The whole file ``path`` appended to the unbuffered file ``dest`` (``_copy``)."""
-    _copy(path, 0, os.path.getsize(path), dest)
-
-
 def _copy(path: Path | str, start: int, length: int, dest: Any) -> None:
     """``length`` bytes of ``path`` from ``start`` appended to the unbuffered file ``dest``
     (a raw file, or a buffered one flushed), by the kernel where it can."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import duckdb
@@ -167,6 +168,10 @@ def test_csv_lines_are_written_in_order_by_the_copier_thread(tmp_path):
             assert table.copies, "nothing was given to the copier"
         table.close()
         outs.append(out.read_bytes())
+        # Hashed as written: the descriptor's hash is the file's, without reading it again.
+        assert package._HASHED[package._file_key(out)] == hashlib.sha256(outs[-1]).hexdigest()
+        assert package.sha256_file(out) == hashlib.sha256(outs[-1]).hexdigest()
+        assert table.csv_seconds > 0
     lines = outs[0].decode("utf-8").split("\n")
     assert lines[0] == ",".join(f.name for f in schema.fields)
     assert len(lines) == 1 + 155 + 1  # header, rows, the last newline
