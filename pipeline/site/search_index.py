@@ -39,15 +39,14 @@ from pipeline.site.carry import Links
 from pipeline.site.digest import DIGESTS, search_digest
 from pipeline.site.mkdocs_run import page_html
 
-INDEX_PAGES = 500
+INDEX_PAGES = 1000
 """Report pages per index part, at most. Each part a query searches costs it about seven
 requests (entry, metadata, filters, word chunks), so fewer, larger parts search cheaper; but
 Pagefind holds a part in memory while writing it (about 0.5 GB per 1,000 pages), and a changed
 report has its whole part indexed again, which is the longest step of a one-report rebuild
-(2,000 pages: 14-20 s beside the shards; 1,000: 6-7 s, the end of a change at 100,000 reports).
-The search page reaches a query's parts through the word directory, so a rare word or a
-sampled common one loads one part whatever their number. Chosen from the measurements in the
-README (*Search in parts*)."""
+(2,000 pages: 14-20 s beside the shards; 1,000: 6-7 s; 500: 3.4-3.9 s at 100,000 reports, about
+1.5 s of a change, but a place or a middling word found in every part would fetch half as much
+again). Chosen from the measurements in the README (*Search in parts*)."""
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
