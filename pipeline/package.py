@@ -508,7 +508,7 @@ class PackageWriter:
         self.out_dir = out_dir
         _HASHED.clear()  # what an earlier build hashed is not this one's
         # The CSV files are written by a thread of their own, in order: the segments' lines
-        # (1.2 GB at 100,000 reports, copied by the kernel) took 3-4 s of this thread.
+        # (1.2 GB at 100,000 reports), copied by the kernel in this thread, took 3-4 s of it.
         self.copier = ThreadPoolExecutor(1, thread_name_prefix="csv")
         self.tables = {
             name: _Table(

@@ -44,9 +44,10 @@ INDEX_PAGES = 1000
 requests (entry, metadata, filters, word chunks), so fewer, larger parts search cheaper; but
 Pagefind holds a part in memory while writing it (about 0.5 GB per 1,000 pages), and a changed
 report has its whole part indexed again, which is the longest step of a one-report rebuild
-(2,000 pages: 14-20 s beside the shards; 1,000: 6-7 s; 500: 3.4-3.9 s at 100,000 reports, about
-1.5 s of a change, but a place or a middling word found in every part would fetch half as much
-again). Chosen from the measurements in the README (*Search in parts*)."""
+(2,000 pages: 14-20 s beside the shards; 1,000: 6-8 s at 100,000 reports; 500: 3.4-3.9 s, but
+the change as a whole was no faster beyond the machine's noise, and a place or a middling word
+found in every part fetches half as much again). Chosen from the measurements in the README
+(*Search in parts*)."""
 
 UNUSED = ("pagefind-component-ui.js", "pagefind-component-ui.css")
 """The playground and the component UI are not used by the site."""
