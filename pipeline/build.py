@@ -1258,7 +1258,7 @@ def _build_locked(
             )
             # Written beside the copied text and the data package, in a process of their own.
             early_pages = writer.write_beside(k for k in pages.PAGE_KINDS if not k.copied_text)
-            lower_priority(getattr(early_pages.job, "proc", None), BESIDE_NICENESS)
+            lower_priority(early_pages.proc, BESIDE_NICENESS)
             result.timings["pages_early"] = time.perf_counter() - t0
 
         def copied_in() -> None:

@@ -270,6 +270,11 @@ class WrittenBeside:
         self.writer = writer
         self.job = job
 
+    @property
+    def proc(self) -> Any:
+        """The process writing the kinds (None: written in this one, or already joined)."""
+        return getattr(self.job, "proc", None)
+
     def join(self) -> None:
         """Wait for the kinds to be written, and take what was done into the writer; raises
         what writing them raised."""
