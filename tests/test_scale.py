@@ -1195,3 +1195,67 @@ def test_segments_of_another_key_are_removed_before_new_ones_are_made(
     sorted(src.iterdir())[3].write_bytes(data)
     build_into(src, tmp_path / "out", cache=cache)
     assert seen and not any(seen)
+
+
+def test_a_small_change_gives_reports_db_its_texts_before_the_archive(
+    corpus, tmp_path, monkeypatch
+):
+    """The texts depend on the reports alone: when the build lacks few segment bases, it makes
+    them and gives ``reports.db`` every base's texts before it writes the archive and waits for
+    the copied text; when it lacks many (a first build), each base is made with its segment, as
+    the segments are. Either way the database is the one a build from nothing writes."""
+    import pipeline.build
+    import pipeline.database
+    import pipeline.segments
+    from pipeline.segments import BASE_PREFIX
+
+    monkeypatch.setattr(pipeline.segments, "SEGMENT", 4)
+    monkeypatch.setattr(pipeline.segments, "MAX_SEGMENT", 8)
+    monkeypatch.setattr(pipeline.build, "EARLY_BASES", 3)
+    events: list[tuple[str, str]] = []
+    write_archive = pipeline.build.write_archive
+    add_texts = pipeline.database.DatabaseWriter.add_texts
+    make_base = pipeline.segments.make_base
+
+    def archive(*args, **kwargs):
+        events.append(("archive", ""))
+        return write_archive(*args, **kwargs)
+
+    def texts(self, path):
+        events.append(("texts", Path(path).parent.name))
+        return add_texts(self, path)
+
+    def base(task):
+        events.append(("base", Path(task.base).name))
+        return make_base(task)
+
+    monkeypatch.setattr(pipeline.build, "write_archive", archive)
+    monkeypatch.setattr(pipeline.database.DatabaseWriter, "add_texts", texts)
+    monkeypatch.setattr(pipeline.segments, "make_base", base)
+    src = tmp_path / "src"
+    shutil.copytree(corpus, src)
+    cache = tmp_path / "cache"
+    build_into(src, tmp_path / "out", cache=cache)
+    first = [kind for kind, _ in events]
+    assert first.count("base") > 3 and first.index("archive") < first.index("texts")
+    assert all(name.startswith(BASE_PREFIX) for kind, name in events if kind == "base")
+
+    events.clear()
+    _, data = generate_one(997, 3)
+    sorted(src.iterdir())[7].write_bytes(data)
+    build_into(src, tmp_path / "out", cache=cache)
+    second = [kind for kind, _ in events]
+    made = [name for kind, name in events if kind == "base"]
+    given = [name for kind, name in events if kind == "texts"]
+    assert 1 <= len(made) <= 3
+    assert second.index("archive") > max(i for i, kind in enumerate(second) if kind != "archive")
+    # Every segment's texts, from the bases themselves, in the order of their reports.
+    assert len(given) == first.count("texts") and set(made) <= set(given)
+    assert all(name.startswith(BASE_PREFIX) for name in given)
+    kept = cache.with_name("cache-package")
+    firsts = [min(p.name for p in (kept / name / "texts").iterdir()) for name in given]
+    assert firsts == sorted(firsts) and len(set(firsts)) == len(firsts)
+
+    build_into(src, tmp_path / "fresh")
+    db = (tmp_path / "out" / "datasets" / "reports.db").read_bytes()
+    assert db == (tmp_path / "fresh" / "datasets" / "reports.db").read_bytes()
