@@ -706,6 +706,7 @@ def write_datasets(
             key = seg.folder if cache_dir is not None and segments.keyed(seg) else None
             links.add(key, files)
             parts["package_join"] += time.perf_counter() - t
+        db.segments_done()
         t = time.perf_counter()
         archived.give(links)
         db.add("archive", writer.add_archive(archive_rows))

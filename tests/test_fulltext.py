@@ -69,12 +69,13 @@ def _corpus(changed: dict[str, str] | None = None, extra: int = 0, at: int = 0) 
 
 def fill(db: database._Database, paths: list[str]) -> None:
     """The segments at ``paths`` into ``db`` as the build gives them: every segment's texts,
-    their copy, then every segment's rows."""
+    their copy, then every segment's rows and theirs."""
     for path in paths:
         db.add_texts(path)
     db.copy_texts()
     for path in paths:
         db.add_segment(path)
+    db.copy_rows()
 
 
 def _build(root: Path, corpus: list[list], store: Path | None) -> tuple[Path, database._Database]:

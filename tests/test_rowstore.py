@@ -67,6 +67,7 @@ def _build(root: Path, segments: Path, corpus: Corpus, cache: Path | None) -> da
     db.copy_texts()
     for path in paths:
         db.add_segment(path)
+    db.copy_rows()
     db.close()
     return db
 
@@ -154,3 +155,34 @@ def test_a_row_store_left_part_way_or_of_other_tables_is_made_again(tmp_path):
         ).read_bytes()
     db = _build(tmp_path / "kept", segments, corpus, cache)
     assert db.rows.kept and db.rows.added == 0
+
+
+def test_the_segments_rows_are_copied_once_the_last_segment_is_in(tmp_path):
+    """``copy_rows`` (the build's ``segments_done``) copies the segments' rows and checks the
+    texts' foreign keys while the other rows still come; a segment after it is refused, naming
+    it; ``close`` copies them when no call asked for it, and both give the same bytes."""
+    import pytest
+
+    segments = _segments(tmp_path / "segments", _corpus())
+
+    def build(name: str, early: bool) -> Path:
+        (tmp_path / name).mkdir()
+        db = database._Database(tmp_path / name / "reports.db")
+        for path in segments:
+            db.add_texts(path)
+        db.copy_texts()
+        for path in segments:
+            db.add_segment(path)
+        if early:
+            db.copy_rows()
+            assert db.rows_copied and "texts" not in db.checked
+            with pytest.raises(ValueError, match=f"{segments[0]}: a segment added after"):
+                db.add_segment(segments[0])
+            assert db.con.execute("SELECT count(*) FROM statistics").fetchone()[0] > 0
+        db.add("issuers", [])
+        db.close()
+        return tmp_path / name / "reports.db"
+
+    early, late = build("early", True), build("late", False)
+    assert early.read_bytes() == late.read_bytes()
+    assert _figures(early) == {rid: values for seg in _corpus() for rid, values in seg}
