@@ -33,6 +33,7 @@ import errno
 import hashlib
 import marshal
 import os
+import threading
 import zipfile
 import zlib
 from collections import deque
@@ -148,6 +149,10 @@ SPAN = 1 << 20
 """The most bytes of a kept zip read at once to check the headers in them (``places``)."""
 
 
+PRUNING = ".pruning"
+"""In a ``MemberCache``'s folder while a build may write members into it (``begin``)."""
+
+
 class MemberCache:
     """Compressed members by the SHA-256 of their bytes, in ``folder`` (or nowhere). ``used``
     names what this build read or wrote, for ``prune``. ``made``: a folder whose files are
@@ -161,15 +166,49 @@ class MemberCache:
         self.folder = folder
         self.made = f"{os.fspath(made).rstrip('/')}/" if made is not None else None
         self.used: set[str] = set()
+        self.recorded: set[str] = set()
+        """The members the records of the zips kept last time name (``kept_zip``)."""
+        self.whole = True
+        """Whether those records name every member kept (else ``prune`` looks at them all)."""
+        self.begun = False
+        self._lock = threading.Lock()  # members are compressed by several threads
 
     def _path(self, digest: str) -> Path:
         assert self.folder is not None
         return self.folder / digest[:2] / digest
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (the zips are written in a process given them pickled): no lock."""
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def begin(self) -> None:
+        """Mark the folder as being written into (``PRUNING``) before the first member is:
+        a build stopped before ``prune`` leaves the mark, and the next build's ``prune`` then
+        looks at every member, as members no record names may have been left."""
+        if self.folder is None or self.begun:
+            return
+        with self._lock:
+            if self.begun:
+                return
+            mark = self.folder / PRUNING
+            if mark.exists():
+                self.whole = False
+            else:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                mark.write_bytes(b"")
+            self.begun = True
+
     def get_digest(self, data: bytes) -> tuple[str, bytes]:
         """The SHA-256 (hex) of ``data`` (empty without a folder) and its compressed bytes."""
         if self.folder is None:
             return "", deflate(data)
+        self.begin()
         digest = hashlib.sha256(data).hexdigest()
         self.used.add(digest)
         path = self._path(digest)
@@ -191,15 +230,19 @@ class MemberCache:
         """The zip called ``name`` this cache kept last time, when it is as it was written."""
         if self.folder is None:
             return None
+        self.begin()
         path = self.folder / name
         try:
             with paused_gc():  # some 3 million objects made
                 record = read_record(self.folder / (name + RECORD))
             if record["zip"] != _stamp(path):
-                return None
-            return _KeptZip(path, record["members"], record["folders"])
+                raise ValueError("not the zip recorded")
+            kept = _KeptZip(path, record["members"], record["folders"])
         except (OSError, ValueError, KeyError, TypeError, EOFError):
+            self.whole = False  # members of a zip no record names may be kept
             return None
+        self.recorded.update(entry[3] for entry in kept.members.values())
+        return kept
 
     def keep_zip(self, dest: Path, members: dict[str, list], folders: list[str]) -> None:
         """Keep the zip just written at ``dest`` (a hard link) and the record of its members
@@ -233,15 +276,25 @@ class MemberCache:
 
     def prune(self) -> None:
         """Remove the compressed members this build did not use (and what a stopped build left
-        half-written); the kept zips and their records stay."""
+        half-written); the kept zips and their records stay. When the records of the zips kept
+        last time name every member kept (``whole``), only those they name and this build did
+        not use are removed: at 100,000 reports, listing the 300,000 members took 0.3 s of a
+        core, 1.5-5.6 s of the zips' process (at its low priority) before the build could have
+        their checksums."""
         if self.folder is None or not self.folder.is_dir():
             return
-        for sub in self.folder.iterdir():
-            if not sub.is_dir():
-                continue
-            for path in sub.iterdir():
-                if path.name not in self.used:
-                    path.unlink(missing_ok=True)
+        if self.whole and self.begun:
+            for digest in self.recorded - self.used:
+                self._path(digest).unlink(missing_ok=True)
+        else:
+            for sub in self.folder.iterdir():
+                if not sub.is_dir():
+                    continue
+                for path in sub.iterdir():
+                    if path.name not in self.used:
+                        path.unlink(missing_ok=True)
+        (self.folder / PRUNING).unlink(missing_ok=True)
+        self.begun = False
 
 
 def write_zip(

@@ -326,3 +326,58 @@ def test_a_record_not_of_this_version_is_not_read(tmp_path: Path) -> None:
         ).read_bytes()
         assert zipped.read_record(record_path)["version"] == zipped.RECORD_VERSION
         assert not (cache / "corpus.zip.members.json").exists()
+
+
+def test_pruning_removes_what_the_kept_records_name_unused_and_all_after_a_stopped_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the kept zips' records naming every member, ``prune`` removes only the members they
+    name that this build did not use, without listing the folder; a member no record names
+    (left by a build stopped before its ``prune``, which leaves the ``PRUNING`` mark) is removed
+    by the next build, which then looks at every member."""
+    members = _files(tmp_path)
+    cache = tmp_path / "cache"
+    first = _rewrite(members, tmp_path / "out" / "corpus.zip", cache)
+    first.prune()
+    assert not (cache / zipped.PRUNING).exists() and len(_blobs(cache)) == len(TEXTS)
+
+    # One member changed: its old compressed bytes go, without a look at the folder.
+    members[0][1].write_bytes("改过的文本".encode() * 5)
+    second = _rewrite(members, tmp_path / "second" / "corpus.zip", cache)
+    assert second.whole and (cache / zipped.PRUNING).exists()
+    stray = cache / "ff" / ("f" * 64)  # named by no record: not looked for
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"left")
+    listed: list[Path] = []
+    iterdir = Path.iterdir
+    monkeypatch.setattr(Path, "iterdir", lambda self: listed.append(self) or iterdir(self))
+    second.prune()
+    monkeypatch.undo()
+    assert listed == [] and stray.exists()
+    assert len(_blobs(cache)) == len(TEXTS) + 1 and not (cache / zipped.PRUNING).exists()
+
+    # A build stopped after writing a member and before its prune: the mark stays, and the
+    # next build looks at every member (the stray one and the stopped build's go).
+    members[1][1].write_bytes("又改了".encode() * 5)
+    _rewrite(members, tmp_path / "stopped" / "corpus.zip", cache)  # no prune
+    members[1][1].write_bytes("再改一次".encode() * 5)
+    third = _rewrite(members, tmp_path / "third" / "corpus.zip", cache)
+    assert not third.whole
+    third.prune()
+    assert not stray.exists() and len(_blobs(cache)) == len(TEXTS)
+    assert not (cache / zipped.PRUNING).exists()
+    with zipfile.ZipFile(tmp_path / "third" / "corpus.zip") as z:
+        assert z.read(members[1][0]) == "再改一次".encode() * 5
+
+
+def test_a_member_cache_travels_pickled(tmp_path: Path) -> None:
+    """The zips are written in a process given them pickled (``executor.Early``)."""
+    import pickle
+
+    cache = zipped.MemberCache(tmp_path / "cache", made=tmp_path)
+    cache.used.add("ab")
+    again = pickle.loads(pickle.dumps(cache))
+    assert (again.folder, again.made, again.used) == (cache.folder, cache.made, {"ab"})
+    zipped.write_zip(tmp_path / "a.zip", _files(tmp_path), again)
+    again.prune()
+    assert len(_blobs(tmp_path / "cache")) == len(TEXTS)
