@@ -485,43 +485,6 @@ SEGMENT_AHEAD = 4
 from the cache itself: a national build never holds every whole report)."""
 
 
-EARLY_BASES = 32
-"""At most this many segment bases missing (``segments.Base``), the build makes them before the
-archive and the copied text and gives ``reports.db`` every text at once; more (a first build,
-new code), the segments are made as before, each with its base."""
-
-
-def _texts_first(
-    result: BuildResult, executor: Executor, bases: Sequence[segments.Base], db: DatabaseWriter
-) -> bool:
-    """The segments' bases this build lacks made, when few, and every base's texts given to
-    ``reports.db`` in order; whether they were. The texts depend on the reports alone, not on
-    the copied text the segments wait for: at 100,000 reports a one-report change had the
-    database process begin its texts some 6 s after the cross-report stage (the archive
-    written, the copied text waited for, the segments made), and the build then waited 2-7 s
-    for it at the end."""
-    missing = [b for b in bases if not segments.base_made(b)]
-    if len(missing) > EARLY_BASES:
-        return False
-    tasks = (
-        segments.Task(
-            "",
-            tuple(
-                for_task(result.reports, r) for r in light_reports(result.reports)[b.start : b.end]
-            ),
-            (),
-            b.folder,
-        )
-        for b in missing
-    )
-    for _ in executor.imap(segments.make_base, tasks, ahead=SEGMENT_AHEAD * executor.workers):
-        pass
-    for b in bases:
-        db.add_texts(Path(b.folder) / segments.DATABASE)
-    db.copy_texts()
-    return True
-
-
 @dataclass
 class Pending:
     """What ``write_datasets`` leaves running when it defers the database: ``reports.db``,
@@ -592,25 +555,13 @@ def write_datasets(
     links = Links(out_dir, root / DATASET_LINKS if cache_dir is not None else None, dataset_unit)
     result.datasets_links = links
     light = light_reports(result.reports)
-    salt = environment_fingerprint(codehash.fingerprint(codehash.PACKAGE), (*LIBRARIES, "pyarrow"))
-    bases = segments.plan_bases(light, root, salt, lambda r: cache_key(result.reports, r))
-    # Where analysts already work: SQLite (datasette) and a JSON document per report.
-    # Its texts and full-text indexes are kept beside the segments from one build to the next.
-    fulltext = root / FULLTEXT if cache_dir is not None else None
-    db = DatabaseWriter(out_dir / "reports.db", database, fulltext)
-    pending = Pending(db)
-    try:
-        texts_given = cache_dir is not None and _texts_first(result, executor, bases, db)
-        t = time.perf_counter()
-        archived = _Later()  # given to links after the segments', as they always were
-        archive_rows = write_archive(
-            light, sources, out_dir, root / ARCHIVE_DIR, hashes, archived, listing=listing
-        )
-        archive_seconds = time.perf_counter() - t
-        ready()
-    except BaseException:
-        pending.abort()
-        raise
+    t = time.perf_counter()
+    archived = _Later()  # given to links after the segments', as they always were
+    archive_rows = write_archive(
+        light, sources, out_dir, root / ARCHIVE_DIR, hashes, archived, listing=listing
+    )
+    archive_seconds = time.perf_counter() - t
+    ready()
     if result.cross is None:
         cross_stage(result, progress=lambda _: None)
     cross = result.cross
@@ -631,9 +582,8 @@ def write_datasets(
         issuer = issuer_part(issuer_rows.get(fields["issuer_id"]))
         return segments.Inputs(fields, issuer, tuple(reuse_rows.get(r.report_id, ())))
 
-    plan = segments.plan(
-        light, root, salt, lambda r: cache_key(result.reports, r), inputs, bases=bases
-    )
+    salt = environment_fingerprint(codehash.fingerprint(codehash.PACKAGE), (*LIBRARIES, "pyarrow"))
+    plan = segments.plan(light, root, salt, lambda r: cache_key(result.reports, r), inputs)
     if cache_dir is not None:
         # The segments of another code or corpus go before this build makes its own: kept until
         # the end, both generations of a national corpus's segments (some 20 GB each at
@@ -645,6 +595,11 @@ def write_datasets(
         for seg in plan
     ]
     writer = package.PackageWriter(out_dir, root / PARQUET_BLOCKS)
+    # Where analysts already work: SQLite (datasette) and a JSON document per report.
+    # Its texts and full-text indexes are kept beside the segments from one build to the next.
+    fulltext = root / FULLTEXT if cache_dir is not None else None
+    db = DatabaseWriter(out_dir / "reports.db", database, fulltext)
+    pending = Pending(db)
     # The package step's parts, for the benchmark: waiting for segments to be made, putting them
     # together, the archive, the whole files closed.
     parts = dict.fromkeys(("package_make", "package_join", "package_archive", "package_close"), 0.0)
@@ -678,10 +633,8 @@ def write_datasets(
             for seg, done in zip(plan, made, strict=True):
                 if not done:
                     next(results)
-                if not texts_given:
-                    db.add_texts(Path(seg.folder) / segments.DATABASE)
-            if not texts_given:
-                db.copy_texts()
+                db.add_texts(Path(seg.folder) / segments.DATABASE)
+            db.copy_texts()
             parts["package_make"] = time.perf_counter() - t
         finally:
             results.close()

@@ -125,79 +125,43 @@ def bounds(ids: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
-@dataclass(frozen=True)
-class Base:
-    """The base folder of the segment of reports ``start:end`` (``plan_bases``)."""
-
-    start: int
-    end: int
-    folder: str
-    ids: tuple[str, ...]
-    own: tuple[bytes, ...]
-    """What each report gives both names (its per-report cache key, checks and duplicates)."""
-    keyed: bool
-
-
-def plan_bases(
-    reports: Sequence[Report], root: Path, salt: str, key_of: Callable[[Report], str | None]
-) -> list[Base]:
-    """The base folders of the segments of ``reports`` (``plan``'s arguments but the
-    cross-report ones): known before the copied text is measured, so that the build can make
-    the missing ones and give their texts to ``reports.db`` first (``make_base``)."""
-    out = []
-    for n, (start, end) in enumerate(bounds([r.report_id for r in reports])):
-        base = hashlib.sha256(salt.encode())
-        keyed = True
-        own = []
-        for r in reports[start:end]:
-            key = key_of(r)
-            keyed = keyed and key is not None
-            own.append(repr((key, r.checks, r.duplicates)).encode())
-            base.update(own[-1] + b"\0")
-        name = BASE_PREFIX + (base.hexdigest()[:32] if keyed else f"build-{n:06d}")
-        ids = tuple(r.report_id for r in reports[start:end])
-        out.append(Base(start, end, str(root / name), ids, tuple(own), keyed))
-    return out
-
-
 def plan(
     reports: Sequence[Report],
     root: Path,
     salt: str,
     key_of: Callable[[Report], str | None],
     inputs: Callable[[Report], Inputs],
-    bases: Sequence[Base] | None = None,
 ) -> list[Segment]:
     """The segments of ``reports`` (light copies, in the order of their ids) under ``root``.
     ``key_of`` gives a report's per-report cache key (None: not kept, so its segment is made
     under a name of its place and never reused); ``inputs`` what else its outputs are made of
-    (plain values: strings, numbers, None, lists, tuples and dicts made in a fixed order);
-    ``bases``, when given, is what ``plan_bases`` found of the same reports.
+    (plain values: strings, numbers, None, lists, tuples and dicts made in a fixed order).
 
     Both are named by their ``repr``, which is the same for the same values made the same way
     (a dict's keys in the order they were put in): at 100,000 reports ``json.dumps`` with
     sorted keys took 1.5 s of the build's thread, ``repr`` a third of it."""
-    if bases is None:
-        bases = plan_bases(reports, root, salt, key_of)
     out = []
-    for n, b in enumerate(bases):
+    for n, (start, end) in enumerate(bounds([r.report_id for r in reports])):
         h = hashlib.sha256(salt.encode())
-        for r, own in zip(reports[b.start : b.end], b.own, strict=True):
+        base = hashlib.sha256(salt.encode())
+        keyed = True
+        for r in reports[start:end]:
+            key = key_of(r)
+            keyed = keyed and key is not None
+            own = repr((key, r.checks, r.duplicates)).encode()
+            base.update(own + b"\0")
             h.update(own + repr(inputs(r)).encode())
             h.update(b"\0")
-        name = h.hexdigest()[:32] if b.keyed else f"build-{n:06d}"
-        out.append(Segment(b.start, b.end, str(root / name), b.ids, b.folder))
+        name = h.hexdigest()[:32] if keyed else f"build-{n:06d}"
+        base_name = BASE_PREFIX + (base.hexdigest()[:32] if keyed else f"build-{n:06d}")
+        ids = tuple(r.report_id for r in reports[start:end])
+        out.append(Segment(start, end, str(root / name), ids, str(root / base_name)))
     return out
 
 
 def is_made(segment: Segment) -> bool:
     """Whether the segment's folder is complete (a kept one, or one made in this build)."""
     return (Path(segment.folder) / DONE).exists()
-
-
-def base_made(base: Base) -> bool:
-    """Whether the base folder is complete (a kept one, or one made in this build)."""
-    return (Path(base.folder) / DONE).exists()
 
 
 def make(task: Task) -> str:
@@ -252,9 +216,7 @@ def make(task: Task) -> str:
 def make_base(task: Task) -> str:
     """The part of a segment that its reports alone give (read back whole, one at a time):
     texts, Markdown, the rows of every resource but ``reports``, ``base.db``, and each report's
-    rows before the cross-report fields (``ROWS``), for ``make``. A task of the build's executor
-    too (``task.folder`` and ``task.inputs`` unused): the build makes the bases it lacks before
-    the copied text is measured, when they are few."""
+    rows before the cross-report fields (``ROWS``), for ``make``."""
     folder = Path(task.base)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     if tmp.exists():
