@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import resource
@@ -371,6 +372,27 @@ def dask_speedup(n: int, workers: list[int], seed: int = 0) -> dict[str, Any]:
     return out
 
 
+def machine_gauge() -> dict[str, float]:
+    """How fast this machine is, so that runs on different machines can be compared: the best of
+    three runs of a pure-Python loop (the build's own process is mostly such code) and SHA-256
+    over 256 MiB (hashing the downloads). Machines of one kind differed by up to 1.8 times here
+    (a 100,000-report one-report change took 51-55 s on one and 97 s on another)."""
+    loops = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i * i
+        loops.append(time.perf_counter() - t0)
+    data = bytes(256 << 20)
+    t0 = time.perf_counter()
+    hashlib.sha256(data).digest()
+    return {
+        "python_loop_5m_s": round(min(loops), 3),
+        "sha256_256mib_s": round(time.perf_counter() - t0, 3),
+    }
+
+
 def run(
     n: int,
     workers: int = 0,
@@ -382,7 +404,7 @@ def run(
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix=f"bench{n}-")) if keep is None else keep
     src, docs = root / "source_reports", root / "site_docs"
-    out: dict[str, Any] = {"reports": n, "same_issuer": same_issuer}
+    out: dict[str, Any] = {"reports": n, "same_issuer": same_issuer, "machine": machine_gauge()}
     t0 = time.perf_counter()
     if src.is_dir() and sum(1 for _ in src.iterdir()) == n:
         # A kept corpus of this size is reused (generation is deterministic); only the report
