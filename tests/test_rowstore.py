@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from pipeline import database, package
 
 _, SCHEMAS = package.schemas()
@@ -161,8 +163,6 @@ def test_the_segments_rows_are_copied_once_the_last_segment_is_in(tmp_path):
     """``copy_rows`` (the build's ``segments_done``) copies the segments' rows and checks the
     texts' foreign keys while the other rows still come; a segment after it is refused, naming
     it; ``close`` copies them when no call asked for it, and both give the same bytes."""
-    import pytest
-
     segments = _segments(tmp_path / "segments", _corpus())
 
     def build(name: str, early: bool) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import marshal
 import os
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -372,8 +373,6 @@ def test_pruning_removes_what_the_kept_records_name_unused_and_all_after_a_stopp
 
 def test_a_member_cache_travels_pickled(tmp_path: Path) -> None:
     """The zips are written in a process given them pickled (``executor.Early``)."""
-    import pickle
-
     cache = zipped.MemberCache(tmp_path / "cache", made=tmp_path)
     cache.used.add("ab")
     again = pickle.loads(pickle.dumps(cache))

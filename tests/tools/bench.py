@@ -375,8 +375,8 @@ def dask_speedup(n: int, workers: list[int], seed: int = 0) -> dict[str, Any]:
 def machine_gauge() -> dict[str, float]:
     """How fast this machine is, so that runs on different machines can be compared: the best of
     three runs of a pure-Python loop (the build's own process is mostly such code) and SHA-256
-    over 256 MiB (hashing the downloads). Machines of one kind differed by up to 1.8 times here
-    (a 100,000-report one-report change took 51-55 s on one and 97 s on another)."""
+    over 256 MiB (hashing the downloads). Machines of one kind differed by 1.4-2.2 times here (a
+    100,000-report one-report change took 51-55 s on one and 89-101 s on another)."""
     loops = []
     for _ in range(3):
         t0 = time.perf_counter()
