@@ -72,13 +72,32 @@ class MemorySampler:
     Reading PSS makes the kernel walk every page of a process: about 47 ms a sample during a
     10,000-report build, so sampling every 50 ms took half a core of the two the build runs on
     (25 s of CPU in a 56 s rebuild). It samples every 50 ms at most, and waits ten times as long
-    as the last sample took: a tenth of one core at most."""
+    as the last sample took: a tenth of one core at most.
+
+    Each sample also reads every process's CPU time (``/proc/<pid>/stat``), kept as last seen:
+    ``cpu_by_process`` at the end (a process's last fraction of a second after its last sample,
+    and a process that lived between two samples, are missing; ``CpuTimes`` gives the exact
+    total)."""
 
     peak_mb: float = 0.0
     peak_by_process: dict[str, float] = field(default_factory=dict)
     """At the peak: PSS (MB) by process name (``executor.name_process``; several of one name
     added up)."""
     _stop: threading.Event = field(default_factory=threading.Event)
+    _cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
+    """Each process's name and CPU seconds (user and system), as last sampled."""
+    _before: dict[int, float] = field(default_factory=dict)
+    """CPU seconds this process had spent when the sampling began (not counted)."""
+
+    @property
+    def cpu_by_process(self) -> dict[str, float]:
+        """CPU seconds (user and system) spent while sampling, by process name, several of one
+        name added up; the sampling process itself (this thread's walks) under ``bench``."""
+        out: dict[str, float] = {}
+        for pid, (name, seconds) in self._cpu.items():
+            key = "bench" if pid == os.getpid() else name
+            out[key] = out.get(key, 0.0) + seconds - self._before.get(pid, 0.0)
+        return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
     def _pss_tree(self) -> dict[int, tuple[str, float]]:
         """Each process of the tree: its name and PSS (MB)."""
@@ -92,9 +111,15 @@ class MemorySampler:
             except OSError:
                 continue
         out = {}
+        tick = os.sysconf("SC_CLK_TCK")
         for pid in pids:
             try:
                 name = Path(f"/proc/{pid}/comm").read_text().strip()
+                # Fields after the name (which may hold spaces): utime and stime are the 12th
+                # and 13th (``man 5 proc``).
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2 :].split()
+                self._cpu[pid] = (name, (int(fields[11]) + int(fields[12])) / tick)
                 for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                     if line.startswith("Pss:"):
                         out[pid] = (name, int(line.split()[1]) / 1024)
@@ -117,6 +142,8 @@ class MemorySampler:
                 return
 
     def __enter__(self) -> MemorySampler:
+        times = os.times()
+        self._before[os.getpid()] = times.user + times.system
         self._thread = threading.Thread(target=self.run, daemon=True)
         self._thread.start()
         return self
@@ -139,6 +166,45 @@ INDEX_PARTS = (
 """What a search fetches of the index itself, the word directory, the issuers' names and the list
 of parts included (the rest under pagefind/ is the UI's scripts, styles and WebAssembly, the
 same for every query and cached after the first)."""
+
+
+def _busy_seconds() -> tuple[float, float]:
+    """The CPU seconds all of this machine's cores have spent on user and on system work since
+    it started (``/proc/stat``: nice counted as user; irq, softirq and steal as system)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice) / tick, (system + irq + softirq + steal) / tick
+
+
+@dataclass
+class CpuTimes:
+    """The CPU time this machine spent while in the block: on a quiet machine, a timed build's
+    (all its processes: pools, MkDocs, Pagefind, the database) and the bench's own sampling.
+    Read from the machine's counters because a process's own accounting misses the pools'
+    workers (children of the forkserver, which no one waits for). ``floor_s`` is the least wall
+    time that work can take on this machine's cores however well it is spread: a target below
+    it needs less work, not better scheduling."""
+
+    user_s: float = 0.0
+    system_s: float = 0.0
+
+    def __enter__(self) -> CpuTimes:
+        self._start = _busy_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        user, system = _busy_seconds()
+        self.user_s, self.system_s = user - self._start[0], system - self._start[1]
+
+    def summary(self) -> dict[str, float]:
+        cores = os.cpu_count() or 1
+        return {
+            "user_s": round(self.user_s, 1),
+            "system_s": round(self.system_s, 1),
+            "cores": cores,
+            "floor_s": round((self.user_s + self.system_s) / cores, 1),
+        }
 
 
 class _Server:
@@ -437,13 +503,22 @@ def run(
     def timed(label: str) -> dict[str, Any]:
         # Each build in a process of its own (``Beside``), as ``invoke build`` runs it: in one
         # process, the one-report change would be measured with the heap the full build left.
-        with MemorySampler() as mem:
+        with MemorySampler() as mem, CpuTimes() as cpu:
             t0 = time.perf_counter()
-            result = Beside(functools.partial(_summary, kwargs), "build").result()
+            build = Beside(functools.partial(_summary, kwargs), "build")
+            result = build.result()
             out[f"{label}_s"] = round(time.perf_counter() - t0, 2)
+            if build.proc is not None:
+                build.proc.join()  # its exit (and its CPU time) inside the block
         out[f"{label}_peak_memory_mb"] = round(mem.peak_mb, 1)
         out[f"{label}_peak_by_process_mb"] = mem.peak_by_process
-        print(f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB", file=sys.stderr)
+        # CPU seconds: all of the build's processes, and by process as sampled.
+        out[f"{label}_cpu"] = {**cpu.summary(), "by_process_s": mem.cpu_by_process}
+        print(
+            f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB, "
+            f"CPU {cpu.user_s + cpu.system_s:.1f} s (floor {cpu.summary()['floor_s']} s)",
+            file=sys.stderr,
+        )
         return result
 
     result = timed("full_build")
