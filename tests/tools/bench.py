@@ -76,8 +76,8 @@ class MemorySampler:
 
     Each sample also reads every process's CPU time (``/proc/<pid>/stat``), kept as last seen:
     ``cpu_by_process`` at the end (a process's last fraction of a second after its last sample,
-    and a process that lived between two samples, are missing; ``CpuTimes`` gives the exact
-    total)."""
+    and a process that lived between two samples, are missing; ``CpuTimes`` gives the whole
+    machine's)."""
 
     peak_mb: float = 0.0
     peak_by_process: dict[str, float] = field(default_factory=dict)
