@@ -73,9 +73,17 @@ def read_record(path: Path) -> dict[str, Any]:
     return record
 
 
+def _tmp_beside(path: Path) -> Path:
+    """Where a file for ``path`` is written before it is renamed into place: a name of this
+    process and thread alone (the zips' threads compress members at once, and two members of
+    the same bytes are one file: with one name for both, one thread renamed the other's file
+    away before it could, and the build stopped)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def write_record(path: Path, record: dict[str, Any]) -> None:
     """``record`` kept at ``path``, written beside and renamed."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_beside(path)
     tmp.write_bytes(marshal.dumps(record))
     tmp.replace(path)
 
@@ -221,7 +229,7 @@ class MemberCache:
             pass
         blob = deflate(data)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        tmp = _tmp_beside(path)
         tmp.write_bytes(blob)
         tmp.replace(path)
         return digest, blob
@@ -256,7 +264,7 @@ class MemberCache:
         record_path = self.folder / (dest.name + RECORD)
         record_path.unlink(missing_ok=True)  # no record of a zip that is not the one kept
         (self.folder / (dest.name + _JSON_RECORD)).unlink(missing_ok=True)
-        tmp = kept.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        tmp = _tmp_beside(kept)
         tmp.unlink(missing_ok=True)
         try:
             os.link(dest, tmp)

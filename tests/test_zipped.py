@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import marshal
 import os
 import pickle
+import threading
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -380,3 +384,41 @@ def test_a_member_cache_travels_pickled(tmp_path: Path) -> None:
     zipped.write_zip(tmp_path / "a.zip", _files(tmp_path), again)
     again.prune()
     assert len(_blobs(tmp_path / "cache")) == len(TEXTS)
+
+
+def test_one_member_compressed_by_two_threads_at_once_is_kept_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The zips' threads compress members at once; two members of the same bytes (the same
+    # file in two zips, two reports of the same text) are one kept file. Each thread's file is
+    # written beside it and renamed: here both threads have written theirs before either
+    # renames it (the order that lost one of them when the two had the same name).
+    cache = zipped.MemberCache(tmp_path / "members")
+    data = "同一份报告的正文。".encode() * 200
+    written = threading.Barrier(2, timeout=10)
+    rename = Path.replace
+
+    def replace_together(self: Path, target: Any) -> Any:
+        if self.name.endswith(".tmp") and self.parent.parent == cache.folder:
+            written.wait()
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace_together)
+    results: list[Any] = []
+
+    def compress() -> None:
+        try:
+            results.append(cache.get_digest(data))
+        except Exception as exc:  # noqa: BLE001 - the test's finding
+            results.append(exc)
+
+    threads = [threading.Thread(target=compress) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    digest = hashlib.sha256(data).hexdigest()
+    assert results == [(digest, zipped.deflate(data))] * 2
+    path = tmp_path / "members" / digest[:2] / digest
+    assert zlib.decompress(path.read_bytes(), -15) == data
+    assert [p.name for p in path.parent.iterdir()] == [digest]  # nothing left beside it
