@@ -513,10 +513,11 @@ def run(
         out[f"{label}_peak_memory_mb"] = round(mem.peak_mb, 1)
         out[f"{label}_peak_by_process_mb"] = mem.peak_by_process
         # CPU seconds: all of the build's processes, and by process as sampled.
-        out[f"{label}_cpu"] = {**cpu.summary(), "by_process_s": mem.cpu_by_process}
+        spent = cpu.summary()
+        out[f"{label}_cpu"] = {**spent, "by_process_s": mem.cpu_by_process}
         print(
             f"[bench]    {label}: {out[f'{label}_s']} s, {mem.peak_mb:.0f} MB, "
-            f"CPU {cpu.user_s + cpu.system_s:.1f} s (floor {cpu.summary()['floor_s']} s)",
+            f"CPU {cpu.user_s + cpu.system_s:.1f} s (floor {spent['floor_s']} s)",
             file=sys.stderr,
         )
         return result
